@@ -1,0 +1,133 @@
+import net from 'node:net';
+import readline from 'node:readline';
+import type { Command } from 'commander';
+import { SerialPort } from 'serialport';
+import { ErrorCode, SimError } from '../../core/errors.js';
+import { AtClient, duplexLink, type AtClientResponse } from '../../modem/at/client.js';
+import { Output, reportError, EXIT_FAILURE } from '../output.js';
+
+interface AtOptions {
+  command?: string[];
+  timeout: string;
+  json?: boolean;
+}
+
+/** Opens `/dev/pts/N` (or a symlink, or any serial device) with `serialport`, or `tcp:[HOST:]PORT`. */
+export async function openAtLink(target: string): Promise<{ client: AtClient; close(): Promise<void> }> {
+  const tcp = /^(?:tcp:)?(?:([^:/]+):)?(\d{1,5})$/.exec(target);
+  if (tcp) {
+    const socket = net.connect({ host: tcp[1] ?? '127.0.0.1', port: Number(tcp[2]) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', (err) =>
+        reject(new SimError(ErrorCode.SERIAL_OPEN_FAILED, `cannot connect to ${target}: ${err.message}`)),
+      );
+    });
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    const client = new AtClient(duplexLink(socket));
+    return { client, close: async () => void socket.destroy() };
+  }
+  const port = new SerialPort({ path: target, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) =>
+      err
+        ? reject(new SimError(ErrorCode.SERIAL_OPEN_FAILED, `cannot open ${target}: ${err.message}`))
+        : resolve(),
+    ),
+  );
+  // Drop what an earlier client left unread, as a terminal program starting fresh would.
+  await new Promise<void>((resolve) => port.flush(() => resolve()));
+  port.on('error', () => {});
+  const client = new AtClient(duplexLink(port));
+  return {
+    client,
+    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}
+
+function printResponse(out: Output, command: string, r: AtClientResponse): void {
+  if (out.json) {
+    process.stdout.write(
+      `${JSON.stringify({ event: 'response', command, lines: r.lines, final: r.final, ok: r.ok })}\n`,
+    );
+    return;
+  }
+  for (const line of r.lines) process.stdout.write(`${line}\n`);
+  process.stdout.write(`${r.final}\n`);
+}
+
+function printUrc(out: Output, line: string, tty: boolean): void {
+  if (out.json) process.stdout.write(`${JSON.stringify({ event: 'urc', line })}\n`);
+  else if (tty) process.stdout.write(`\x1b[2K\r\x1b[36m« ${line}\x1b[0m\n`);
+  else process.stdout.write(`« ${line}\n`);
+}
+
+export function registerAt(program: Command): void {
+  program
+    .command('at <port>')
+    .description('an AT terminal for a serial port (/dev/pts/N, a symlink) or tcp:[HOST:]PORT')
+    .option('-c, --command <cmd...>', 'send these commands, print the responses and exit')
+    .option('--timeout <ms>', 'how long to wait for a final result', '10000')
+    .option('--json', 'print one JSON object per response or URC')
+    .action(async (target: string, options: AtOptions) => {
+      const out = new Output(options.json === true);
+      const timeout = Number(options.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) {
+        reportError(
+          new SimError(ErrorCode.INVALID_ARGUMENT, `--timeout ${options.timeout}: a positive number of ms`),
+          out.json,
+        );
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      let link;
+      try {
+        link = await openAtLink(target);
+      } catch (err) {
+        reportError(err, out.json);
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      const interactive = !options.command && process.stdin.isTTY === true;
+      link.client.on('urc', (line) => printUrc(out, line, interactive));
+      let failed = false;
+      const run = async (command: string): Promise<void> => {
+        try {
+          const r = await link.client.send(command, timeout);
+          if (!r.ok) failed = true;
+          printResponse(out, command, r);
+        } catch (err) {
+          failed = true;
+          reportError(err, out.json);
+        }
+      };
+      let closedByPeer = false;
+      link.client.on('close', () => (closedByPeer = true));
+      if (options.command) {
+        for (const command of options.command) await run(command);
+      } else {
+        const rl = readline.createInterface({
+          input: process.stdin,
+          output: process.stdout,
+          terminal: interactive,
+          historySize: 500,
+          prompt: interactive ? 'AT> ' : '',
+        });
+        if (interactive) {
+          process.stdout.write(`connected to ${target}; type AT commands, Ctrl-D or Ctrl-C to leave\n`);
+          rl.prompt();
+        }
+        rl.on('SIGINT', () => rl.close());
+        for await (const raw of rl) {
+          const command = raw.trim();
+          if (command !== '') await run(command);
+          if (closedByPeer) break;
+          if (interactive) rl.prompt();
+        }
+        rl.close();
+      }
+      await link.close();
+      if (failed || closedByPeer) process.exitCode = EXIT_FAILURE;
+    });
+}

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { registerAt } from './commands/at.js';
+import { registerDeviceBoot } from './commands/device-boot.js';
+import { EXIT_USAGE, reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('nrf91sim')
+    .description('a full nRF9160 device simulator')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  const device = program.command('device').description('boot and manage virtual devices');
+  registerDeviceBoot(device);
+  registerAt(program);
+  program.commands.forEach((c) => c.exitOverride());
+  device.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (and help where asked for).
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    reportError(err, argv.includes('--json'));
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Time for everything in the simulator. Nothing outside this file reads the wall clock or calls the
+ * global timer functions, so a 24 h PSM scenario or a job step timeout runs in milliseconds under a
+ * {@link VirtualClock} and the same seed gives the same trace.
+ */
+
+export interface TimerHandle {
+  /** Cancels the timer; calling it again, or after the timer fired, does nothing. */
+  cancel(): void;
+  /** Keeps the process alive while the timer is pending (system clock only; a no-op on virtual time). */
+  ref(): TimerHandle;
+  /** Lets the process exit while the timer is pending (system clock only). */
+  unref(): TimerHandle;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Monotonic milliseconds, for measuring intervals. */
+  monotonic(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  /** Resolves after `ms`; rejects with the signal's reason when aborted first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      timer.cancel();
+      reject(signal?.reason);
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = setTimeout(fn, Math.max(0, ms));
+    const handle: TimerHandle = {
+      cancel: () => clearTimeout(t),
+      ref: () => (t.ref(), handle),
+      unref: () => (t.unref(), handle),
+    };
+    return handle;
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const t = setInterval(fn, Math.max(1, ms));
+    const handle: TimerHandle = {
+      cancel: () => clearInterval(t),
+      ref: () => (t.ref(), handle),
+      unref: () => (t.unref(), handle),
+    };
+    return handle;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+}
+
+interface VirtualTimer {
+  id: number;
+  due: number;
+  fn: () => void;
+  interval: number | undefined;
+  cancelled: boolean;
+}
+
+/** Yields to the event loop so promise chains and I/O callbacks woken by a timer can run. */
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Deterministic time. Timers fire only from {@link advance}, {@link runUntilIdle} or {@link runNext},
+ * in due order (ties in creation order), and the event loop gets a turn between timers so code woken
+ * by one timer can schedule the next before time moves on.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private readonly startedAt: number;
+  private nextId = 1;
+  private timers: VirtualTimer[] = [];
+
+  constructor(startEpochMs = Date.UTC(2024, 0, 1, 0, 0, 0)) {
+    this.current = startEpochMs;
+    this.startedAt = startEpochMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  monotonic(): number {
+    return this.current - this.startedAt;
+  }
+
+  /** Number of timers that have not fired or been cancelled. */
+  get pending(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.schedule(fn, ms, undefined);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.schedule(fn, ms, Math.max(1, ms));
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + Math.max(0, ms);
+    await tick();
+    for (;;) {
+      const next = this.earliest();
+      if (!next || next.due > target) break;
+      this.fire(next);
+      await tick();
+    }
+    this.current = target;
+    await tick();
+  }
+
+  /** Fires the next pending timer, moving time to its due instant. Returns false when none is pending. */
+  async runNext(): Promise<boolean> {
+    await tick();
+    const next = this.earliest();
+    if (!next) return false;
+    this.fire(next);
+    await tick();
+    return true;
+  }
+
+  /**
+   * Fires timers until none is pending. Intervals would keep it busy forever, so it stops after
+   * `maxTimers` firings and throws: a test that reaches the limit has a runaway timer.
+   */
+  async runUntilIdle(maxTimers = 10_000): Promise<void> {
+    for (let i = 0; i < maxTimers; i++) {
+      if (!(await this.runNext())) return;
+    }
+    throw new Error(`VirtualClock.runUntilIdle: still busy after ${maxTimers} timers`);
+  }
+
+  private schedule(fn: () => void, ms: number, interval: number | undefined): TimerHandle {
+    const timer: VirtualTimer = {
+      id: this.nextId++,
+      due: this.current + Math.max(0, ms),
+      fn,
+      interval,
+      cancelled: false,
+    };
+    this.timers.push(timer);
+    const handle: TimerHandle = {
+      cancel: () => {
+        timer.cancelled = true;
+        this.timers = this.timers.filter((t) => t !== timer);
+      },
+      ref: () => handle,
+      unref: () => handle,
+    };
+    return handle;
+  }
+
+  private earliest(): VirtualTimer | undefined {
+    let best: VirtualTimer | undefined;
+    for (const t of this.timers) {
+      if (t.cancelled) continue;
+      if (!best || t.due < best.due || (t.due === best.due && t.id < best.id)) best = t;
+    }
+    return best;
+  }
+
+  private fire(timer: VirtualTimer): void {
+    this.current = Math.max(this.current, timer.due);
+    if (timer.interval === undefined) {
+      timer.cancelled = true;
+      this.timers = this.timers.filter((t) => t !== timer);
+    } else {
+      timer.due = this.current + timer.interval;
+      timer.id = this.nextId++;
+    }
+    timer.fn();
+  }
+}
+
+/** The process-wide system clock, for code that is not given one. */
+export const systemClock: Clock = new SystemClock();

@@ -1,0 +1,3 @@
+export * from './core/index.js';
+export * from './modem/index.js';
+export * from './firmware/index.js';

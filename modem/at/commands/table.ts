@@ -1,0 +1,30 @@
+import type { AtCommand } from '../command.js';
+import { cfun } from './cfun.js';
+import { cclk } from './clock.js';
+import { attention, cmee, echo } from './general.js';
+import { cgmi, cgmm, cgmr, cgsn, hwversion, shortswver, xmodemuuid } from './identity.js';
+import { xtemp, xvbat } from './sensors.js';
+import { cimi, cpin, xiccid } from './sim.js';
+
+/** Every command a freshly booted modem understands. */
+export function defaultCommands(): AtCommand[] {
+  return [
+    attention,
+    echo,
+    cmee,
+    cgmi,
+    cgmm,
+    cgmr,
+    cgsn,
+    hwversion,
+    shortswver,
+    xmodemuuid,
+    cimi,
+    xiccid,
+    cpin,
+    cfun,
+    cclk,
+    xtemp,
+    xvbat,
+  ];
+}

@@ -1,0 +1,148 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { TypedEmitter } from '../core/events.js';
+import { Random } from '../core/random.js';
+import { trace } from '../core/trace.js';
+import { AtChannel } from './at/channel.js';
+import { CommandTable } from './at/command.js';
+import { defaultCommands } from './at/commands/table.js';
+import { AtMonitor, type AtNotificationHandler } from './at/monitor.js';
+import { AtSession, type AtSessionOptions } from './at/session.js';
+import { ModemControl } from './control.js';
+import type { ModemIdentity } from './identity.js';
+import { FunctionalModeState } from './network/functional-mode.js';
+import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
+import type { Transport } from './transport/transport.js';
+
+export type ModemEvents = {
+  /** A notification (URC) line, without terminator, as every AT session and monitor receives it. */
+  urc: [line: string];
+  /** A command handler failed unexpectedly; the command answered `+CME ERROR: 0` and the modem goes on. */
+  'internal-error': [command: string, error: unknown];
+  close: [];
+};
+
+/** `%XSYSTEMMODE=<LTE_M>,<NB_IoT>,<GNSS>,<LTE_preference>`. */
+export interface SystemMode {
+  lteM: boolean;
+  nbIot: boolean;
+  gnss: boolean;
+  preference: number;
+}
+
+export interface ModemOptions {
+  /** Device name; also the default seed for the identity. */
+  name?: string;
+  /** Profile values; anything left out is derived from the name (or `profile.seed`). */
+  profile?: ProfileInput;
+  clock?: Clock;
+  /** Randomness for everything but the identity (jitter, loss); seeded from the name by default. */
+  random?: Random;
+}
+
+/** The time the modem keeps for `+CCLK`: a point on the clock plus a time zone. */
+export interface ModemTime {
+  /** Epoch ms the time was set to, at `setAt` on the monotonic clock. */
+  epochMs: number;
+  setAt: number;
+  /** Time zone in quarter hours east of UTC (`+CCLK` `±zz`). */
+  timezoneQuarters: number;
+}
+
+/**
+ * One simulated nRF9160 modem: its identity, state and AT command table. Code on the device talks to it
+ * through {@link AtChannel}s and {@link AtMonitor}s; serial clients through {@link AtSession}s on a
+ * transport; tests and the CLI steer it through `modem.control`.
+ */
+export class Modem extends TypedEmitter<ModemEvents> {
+  readonly name: string;
+  readonly profile: ModemProfile;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly commands: CommandTable;
+  readonly functionalMode: FunctionalModeState;
+  /** Live sensor readings (start from the profile; `control` changes them). */
+  readonly sensors: SensorProfile;
+  time: ModemTime | undefined;
+  /** `%XSYSTEMMODE`: which radio access technologies `+CFUN=1` enables (DK default: LTE-M + GNSS). */
+  systemMode: SystemMode = { lteM: true, nbIot: false, gnss: true, preference: 0 };
+  /** Notification subscriptions that are modem-wide (set by `AT...=1`, seen by every session). */
+  readonly subscriptions = { xtemp: false };
+  readonly control: ModemControl;
+  private readonly sessions = new Set<AtSession>();
+  private isClosed = false;
+
+  constructor(options: ModemOptions = {}) {
+    super();
+    this.name = options.name ?? 'nrf91-0';
+    this.profile = buildProfile(this.name, options.profile);
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? new Random(`modem:${this.name}`);
+    this.commands = new CommandTable(defaultCommands());
+    this.functionalMode = new FunctionalModeState(this.name);
+    this.sensors = { ...this.profile.sensors };
+    this.control = new ModemControl(this);
+  }
+
+  get identity(): ModemIdentity {
+    return this.profile.identity;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Serves the AT interface on `transport` until the transport or the modem closes. */
+  attach(transport: Transport, options: AtSessionOptions = {}): AtSession {
+    const session = new AtSession(this, transport, {
+      maxLineLength: this.profile.at.maxLineLength,
+      quoteTimeoutMs: this.profile.at.quoteTimeoutMs,
+      ...options,
+    });
+    this.sessions.add(session);
+    transport.once('close', () => this.sessions.delete(session));
+    return session;
+  }
+
+  /** A new in-process AT channel (its own `+CMEE` setting), like `nrf_modem_at_cmd()`. */
+  channel(): AtChannel {
+    return new AtChannel(this);
+  }
+
+  /** Subscribes to notifications containing `filter` (all when undefined), like NCS `AT_MONITOR`. */
+  monitor(filter: string | undefined, handler: AtNotificationHandler): AtMonitor {
+    return new AtMonitor(this, filter, handler);
+  }
+
+  /** Emits a notification to every session and monitor. */
+  notify(line: string): void {
+    if (this.isClosed) return;
+    trace('at', { device: this.name, direction: 'urc', line });
+    this.emit('urc', line);
+  }
+
+  /** The modem's current time, or undefined before network time or `AT+CCLK=` set it. */
+  now(): { epochMs: number; timezoneQuarters: number } | undefined {
+    if (!this.time) return undefined;
+    return {
+      epochMs: this.time.epochMs + (this.clock.monotonic() - this.time.setAt),
+      timezoneQuarters: this.time.timezoneQuarters,
+    };
+  }
+
+  setTime(epochMs: number, timezoneQuarters: number): void {
+    this.time = { epochMs, setAt: this.clock.monotonic(), timezoneQuarters };
+  }
+
+  reportInternalError(command: string, error: unknown): void {
+    trace('at', { device: this.name, direction: 'internal-error', line: `${command}: ${String(error)}` });
+    this.emit('internal-error', command, error);
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const session of this.sessions) session.detach();
+    this.sessions.clear();
+    this.emit('close');
+  }
+}

@@ -1,0 +1,48 @@
+import { ErrorCode, SimError } from '../core/errors.js';
+import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
+
+/** Readings the modem reports; `modem/control` changes them at run time. */
+export interface SensorProfile {
+  /** `%XTEMP`, degrees Celsius. */
+  temperatureC: number;
+  /** `%XVBAT`, millivolts. */
+  batteryMv: number;
+}
+
+/** Limits of the AT interface. */
+export interface AtProfile {
+  /** Longest command line accepted; longer lines are discarded with `ERROR`. */
+  maxLineLength: number;
+  /** Quiet time after which an unterminated quoted string is dropped with `ERROR`. */
+  quoteTimeoutMs: number;
+}
+
+/** Everything that makes one simulated modem differ from another. */
+export interface ModemProfile {
+  identity: ModemIdentity;
+  sensors: SensorProfile;
+  at: AtProfile;
+}
+
+export interface ProfileInput {
+  /** Seed for every derived value; defaults to the device name. */
+  seed?: string;
+  identity?: Partial<ModemIdentity>;
+  sensors?: Partial<SensorProfile>;
+  at?: Partial<AtProfile>;
+}
+
+export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
+export const DEFAULT_AT: AtProfile = { maxLineLength: 16 * 1024, quoteTimeoutMs: 2000 };
+
+/** Builds a complete profile for device `name`; throws INVALID_ARGUMENT on an invalid identity field. */
+export function buildProfile(name: string, input: ProfileInput = {}): ModemProfile {
+  const identity = deriveIdentity(input.seed ?? name, input.identity);
+  const problems = validateIdentity(identity);
+  if (problems.length > 0) throw new SimError(ErrorCode.INVALID_ARGUMENT, problems.join('; '));
+  return {
+    identity,
+    sensors: { ...DEFAULT_SENSORS, ...input.sensors },
+    at: { ...DEFAULT_AT, ...input.at },
+  };
+}
