@@ -103,7 +103,12 @@ export function registerAt(program: Command): void {
         }
       };
       let closedByPeer = false;
-      link.client.on('close', () => (closedByPeer = true));
+      let leaving = false;
+      link.client.on('close', () => {
+        if (leaving) return;
+        closedByPeer = true;
+        reportError(new SimError(ErrorCode.TRANSPORT_CLOSED, `${target} closed`), out.json);
+      });
       if (options.command) {
         for (const command of options.command) await run(command);
       } else {
@@ -127,6 +132,7 @@ export function registerAt(program: Command): void {
         }
         rl.close();
       }
+      leaving = true;
       await link.close();
       if (failed || closedByPeer) process.exitCode = EXIT_FAILURE;
     });

@@ -42,6 +42,8 @@ export function registerDeviceBoot(device: Command): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
+      // Listen before announcing: a script may signal the moment it reads the ready line.
+      const stopped = untilSignal();
       const { identity } = device;
       const transport = device.serial;
       if (transport instanceof PtyTransport) {
@@ -69,7 +71,7 @@ export function registerDeviceBoot(device: Command): void {
         },
         `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion} (Ctrl-C to stop)`,
       );
-      const signal = await untilSignal();
+      const signal = await stopped;
       await device.close();
       out.event('shutdown', { signal }, `device ${device.name} stopped`);
     });

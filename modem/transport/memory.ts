@@ -6,6 +6,11 @@ import type { Transport, TransportEvents } from './transport.js';
  * code under test cannot depend on a write being seen before `write` returns.
  */
 export class MemoryTransport extends TypedEmitter<TransportEvents> implements Transport {
+  // Public so connectMemoryPeer can announce a new peer; not part of the Transport interface.
+  override emit<K extends keyof TransportEvents & string>(event: K, ...args: TransportEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
+
   readonly kind = 'memory' as const;
   peer: MemoryTransport | undefined;
   private isClosed = false;
@@ -33,8 +38,23 @@ export class MemoryTransport extends TypedEmitter<TransportEvents> implements Tr
     this.isClosed = true;
     const peer = this.peer;
     this.emit('close');
-    if (peer && !peer.isClosed) queueMicrotask(() => peer.emit('peer-gone', 'peer closed'));
+    if (peer && !peer.isClosed && peer.peer === this)
+      queueMicrotask(() => peer.emit('peer-gone', 'peer closed'));
   }
+}
+
+/**
+ * Connects a new host end to `device`, as a new client opening the port: the device's previous peer
+ * (if any) is disconnected first.
+ */
+export function connectMemoryPeer(device: MemoryTransport, label = 'memory'): MemoryTransport {
+  const previous = device.peer;
+  if (previous && !previous.closed) void previous.close();
+  const host = new MemoryTransport(`${label}:host`);
+  device.peer = host;
+  host.peer = device;
+  queueMicrotask(() => device.emit('peer', host.address));
+  return host;
 }
 
 /** Two connected ends: give `device` to the modem and `host` to the test or client. */

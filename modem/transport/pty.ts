@@ -1,8 +1,8 @@
-import { promises as fs, constants as fsConstants, write as fdWrite } from 'node:fs';
+import { closeSync, promises as fs, constants as fsConstants, write as fdWrite } from 'node:fs';
+import { systemClock, type TimerHandle } from '../../core/clock.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import tty from 'node:tty';
-import { systemClock, type TimerHandle } from '../../core/clock.js';
 import { TypedEmitter } from '../../core/events.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { trace } from '../../core/trace.js';
@@ -46,7 +46,7 @@ export interface PtyTransportOptions {
  */
 export class PtyTransport extends TypedEmitter<TransportEvents> implements Transport {
   readonly kind = 'pty' as const;
-  private readonly reader: tty.ReadStream;
+  private readonly master: tty.ReadStream;
   private readonly slaveHandle: tty.ReadStream;
   private readonly queue: Buffer[] = [];
   private queued = 0;
@@ -56,7 +56,7 @@ export class PtyTransport extends TypedEmitter<TransportEvents> implements Trans
 
   private constructor(
     private readonly masterFd: number,
-    slaveFd: number,
+    private readonly slaveFd: number,
     readonly ptyPath: string,
     readonly link: string | undefined,
   ) {
@@ -64,9 +64,11 @@ export class PtyTransport extends TypedEmitter<TransportEvents> implements Trans
     this.slaveHandle = new tty.ReadStream(slaveFd);
     this.slaveHandle.setRawMode(true);
     this.slaveHandle.on('error', () => {});
-    this.reader = new tty.ReadStream(masterFd);
-    this.reader.on('data', (chunk: Buffer) => this.emit('data', chunk));
-    this.reader.on('error', (err: NodeJS.ErrnoException) => {
+    // Reads go through libuv's TTY handle. Writes do not: libuv treats a PTY master as a blocking-write
+    // TTY and would spin (freezing the process) while no client drains the slave; see pump().
+    this.master = new tty.ReadStream(masterFd);
+    this.master.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    this.master.on('error', (err: NodeJS.ErrnoException) => {
       // EIO means every slave handle is gone; ours keeps one open, so this only happens on close.
       trace('transport', { transport: this.address, event: 'error', detail: err.code ?? err.message });
     });
@@ -105,8 +107,7 @@ export class PtyTransport extends TypedEmitter<TransportEvents> implements Trans
   write(data: Uint8Array | string): void {
     if (this.isClosed) return;
     const chunk = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data);
-    if (chunk.length === 0) return;
-    if (this.queued + chunk.length > MAX_PENDING_OUTPUT) return;
+    if (chunk.length === 0 || this.queued + chunk.length > MAX_PENDING_OUTPUT) return;
     this.queue.push(chunk);
     this.queued += chunk.length;
     this.pump();
@@ -118,30 +119,35 @@ export class PtyTransport extends TypedEmitter<TransportEvents> implements Trans
     this.retry?.cancel();
     this.queue.length = 0;
     this.queued = 0;
-    this.reader.destroy();
+    this.master.destroy();
     this.slaveHandle.destroy();
+    try {
+      closeSync(this.slaveFd);
+    } catch {
+      // already closed
+    }
     if (this.link) await removeLink(this.link, this.ptyPath);
     this.emit('close');
   }
 
-  // The master fd is non-blocking: when no client drains the slave, the kernel buffer fills and
-  // writes fail with EAGAIN. Back off on the clock instead of spinning.
+  /**
+   * Writes the queue to the non-blocking master fd. When no client drains the slave the kernel buffer
+   * fills and writes fail with EAGAIN: back off (real time, this is real I/O) instead of spinning.
+   */
   private pump(): void {
-    if (this.writing || this.isClosed) return;
     const head = this.queue[0];
-    if (!head) return;
+    if (this.writing || this.isClosed || !head) return;
     this.writing = true;
     fdWrite(this.masterFd, head, 0, head.length, null, (err, written) => {
       this.writing = false;
       if (this.isClosed) return;
       if (err) {
         if (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK') {
-          // Real I/O back-pressure, so real time rather than the device's (possibly virtual) clock.
           this.retry = systemClock.setTimeout(() => this.pump(), 5).unref();
-          return;
+        } else {
+          this.queue.length = 0;
+          this.queued = 0;
         }
-        this.queue.length = 0;
-        this.queued = 0;
         return;
       }
       this.queued -= written;
