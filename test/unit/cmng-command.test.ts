@@ -70,7 +70,10 @@ describe('%CMNG read and delete', () => {
   it('reads certificates back exactly as written, CRLF included', async () => {
     const cert = crlf(pki.clientCertPem);
     await at.command(`AT%CMNG=0,16842753,1,"${cert}"`);
-    expect(await send('AT%CMNG=2,16842753,1')).toEqual([`%CMNG: 16842753,1,"${expectedSha(cert)}","${cert}"`, 'OK']);
+    expect(await send('AT%CMNG=2,16842753,1')).toEqual([
+      `%CMNG: 16842753,1,"${expectedSha(cert)}","${cert}"`,
+      'OK',
+    ]);
     await at.command('AT%CMNG=0,16842753,4,"nrf-352656100123454"');
     expect(await send('AT%CMNG=2,16842753,4')).toEqual([
       `%CMNG: 16842753,4,"${expectedSha('nrf-352656100123454')}","nrf-352656100123454"`,

@@ -78,7 +78,8 @@ export function describeCredentialStore(kind: string, makeLocation: () => Promis
       await store.put({ secTag: 20, type: 4, content: 'b' });
       await store.put({ secTag: 20, type: 3, content: '00ff' });
       await store.put({ secTag: 2147483647, type: 0, content: pki.caPem });
-      const keys = (items: { secTag: number; type: number }[]): string[] => items.map((i) => `${i.secTag},${i.type}`);
+      const keys = (items: { secTag: number; type: number }[]): string[] =>
+        items.map((i) => `${i.secTag},${i.type}`);
       expect(keys(store.list())).toEqual(['20,3', '20,4', '300,4', '2147483647,0']);
       expect(keys(store.list({ secTag: 20 }))).toEqual(['20,3', '20,4']);
       expect(keys(store.list({ secTag: 20, type: 4 }))).toEqual(['20,4']);
@@ -138,7 +139,9 @@ export function describeCredentialStore(kind: string, makeLocation: () => Promis
 
     it('runs concurrent writes one at a time and loses none', async () => {
       const store = await open();
-      await Promise.all(Array.from({ length: 12 }, (_, i) => store.put({ secTag: i, type: 4, content: `id-${i}` })));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.put({ secTag: i, type: 4, content: `id-${i}` })),
+      );
       expect((await open()).list()).toHaveLength(12);
     });
 
@@ -153,9 +156,13 @@ export function describeCredentialStore(kind: string, makeLocation: () => Promis
     it('never exports a private key the modem generated, but keeps it for the modem', async () => {
       const store = await open();
       await store.put({ secTag: 3, type: 2, content: pki.clientKeyPem, origin: 'keygen' });
-      expect(() => store.read(3, 2)).toThrow(expect.objectContaining({ code: ErrorCode.CREDENTIAL_NOT_READABLE }));
+      expect(() => store.read(3, 2)).toThrow(
+        expect.objectContaining({ code: ErrorCode.CREDENTIAL_NOT_READABLE }),
+      );
       expect(store.material(3, 2)?.content).toBe(pki.clientKeyPem);
-      expect(() => store.read(3, 1)).toThrow(expect.objectContaining({ code: ErrorCode.CREDENTIAL_NOT_FOUND }));
+      expect(() => store.read(3, 1)).toThrow(
+        expect.objectContaining({ code: ErrorCode.CREDENTIAL_NOT_FOUND }),
+      );
     });
 
     it('leaves the store unchanged when the backend fails to save', async () => {
@@ -164,7 +171,8 @@ export function describeCredentialStore(kind: string, makeLocation: () => Promis
       const flaky: CredentialBackend = {
         kind: inner.kind,
         load: () => inner.load(),
-        save: (items: readonly StoredCredential[]) => (fail ? Promise.reject(new Error('EIO')) : inner.save(items)),
+        save: (items: readonly StoredCredential[]) =>
+          fail ? Promise.reject(new Error('EIO')) : inner.save(items),
       };
       const store = await CredentialStore.open(flaky, { limits });
       await store.put({ secTag: 1, type: 4, content: 'kept' });

@@ -30,7 +30,9 @@ describe('file backend on disk', () => {
     expect(stat.mode & 0o777).toBe(0o600);
     const json = JSON.parse(await fs.readFile(file, 'utf8')) as { version: number; credentials: unknown[] };
     expect(json.version).toBe(1);
-    expect(json.credentials).toEqual([expect.objectContaining({ secTag: 42, type: 1, content: crlf(pki.clientCertPem) })]);
+    expect(json.credentials).toEqual([
+      expect.objectContaining({ secTag: 42, type: 1, content: crlf(pki.clientCertPem) }),
+    ]);
     expect(await fs.readdir(path.dirname(file))).toEqual(['credentials.json']);
   });
 
