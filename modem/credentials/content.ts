@@ -39,7 +39,7 @@ function invalid(reason: string): SimError {
   return new SimError(ErrorCode.CREDENTIAL_INVALID, reason);
 }
 
-function describe(err: unknown): string {
+function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -51,7 +51,7 @@ function certificates(content: string, what: string): void {
     try {
       new X509Certificate(block.text);
     } catch (err) {
-      throw invalid(`${what}: certificate ${i + 1} does not parse (${describe(err)})`);
+      throw invalid(`${what}: certificate ${i + 1} does not parse (${messageOf(err)})`);
     }
   });
 }
@@ -73,7 +73,7 @@ function privateKey(content: string, password: string | undefined): void {
     });
   } catch (err) {
     throw invalid(
-      `private key does not parse${password === undefined ? '' : ' with the given password'} (${describe(err)})`,
+      `private key does not parse${password === undefined ? '' : ' with the given password'} (${messageOf(err)})`,
     );
   }
 }
@@ -87,7 +87,7 @@ function publicKey(content: string): void {
   try {
     createPublicKey(key.text);
   } catch (err) {
-    throw invalid(`public key does not parse (${describe(err)})`);
+    throw invalid(`public key does not parse (${messageOf(err)})`);
   }
 }
 

@@ -10,7 +10,8 @@ import { ErrorCode, SimError } from '../../core/errors.js';
 
 type KeyPair = webcrypto.CryptoKeyPair;
 
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** WebCrypto parameters of ECDSA P-256 with SHA-256 (ES256), for keys, CSRs and certificates. */
+export const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /**
  * Key usage a real nRF9160 puts in a CSR when `<key_usage>` is omitted: `03 02 03 E8`, i.e.

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createPrivateKey, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { generateP256Key } from './csr.js';
+import { EC_P256, generateP256Key, importP256Key } from './csr.js';
 
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
 
 /** A certificate authority kept as two PEM files: what signs device certificates for provisioning. */
@@ -19,11 +18,6 @@ export interface LocalCa {
 export interface IssuedCredentials {
   certPem: string;
   keyPem: string;
-}
-
-async function signingKey(keyPem: string): Promise<webcrypto.CryptoKey> {
-  const pkcs8 = createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
-  return webcrypto.subtle.importKey('pkcs8', pkcs8, EC_P256, false, ['sign']);
 }
 
 /** A self-signed P-256 CA certificate valid for ten years from `now` (epoch ms, from the Clock). */
@@ -62,7 +56,7 @@ export async function issueDeviceCertificate(
       notBefore: new Date(now - DAY_MS),
       notAfter: new Date(now + 3650 * DAY_MS),
       publicKey: key.keys.publicKey,
-      signingKey: await signingKey(ca.keyPem),
+      signingKey: (await importP256Key(ca.keyPem)).privateKey,
       signingAlgorithm: EC_P256,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),

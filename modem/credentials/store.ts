@@ -33,7 +33,7 @@ export type CredentialStoreEvents = {
   change: [op: 'put' | 'delete', secTag: number, type: CredentialType];
 };
 
-function info(item: StoredCredential): CredentialInfo {
+function toInfo(item: StoredCredential): CredentialInfo {
   return {
     secTag: item.secTag,
     type: item.type,
@@ -115,10 +115,10 @@ export class CredentialStore extends TypedEmitter<CredentialStoreEvents> {
   /** A store kept in memory only, ready at once (the default for a modem without a state directory). */
   static inMemory(options: CredentialStoreOptions = {}): CredentialStore {
     const limits = { ...DEFAULT_CREDENTIAL_LIMITS, ...options.limits };
-    const store = new CredentialStore(new MemoryCredentialBackend([]), limits, []);
-    for (const input of options.factory ?? []) store.admit(prepare(input));
-    void store.backend.save([...store.items.values()]);
-    return store;
+    const staging = new CredentialStore(new MemoryCredentialBackend([]), limits, []);
+    for (const input of options.factory ?? []) staging.admit(prepare(input));
+    const items = [...staging.items.values()].sort(compareCredentials);
+    return new CredentialStore(new MemoryCredentialBackend(items), limits, items);
   }
 
   /** Items without their content, as `%CMNG=1` lists them (by sec tag, then type). */
@@ -130,7 +130,7 @@ export class CredentialStore extends TypedEmitter<CredentialStoreEvents> {
           (filter.type === undefined || i.type === filter.type),
       )
       .sort(compareCredentials)
-      .map(info);
+      .map(toInfo);
   }
 
   has(secTag: number, type: number): boolean {
@@ -140,7 +140,7 @@ export class CredentialStore extends TypedEmitter<CredentialStoreEvents> {
   /** One item's metadata, or undefined. */
   info(secTag: number, type: number): CredentialInfo | undefined {
     const item = this.items.get(credentialKey(secTag, type));
-    return item && info(item);
+    return item && toInfo(item);
   }
 
   /**
@@ -186,7 +186,7 @@ export class CredentialStore extends TypedEmitter<CredentialStoreEvents> {
       await this.backend.save([...next.values()].sort(compareCredentials));
       this.items = next;
       this.emit('change', 'put', item.secTag, item.type);
-      return info(item);
+      return toInfo(item);
     });
   }
 

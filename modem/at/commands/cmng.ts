@@ -42,8 +42,8 @@ function credentialType(params: Params, index: number): CredentialType {
   return type;
 }
 
-/** nRF91 AT ref %CMNG: write and delete only while the modem is not activated (CFUN 1, 2, 21). */
-function requireLteInactive(modem: Modem): void {
+/** nRF91 AT ref %CMNG, %KEYGEN: only while the modem is not activated (CFUN 1, 2, 21 activate it). */
+export function requireLteInactive(modem: Modem): void {
   if (modem.functionalMode.lteActive) throw new AtError(CmeError.NOT_ALLOWED_IN_ACTIVE_STATE);
 }
 

@@ -16,7 +16,7 @@ import type { Modem } from '../../modem.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 import type { Params } from '../parser.js';
-import { credentialAtError } from './cmng.js';
+import { credentialAtError, requireLteInactive } from './cmng.js';
 
 /** `<key_usage>` as a quoted string (`"101010000"`) or bare digits. */
 function keyUsageText(params: Params, index: number): string {
@@ -56,10 +56,6 @@ async function endorsementKey(modem: Modem, tag: number): Promise<Buffer> {
   const key = await generateP256Key();
   await modem.credentials.put({ secTag: tag, type: 8, content: key.privateKeyPem, origin: 'keygen' });
   return publicKeyDer(key.keys);
-}
-
-function requireLteInactive(modem: Modem): void {
-  if (modem.functionalMode.lteActive) throw new AtError(CmeError.NOT_ALLOWED_IN_ACTIVE_STATE);
 }
 
 /**
