@@ -67,7 +67,10 @@ describe('credential content validation', () => {
   it('hashes the bytes as written: CRLF and LF differ, latin1 bytes hash as bytes', () => {
     expect(credentialSha256('abc')).toBe('BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD');
     expect(credentialSha256('a\r\nb')).not.toBe(credentialSha256('a\nb'));
-    const oneByte = createHash('sha256').update(Buffer.from([0xe9])).digest('hex').toUpperCase();
+    const oneByte = createHash('sha256')
+      .update(Buffer.from([0xe9]))
+      .digest('hex')
+      .toUpperCase();
     expect(credentialSha256('\xe9')).toBe(oneByte);
   });
 });
