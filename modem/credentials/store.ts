@@ -60,6 +60,11 @@ function prepare(input: CredentialInput): StoredCredential {
   }
   // nRF91 AT ref %CMNG: the password belongs to an encrypted private key and is ignored for other types.
   const password = input.type === 2 || input.type === 8 ? input.password : undefined;
+  // Content is bytes, one character each, as the AT interface carries it: text beyond latin1 must be
+  // encoded first (Buffer.from(text).toString('latin1') gives its UTF-8 bytes).
+  if ([...input.content].some((c) => c.charCodeAt(0) > 0xff)) {
+    throw new SimError(ErrorCode.CREDENTIAL_INVALID, 'content must be bytes (one latin1 character per byte)');
+  }
   // Everything stored must be writable and readable through a quoted AT string.
   if (input.content.includes('"') || password?.includes('"')) {
     throw new SimError(ErrorCode.CREDENTIAL_INVALID, 'content and password must not contain a double quote');

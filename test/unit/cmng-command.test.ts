@@ -1,6 +1,9 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
 import type { AtChannel } from '../../modem/at/channel.js';
+import type { CredentialBackend } from '../../modem/credentials/backend.js';
+import { MemoryCredentialBackend } from '../../modem/credentials/backend.js';
+import { CredentialStore } from '../../modem/credentials/store.js';
 import { Modem } from '../../modem/modem.js';
 import { createMemoryPair } from '../../modem/transport/memory.js';
 import { corruptPem, crlf, expectedSha, testPki, type TestPki } from './credential-fixtures.js';
@@ -157,12 +160,57 @@ describe('%CMNG refusals lose nothing', () => {
     expect(await send('AT')).toEqual(['OK']);
   });
 
+  it('answers +CME ERROR: 0 when the store cannot be saved, keeps the old items and goes on answering', async () => {
+    const inner = new MemoryCredentialBackend();
+    let broken = false;
+    const backend: CredentialBackend = {
+      kind: 'flaky',
+      load: () => inner.load(),
+      save: (items) => (broken ? Promise.reject(new Error('EIO: flash write failed')) : inner.save(items)),
+    };
+    const flaky = new Modem({ name: 'flaky', credentials: await CredentialStore.open(backend) });
+    const errors: unknown[] = [];
+    flaky.on('internal-error', (_command, error) => errors.push(error));
+    const ch = flaky.channel();
+    await ch.command('AT+CMEE=1');
+    await ch.command('AT%CMNG=0,1,4,"kept"');
+    broken = true;
+    expect((await ch.send('AT%CMNG=0,2,4,"lost"')).finalLine).toBe('+CME ERROR: 0');
+    expect(errors).toHaveLength(1);
+    expect(await ch.command('AT%CMNG=1')).toEqual([`%CMNG: 1,4,"${expectedSha('kept')}"`]);
+    broken = false;
+    expect((await ch.send('AT%CMNG=0,2,4,"later"')).finalLine).toBe('OK');
+  });
+
   it('answers the test form with the ranges', async () => {
     expect(await send('AT%CMNG=?')).toEqual(['%CMNG: (0-3),(0-2147483647),(0-6)', 'OK']);
   });
 });
 
 describe('%CMNG on the wire', () => {
+  it('drops a write whose quote never closes with ERROR after the quiet time, storing nothing', async () => {
+    const clock = new VirtualClock();
+    const wired = new Modem({ name: 'wire-quote', clock });
+    const { device, host } = createMemoryPair();
+    wired.attach(device);
+    let out = '';
+    host.on('data', (chunk) => (out += chunk.toString('latin1')));
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    };
+    host.write(`AT%CMNG=0,1,0,"${pki.caPem.slice(0, 120)}\r\n`);
+    await settle();
+    expect(out).toBe('');
+    await clock.advance(wired.profile.at.quoteTimeoutMs);
+    await settle();
+    expect(out).toBe('ERROR\r\n');
+    out = '';
+    host.write('AT%CMNG=1\r\n');
+    await settle();
+    expect(out).toBe('OK\r\n');
+    expect(wired.control.credentials.list()).toEqual([]);
+  });
+
   it('takes a PEM body split into 8-byte chunks with CRLF inside the quotes, and reads it back byte for byte', async () => {
     const wired = new Modem({ name: 'wire', clock: new VirtualClock() });
     const { device, host } = createMemoryPair();

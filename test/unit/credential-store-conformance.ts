@@ -108,9 +108,13 @@ export function describeCredentialStore(kind: string, makeLocation: () => Promis
           code: ErrorCode.CREDENTIAL_INVALID,
         });
       }
-      await expect(store.put({ secTag: -1, type: 4, content: 'x' })).rejects.toMatchObject({
-        code: ErrorCode.CREDENTIAL_INVALID,
-      });
+      for (const bad of [
+        { secTag: -1, type: 4 as const, content: 'x' },
+        { secTag: 1, type: 4 as const, content: 'euro \u20ac' },
+        { secTag: 1, type: 4 as const, content: 'a "quoted" id' },
+      ]) {
+        await expect(store.put(bad)).rejects.toMatchObject({ code: ErrorCode.CREDENTIAL_INVALID });
+      }
       expect(store.list()).toEqual(before);
       expect((await open()).list()).toEqual(before);
     });
