@@ -5,6 +5,8 @@ import { ErrorCode, SimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import type { ModemIdentity } from '../modem/identity.js';
+import { FileCredentialBackend } from '../modem/credentials/file-backend.js';
+import { CredentialStore } from '../modem/credentials/store.js';
 import { Modem } from '../modem/modem.js';
 import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
@@ -53,7 +55,13 @@ export class Device extends TypedEmitter<DeviceEvents> {
     }
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
-    const modem = new Modem({ name, clock: options.clock ?? systemClock, ...(profile ? { profile } : {}) });
+    const credentials = deviceDir ? await openCredentials(deviceDir, profile) : undefined;
+    const modem = new Modem({
+      name,
+      clock: options.clock ?? systemClock,
+      ...(profile ? { profile } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
     if (deviceDir) await writeJsonAtomic(path.join(deviceDir, 'identity.json'), modem.identity);
     const spec =
       typeof options.serial === 'string'
@@ -111,6 +119,14 @@ async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<Pro
     );
   }
   return { ...input, identity: { ...stored, ...input.identity } };
+}
+
+/** The device's credential store, kept in `<deviceDir>/credentials.json` across reboots. */
+function openCredentials(deviceDir: string, profile: ProfileInput | undefined): Promise<CredentialStore> {
+  const c = profile?.credentials;
+  return CredentialStore.open(new FileCredentialBackend(path.join(deviceDir, 'credentials.json')), {
+    ...(c ? { limits: c, ...(c.factory ? { factory: c.factory } : {}) } : {}),
+  });
 }
 
 /** Boots a device; the library entry point (`import { createDevice } from 'nrf91sim'`). */

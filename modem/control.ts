@@ -1,3 +1,5 @@
+import { deviceIdentityKey } from './credentials/identity-key.js';
+import type { CredentialStore } from './credentials/store.js';
 import type { Modem } from './modem.js';
 
 /** `%XTEMP` notification levels: 0 normal, 1 high-temperature warning, 2 critical (modem shuts down). */
@@ -38,5 +40,15 @@ export class ModemControl {
   /** Emits an arbitrary notification line to every session and monitor, e.g. `%MDMEV: ME OVERHEATED`. */
   injectNotification(line: string): void {
     this.modem.notify(line);
+  }
+
+  /** The credential store: list, read, put and delete items without AT (and without its LTE rule). */
+  get credentials(): CredentialStore {
+    return this.modem.credentials;
+  }
+
+  /** PEM public key of the device identity key that signs `%KEYGEN` and `%ATTESTTOKEN` answers. */
+  identityPublicKey(): string {
+    return deviceIdentityKey(this.modem.identity.deviceUuid).publicKeyPem;
   }
 }

@@ -8,6 +8,7 @@ export * from './at/monitor.js';
 export * from './at/parser.js';
 export * from './at/session.js';
 export * from './control.js';
+export * from './credentials/index.js';
 export * from './identity.js';
 export * from './modem.js';
 export * from './network/functional-mode.js';

@@ -8,6 +8,7 @@ import { defaultCommands } from './at/commands/table.js';
 import { AtMonitor, type AtNotificationHandler } from './at/monitor.js';
 import { AtSession, type AtSessionOptions } from './at/session.js';
 import { ModemControl } from './control.js';
+import { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
 import { FunctionalModeState } from './network/functional-mode.js';
 import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
@@ -37,6 +38,8 @@ export interface ModemOptions {
   clock?: Clock;
   /** Randomness for everything but the identity (jitter, loss); seeded from the name by default. */
   random?: Random;
+  /** The credential store (a file-backed one for a device with a state directory); in memory by default. */
+  credentials?: CredentialStore;
 }
 
 /** The time the modem keeps for `+CCLK`: a point on the clock plus a time zone. */
@@ -68,6 +71,8 @@ export class Modem extends TypedEmitter<ModemEvents> {
   /** Notification subscriptions that are modem-wide (set by `AT...=1`, seen by every session). */
   readonly subscriptions = { xtemp: false };
   readonly control: ModemControl;
+  /** `%CMNG` items keyed by sec tag and type; `control.credentials` is its host-side face. */
+  readonly credentials: CredentialStore;
   private readonly sessions = new Set<AtSession>();
   private isClosed = false;
 
@@ -80,6 +85,12 @@ export class Modem extends TypedEmitter<ModemEvents> {
     this.commands = new CommandTable(defaultCommands());
     this.functionalMode = new FunctionalModeState(this.name);
     this.sensors = { ...this.profile.sensors };
+    this.credentials =
+      options.credentials ??
+      CredentialStore.inMemory({
+        limits: this.profile.credentials,
+        factory: this.profile.credentials.factory,
+      });
     this.control = new ModemControl(this);
   }
 

@@ -1,4 +1,9 @@
 import { ErrorCode, SimError } from '../core/errors.js';
+import {
+  DEFAULT_CREDENTIAL_LIMITS,
+  type CredentialInput,
+  type CredentialLimits,
+} from './credentials/types.js';
 import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
 
 /** Readings the modem reports; `modem/control` changes them at run time. */
@@ -17,11 +22,18 @@ export interface AtProfile {
   quoteTimeoutMs: number;
 }
 
+/** The credential store's budgets and what a factory-new device ships with (spec §2.3, §2.4). */
+export interface CredentialProfile extends CredentialLimits {
+  /** Written into a store that was never saved to, e.g. nRF Cloud's CA, certificate and key at 16842753. */
+  factory: CredentialInput[];
+}
+
 /** Everything that makes one simulated modem differ from another. */
 export interface ModemProfile {
   identity: ModemIdentity;
   sensors: SensorProfile;
   at: AtProfile;
+  credentials: CredentialProfile;
 }
 
 export interface ProfileInput {
@@ -30,6 +42,7 @@ export interface ProfileInput {
   identity?: Partial<ModemIdentity>;
   sensors?: Partial<SensorProfile>;
   at?: Partial<AtProfile>;
+  credentials?: Partial<CredentialProfile>;
 }
 
 export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
@@ -44,5 +57,6 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     identity,
     sensors: { ...DEFAULT_SENSORS, ...input.sensors },
     at: { ...DEFAULT_AT, ...input.at },
+    credentials: { ...DEFAULT_CREDENTIAL_LIMITS, factory: [], ...input.credentials },
   };
 }

@@ -1,6 +1,12 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { createDevice } from '../../firmware/device.js';
+import { systemClock } from '../../core/clock.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
+import { createDevice, type Device } from '../../firmware/device.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
+import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
+import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
+import { NRF_CLOUD_SEC_TAG } from '../../modem/credentials/types.js';
 import { PtyTransport } from '../../modem/transport/pty.js';
 import { Output, reportError, stateDirFrom, untilSignal, EXIT_FAILURE } from '../output.js';
 
@@ -11,6 +17,45 @@ interface BootOptions {
   seed?: string;
   state?: string;
   json?: boolean;
+  provision?: string;
+  credentials?: string;
+}
+
+const PROVISIONING_PROFILES = ['nrf-cloud'];
+
+/**
+ * `--credentials FILE` writes every item of the manifest at each boot; `--provision nrf-cloud` fills
+ * sec tag 16842753 with a CA, certificate and key from the local CA in `<state>/ca/` when missing.
+ */
+async function applyCredentials(
+  device: Device,
+  options: BootOptions,
+  stateDir: string,
+  out: Output,
+): Promise<void> {
+  const store = device.modem.control.credentials;
+  if (options.credentials !== undefined) {
+    const items = await loadCredentialManifest(path.resolve(options.credentials));
+    for (const item of items) await store.put(item);
+    out.event(
+      'credentials',
+      { source: options.credentials, written: items.map((i) => ({ secTag: i.secTag, type: i.type })) },
+      `wrote ${items.length} credential(s) from ${options.credentials}`,
+    );
+  }
+  if (options.provision !== undefined) {
+    const now = systemClock.now();
+    const caDir = path.resolve(stateDir, 'ca');
+    const ca = await loadOrCreateLocalCa(caDir, now);
+    const written = await provisionNrfCloud(store, { ca, clientId: `nrf-${device.identity.imei}`, now });
+    out.event(
+      'provisioned',
+      { profile: options.provision, secTag: NRF_CLOUD_SEC_TAG, written, ca: path.join(caDir, 'ca.pem') },
+      written.length > 0
+        ? `provisioned nRF Cloud credentials at sec tag ${NRF_CLOUD_SEC_TAG} (types ${written.join(', ')}) from ${caDir}`
+        : `nRF Cloud credentials already present at sec tag ${NRF_CLOUD_SEC_TAG}`,
+    );
+  }
 }
 
 export function registerDeviceBoot(device: Command): void {
@@ -23,10 +68,24 @@ export function registerDeviceBoot(device: Command): void {
     .option('--seed <seed>', 'seed for the derived identity (default: the name)')
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--json', 'print one JSON object per line')
+    .option(
+      '--provision <profile>',
+      'pre-provision credentials: nrf-cloud (CA, cert and key at sec tag 16842753)',
+    )
+    .option(
+      '--credentials <file>',
+      'JSON manifest of credentials to write at boot: [{"secTag","type","file"|"content"}]',
+    )
     .action(async (options: BootOptions) => {
       const out = new Output(options.json === true);
       let device;
       try {
+        if (options.provision !== undefined && !PROVISIONING_PROFILES.includes(options.provision)) {
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            `--provision ${options.provision}: expected one of ${PROVISIONING_PROFILES.join(', ')}`,
+          );
+        }
         const serial = parseSerialSpec(options.serial);
         device = await createDevice({
           name: options.name,
@@ -39,6 +98,14 @@ export function registerDeviceBoot(device: Command): void {
         });
       } catch (err) {
         reportError(err, out.json);
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      try {
+        await applyCredentials(device, options, stateDirFrom(options.state), out);
+      } catch (err) {
+        reportError(err, out.json);
+        await device.close();
         process.exitCode = EXIT_FAILURE;
         return;
       }

@@ -23,6 +23,8 @@ export const CmeError = {
   NOT_ALLOWED_IN_ACTIVE_STATE: 518,
   /** nRF91: already exists. */
   ALREADY_EXISTS: 519,
+  /** nRF91: invalid content (a `%CMNG` write whose certificate or key does not parse). */
+  INVALID_CONTENT: 527,
   /** nRF91: not allowed when the power-off warning is active. */
   POWER_OFF_WARNING_ACTIVE: 528,
 } as const;

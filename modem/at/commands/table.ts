@@ -1,8 +1,11 @@
 import type { AtCommand } from '../command.js';
+import { attesttoken } from './attest.js';
 import { cfun } from './cfun.js';
 import { cclk } from './clock.js';
+import { cmng } from './cmng.js';
 import { attention, cmee, echo } from './general.js';
 import { cgmi, cgmm, cgmr, cgsn, hwversion, shortswver, xmodemuuid } from './identity.js';
+import { keygen } from './keygen.js';
 import { xtemp, xvbat } from './sensors.js';
 import { cimi, cpin, xiccid } from './sim.js';
 
@@ -26,5 +29,8 @@ export function defaultCommands(): AtCommand[] {
     cclk,
     xtemp,
     xvbat,
+    cmng,
+    keygen,
+    attesttoken,
   ];
 }
