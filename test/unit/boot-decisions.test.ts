@@ -6,16 +6,12 @@ import {
   readSwapState,
   SWAP_TABLE,
   trailerOffsets,
-  type BootReport,
 } from '../../firmware/boot/index.js';
+import { formatVersion, parseImage } from '../../firmware/image/index.js';
 import { appImage, fixture, flashWith, otherKey, publicKey, signingKey, SMALL_LAYOUT, stage } from './boot-helpers.js';
 
 const v1 = appImage('1.0.0');
 const v2 = appImage('2.0.0', { size: 12_000 });
-
-function running(r: BootReport): string | undefined {
-  return r.image?.version;
-}
 
 describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
   it('boots a directly flashed image without swapping', async () => {
@@ -36,6 +32,7 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
     // Primary trailer after a test swap: magic, swap_info TEST, copy_done set, image_ok unset.
     expect(readSwapState(flash.primary, flash.layout)).toEqual({ magic: 'good', swapType: 'test', imageNum: 0, copyDone: 'set', imageOk: 'unset' });
     expect(flash.imageControl().swapType()).toBe('revert');
+    expect(formatVersion(parseImage(flash.secondary.snapshot()).header.version)).toBe('1.0.0');
 
     const second = await flash.bootloader().boot();
     expect(second).toMatchObject({ swapType: 'revert', image: { version: '1.0.0', confirmed: true } });
