@@ -6,7 +6,7 @@ const key = generateSigningKey();
 const size = 200_000;
 let t = performance.now();
 const n = 50;
-let image = Buffer.alloc(0);
+let image: Buffer = Buffer.alloc(0);
 for (let i = 0; i < n; i++) image = buildAppImage({ app: 'aws_iot', version: '1.0.1', size, signingKey: key.privateKeyPem });
 const buildMs = (performance.now() - t) / n;
 t = performance.now();
