@@ -7,7 +7,8 @@ const size = 200_000;
 let t = performance.now();
 const n = 50;
 let image: Buffer = Buffer.alloc(0);
-for (let i = 0; i < n; i++) image = buildAppImage({ app: 'aws_iot', version: '1.0.1', size, signingKey: key.privateKeyPem });
+for (let i = 0; i < n; i++)
+  image = buildAppImage({ app: 'aws_iot', version: '1.0.1', size, signingKey: key.privateKeyPem });
 const buildMs = (performance.now() - t) / n;
 t = performance.now();
 for (let i = 0; i < n; i++) verifyImage(parseImage(image), { keys: [key.publicKeyPem] });
@@ -22,4 +23,6 @@ await flash.imageControl().requestUpgrade('test');
 t = performance.now();
 const report = await flash.bootloader().boot();
 const swapMs = performance.now() - t;
-process.stdout.write(`${JSON.stringify({ bench: 'image', bodyBytes: size, buildSignedMs: +buildMs.toFixed(2), parseVerifyMs: +verifyMs.toFixed(2), testSwapInMemoryMs: +swapMs.toFixed(1), swapFlashOperations: report.flashOperations }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ bench: 'image', bodyBytes: size, buildSignedMs: +buildMs.toFixed(2), parseVerifyMs: +verifyMs.toFixed(2), testSwapInMemoryMs: +swapMs.toFixed(1), swapFlashOperations: report.flashOperations }, null, 2)}\n`,
+);

@@ -14,21 +14,36 @@ await s3.store.putObject('firmware', 'app_update.bin', Buffer.alloc(size, 1));
 
 async function run(origin: string, presigned: boolean): Promise<Record<string, number | string | boolean>> {
   const pool = new Pool(origin, { connections: 1, connect: { ca: readFileSync(s3.caFile, 'utf8') } });
-  const url = presigned ? new URL(s3.presign('firmware', 'app_update.bin', { https: origin.startsWith('https') })) : new URL(`${origin}/firmware/app_update.bin`);
+  const url = presigned
+    ? new URL(s3.presign('firmware', 'app_update.bin', { https: origin.startsWith('https') }))
+    : new URL(`${origin}/firmware/app_update.bin`);
   const start = performance.now();
   let fragments = 0;
   for (let from = 0; from < size; from += 2048) {
-    const res = await pool.request({ path: url.pathname + url.search, method: 'GET', headers: { range: `bytes=${from}-${from + 2047}` } });
+    const res = await pool.request({
+      path: url.pathname + url.search,
+      method: 'GET',
+      headers: { range: `bytes=${from}-${from + 2047}` },
+    });
     await res.body.arrayBuffer();
     fragments++;
   }
   const seconds = (performance.now() - start) / 1000;
   await pool.close();
-  return { origin: origin.split(':')[0] ?? origin, presigned, fragments, seconds: +seconds.toFixed(3), fragmentsPerSecond: Math.round(fragments / seconds) };
+  return {
+    origin: origin.split(':')[0] ?? origin,
+    presigned,
+    fragments,
+    seconds: +seconds.toFixed(3),
+    fragmentsPerSecond: Math.round(fragments / seconds),
+  };
 }
 
 const results = [];
-for (const origin of [s3.httpUrl ?? '', s3.httpsUrl ?? '']) for (const presigned of [false, true]) results.push(await run(origin, presigned));
+for (const origin of [s3.httpUrl ?? '', s3.httpsUrl ?? ''])
+  for (const presigned of [false, true]) results.push(await run(origin, presigned));
 await s3.close();
 await fs.rm(stateDir, { recursive: true, force: true });
-process.stdout.write(`${JSON.stringify({ bench: 's3-ranges', objectBytes: size, fragmentBytes: 2048, results }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ bench: 's3-ranges', objectBytes: size, fragmentBytes: 2048, results }, null, 2)}\n`,
+);

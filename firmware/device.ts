@@ -121,7 +121,10 @@ export class Device extends TypedEmitter<DeviceEvents> {
     });
     if (flash.primaryErased()) {
       if (!fw.image && flash.bootloaderKeys.length > 0) {
-        throw new SimError(ErrorCode.INVALID_ARGUMENT, 'a device with a bootloader key needs a signed firmware.image to start from');
+        throw new SimError(
+          ErrorCode.INVALID_ARGUMENT,
+          'a device with a bootloader key needs a signed firmware.image to start from',
+        );
       }
       await flash.program(fw.image ?? buildAppImage({ app: 'at_client', version: '1.0.0' }));
     }
@@ -187,7 +190,10 @@ export class Device extends TypedEmitter<DeviceEvents> {
       return report;
     }
     const dfu = await this.flash.modemDfu.applyAtBoot(this.currentModem.identity.firmwareVersion);
-    const identity: ModemIdentity = { ...this.currentModem.identity, ...(dfu?.result === 'ok' ? { firmwareVersion: dfu.to } : {}) };
+    const identity: ModemIdentity = {
+      ...this.currentModem.identity,
+      ...(dfu?.result === 'ok' ? { firmwareVersion: dfu.to } : {}),
+    };
     if (!this.currentModem.closed) await this.currentModem.close();
     this.currentModem = new Modem({
       name: this.currentModem.name,

@@ -22,7 +22,13 @@ export async function loadOrCreateCredentials(dir: string): Promise<S3Credential
 }
 
 /** Paths of the PEM files in `<dir>/tls/`. */
-export function tlsPaths(dir: string): { ca: string; caKey: string; cert: string; key: string; hosts: string } {
+export function tlsPaths(dir: string): {
+  ca: string;
+  caKey: string;
+  cert: string;
+  key: string;
+  hosts: string;
+} {
   const tls = path.join(dir, 'tls');
   return {
     ca: path.join(tls, 'ca.pem'),
@@ -37,12 +43,18 @@ export function tlsPaths(dir: string): { ca: string; caKey: string; cert: string
  * The HTTPS certificate and its CA, kept in `<dir>/tls/` so clients can trust the CA across
  * restarts; made anew when the host names the server must answer for change.
  */
-export async function loadOrCreateTls(dir: string, hosts: readonly string[], now: number): Promise<S3TlsMaterial> {
+export async function loadOrCreateTls(
+  dir: string,
+  hosts: readonly string[],
+  now: number,
+): Promise<S3TlsMaterial> {
   const p = tlsPaths(dir);
   const storedHosts = await readJsonFile<string[]>(p.hosts).catch(() => undefined);
   if (storedHosts && JSON.stringify(storedHosts) === JSON.stringify(hosts)) {
     try {
-      const [caCert, caKey, cert, key] = await Promise.all([p.ca, p.caKey, p.cert, p.key].map((f) => fs.readFile(f, 'utf8')));
+      const [caCert, caKey, cert, key] = await Promise.all(
+        [p.ca, p.caKey, p.cert, p.key].map((f) => fs.readFile(f, 'utf8')),
+      );
       return { caCert: caCert as string, caKey: caKey as string, cert: cert as string, key: key as string };
     } catch {
       // Incomplete set: make a new one.

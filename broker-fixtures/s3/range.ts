@@ -1,8 +1,6 @@
 /** How a GET/HEAD answers a `Range` header for an object of `size` bytes. */
 export type RangeDecision =
-  | { kind: 'full' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * RFC 9110 §14 as S3 applies it: one `bytes=a-b`, `bytes=a-` or `bytes=-n` range; an end past the

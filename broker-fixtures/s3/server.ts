@@ -40,7 +40,11 @@ interface Route {
 function listen(server: http.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new SimError(ErrorCode.PORT_IN_USE, `port ${port} is in use`, { cause: err }) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new SimError(ErrorCode.PORT_IN_USE, `port ${port} is in use`, { cause: err })
+          : err,
+      ),
     );
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
@@ -78,19 +82,38 @@ export class S3Server {
     const credentials = await loadOrCreateCredentials(dir);
     const hosts = [
       ...new Set([
-        'localhost', '127.0.0.1', '::1', 's3.amazonaws.com', '*.s3.amazonaws.com',
-        `s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`, host, ...(options.hostnames ?? []),
+        'localhost',
+        '127.0.0.1',
+        '::1',
+        's3.amazonaws.com',
+        '*.s3.amazonaws.com',
+        `s3.${region}.amazonaws.com`,
+        `*.s3.${region}.amazonaws.com`,
+        host,
+        ...(options.hostnames ?? []),
       ]),
     ].filter((h) => h !== '0.0.0.0' && h !== '::');
     const tls = options.httpsPort === null ? undefined : await loadOrCreateTls(dir, hosts, clock.now());
-    const server = new S3Server(new ObjectStore(dir, clock), credentials, tls?.caCert, dir, clock, region, options.allowAnonymous ?? true);
+    const server = new S3Server(
+      new ObjectStore(dir, clock),
+      credentials,
+      tls?.caCert,
+      dir,
+      clock,
+      region,
+      options.allowAnonymous ?? true,
+    );
     try {
       if (options.httpPort !== null) {
         const port = await listen(server.attach(http.createServer(), false), options.httpPort ?? 0, host);
         server.httpUrlValue = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       }
       if (tls) {
-        const port = await listen(server.attach(https.createServer({ cert: tls.cert, key: tls.key }), true), options.httpsPort ?? 0, host);
+        const port = await listen(
+          server.attach(https.createServer({ cert: tls.cert, key: tls.key }), true),
+          options.httpsPort ?? 0,
+          host,
+        );
         server.httpsUrlValue = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
       }
     } catch (err) {
@@ -114,7 +137,11 @@ export class S3Server {
   }
 
   /** A presigned GET URL valid for `expiresSeconds` from now on the server's clock. */
-  presign(bucket: string, key: string, options: { expiresSeconds?: number; https?: boolean; style?: 'path' | 'virtual' } = {}): string {
+  presign(
+    bucket: string,
+    key: string,
+    options: { expiresSeconds?: number; https?: boolean; style?: 'path' | 'virtual' } = {},
+  ): string {
     const endpoint = options.https === false ? this.httpUrl : (this.httpsUrl ?? this.httpUrl);
     if (!endpoint) throw new SimError(ErrorCode.INVALID_STATE, 'the S3 stand-in has no listener');
     return presignUrl({
@@ -144,7 +171,8 @@ export class S3Server {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.requests++;
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.fail(req, res, 500, 'InternalError', `We encountered an internal error: ${String(err)}`);
+        if (!res.headersSent)
+          this.fail(req, res, 500, 'InternalError', `We encountered an internal error: ${String(err)}`);
         else res.destroy();
       });
     });
@@ -154,7 +182,8 @@ export class S3Server {
   private route(req: IncomingMessage, pathname: string): Route {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const decoded = decodeURIComponent(pathname);
-    const virtual = /^(.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(host) ?? /^(.+)\.localhost$/.exec(host);
+    const virtual =
+      /^(.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(host) ?? /^(.+)\.localhost$/.exec(host);
     if (virtual?.[1]) {
       const key = decoded.slice(1);
       return { bucket: virtual[1], key: key || undefined, path: decoded };
@@ -175,21 +204,45 @@ export class S3Server {
     const method = req.method ?? 'GET';
     if (method !== 'PUT') req.resume();
     if (params.some(([k]) => k === 'X-Amz-Signature' || k === 'X-Amz-Algorithm')) {
-      const check = checkPresigned({ method, path: route.path, params, host: req.headers.host ?? '', credentials: this.credentials, now: this.clock.now() });
+      const check = checkPresigned({
+        method,
+        path: route.path,
+        params,
+        host: req.headers.host ?? '',
+        credentials: this.credentials,
+        now: this.clock.now(),
+      });
       if (!check.ok) return this.fail(req, res, check.status, check.code, check.message, check.extra);
     } else if (!this.allowAnonymous) {
       return this.fail(req, res, 403, 'AccessDenied', 'Access Denied');
     }
     const { bucket, key } = route;
     if (!bucket) {
-      if (method !== 'GET') return this.fail(req, res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+      if (method !== 'GET')
+        return this.fail(
+          req,
+          res,
+          405,
+          'MethodNotAllowed',
+          'The specified method is not allowed against this resource.',
+        );
       const names = await this.store.listBuckets();
-      return this.xml(res, 200, xmlDocument('ListAllMyBucketsResult', { Owner: { ID: 'nrf91sim' }, Buckets: { Bucket: names.map((Name) => ({ Name })) } }, true));
+      return this.xml(
+        res,
+        200,
+        xmlDocument(
+          'ListAllMyBucketsResult',
+          { Owner: { ID: 'nrf91sim' }, Buckets: { Bucket: names.map((Name) => ({ Name })) } },
+          true,
+        ),
+      );
     }
     if (!key) return this.handleBucket(req, res, bucket, url.searchParams.get('prefix') ?? '');
     if (method === 'PUT') return this.putObject(req, res, bucket, key);
     if (!(await this.store.bucketExists(bucket))) {
-      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', {
+        BucketName: bucket,
+      });
     }
     if (method === 'DELETE') {
       await this.store.deleteObject(bucket, key);
@@ -197,10 +250,17 @@ export class S3Server {
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') {
-      return this.fail(req, res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+      return this.fail(
+        req,
+        res,
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+      );
     }
     const found = await this.store.headObject(bucket, key);
-    if (!found) return this.fail(req, res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    if (!found)
+      return this.fail(req, res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
     const rangeHeader = req.headers.range;
     const range = decideRange(rangeHeader, found.size);
     res.setHeader('Last-Modified', new Date(found.lastModified).toUTCString());
@@ -225,17 +285,27 @@ export class S3Server {
     await pipeline(this.store.openRange(found, start, end), res);
   }
 
-  private async handleBucket(req: IncomingMessage, res: ServerResponse, bucket: string, prefix: string): Promise<void> {
+  private async handleBucket(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    prefix: string,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     if (method === 'PUT') {
-      if (!isValidBucketName(bucket)) return this.fail(req, res, 400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
+      if (!isValidBucketName(bucket))
+        return this.fail(req, res, 400, 'InvalidBucketName', 'The specified bucket is not valid.', {
+          BucketName: bucket,
+        });
       await this.store.createBucket(bucket);
       req.resume();
       res.writeHead(200, { Location: `/${bucket}` }).end();
       return;
     }
     if (!(await this.store.bucketExists(bucket))) {
-      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', {
+        BucketName: bucket,
+      });
     }
     if (method === 'HEAD') {
       res.writeHead(200).end();
@@ -243,37 +313,85 @@ export class S3Server {
     }
     if (method === 'DELETE') {
       const r = await this.store.deleteBucket(bucket);
-      if (r === 'not-empty') return this.fail(req, res, 409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: bucket });
+      if (r === 'not-empty')
+        return this.fail(req, res, 409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', {
+          BucketName: bucket,
+        });
       res.writeHead(204).end();
       return;
     }
-    if (method !== 'GET') return this.fail(req, res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    if (method !== 'GET')
+      return this.fail(
+        req,
+        res,
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+      );
     const objects = await this.store.listObjects(bucket, prefix);
-    return this.xml(res, 200, xmlDocument('ListBucketResult', {
-      Name: bucket,
-      Prefix: prefix,
-      KeyCount: objects.length,
-      MaxKeys: 1000,
-      IsTruncated: false,
-      Contents: objects.map((o) => ({ Key: o.key, LastModified: new Date(o.lastModified).toISOString(), ETag: `"${o.etag}"`, Size: o.size, StorageClass: 'STANDARD' })),
-    }, true));
+    return this.xml(
+      res,
+      200,
+      xmlDocument(
+        'ListBucketResult',
+        {
+          Name: bucket,
+          Prefix: prefix,
+          KeyCount: objects.length,
+          MaxKeys: 1000,
+          IsTruncated: false,
+          Contents: objects.map((o) => ({
+            Key: o.key,
+            LastModified: new Date(o.lastModified).toISOString(),
+            ETag: `"${o.etag}"`,
+            Size: o.size,
+            StorageClass: 'STANDARD',
+          })),
+        },
+        true,
+      ),
+    );
   }
 
-  private async putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+  private async putObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (!(await this.store.bucketExists(bucket))) {
-      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+      return this.fail(req, res, 404, 'NoSuchBucket', 'The specified bucket does not exist', {
+        BucketName: bucket,
+      });
     }
-    const info = await this.store.putObject(bucket, key, Buffer.concat(chunks), req.headers['content-type'] ?? 'application/octet-stream');
+    const info = await this.store.putObject(
+      bucket,
+      key,
+      Buffer.concat(chunks),
+      req.headers['content-type'] ?? 'application/octet-stream',
+    );
     res.writeHead(200, { ETag: `"${info.etag}"`, 'Content-Length': '0' }).end();
   }
 
   private xml(res: ServerResponse, status: number, body: string): void {
-    res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+    res
+      .writeHead(status, {
+        'Content-Type': 'application/xml',
+        'Content-Length': String(Buffer.byteLength(body)),
+      })
+      .end(body);
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): void {
     const body = s3ErrorXml(code, message, String(res.getHeader('x-amz-request-id') ?? ''), extra);
     res.setHeader('Content-Type', 'application/xml');
     res.setHeader('Content-Length', String(Buffer.byteLength(body)));

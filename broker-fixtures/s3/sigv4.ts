@@ -19,7 +19,10 @@ export function uriEncode(text: string, keepSlash = false): string {
 
 /** `20240101T000000Z` and `20240101` for an epoch-ms instant. */
 export function amzDate(epochMs: number): { dateTime: string; date: string } {
-  const iso = new Date(epochMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const iso = new Date(epochMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return { dateTime: iso, date: iso.slice(0, 8) };
 }
 
@@ -67,7 +70,9 @@ export function querySignature(options: {
     scope,
     createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
   ].join('\n');
-  return createHmac('sha256', signingKey(options.secretAccessKey, date, options.region)).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(options.secretAccessKey, date, options.region))
+    .update(stringToSign, 'utf8')
+    .digest('hex');
 }
 
 export interface PresignOptions {
@@ -119,7 +124,14 @@ export function presignUrl(o: PresignOptions): string {
 
 export type PresignCheck =
   | { ok: true }
-  | { ok: false; status: 403; code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | 'AuthorizationQueryParametersError'; message: string; extra?: Record<string, string> };
+  | {
+      ok: false;
+      status: 403;
+      code:
+        'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | 'AuthorizationQueryParametersError';
+      message: string;
+      extra?: Record<string, string>;
+    };
 
 /** Verifies a query-authenticated request: known key, matching signature, not expired at `now`. */
 export function checkPresigned(o: {
@@ -136,15 +148,37 @@ export function checkPresigned(o: {
   const dateTime = get('X-Amz-Date');
   const expires = Number(get('X-Amz-Expires'));
   const signature = get('X-Amz-Signature');
-  if (algorithm !== 'AWS4-HMAC-SHA256' || !credential || !dateTime || !signature || !Number.isInteger(expires)) {
-    return { ok: false, status: 403, code: 'AuthorizationQueryParametersError', message: 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.' };
+  if (
+    algorithm !== 'AWS4-HMAC-SHA256' ||
+    !credential ||
+    !dateTime ||
+    !signature ||
+    !Number.isInteger(expires)
+  ) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'AuthorizationQueryParametersError',
+      message:
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    };
   }
   if (expires < 1 || expires > 604800) {
-    return { ok: false, status: 403, code: 'AuthorizationQueryParametersError', message: 'X-Amz-Expires must be less than a week (in seconds) that is 604800' };
+    return {
+      ok: false,
+      status: 403,
+      code: 'AuthorizationQueryParametersError',
+      message: 'X-Amz-Expires must be less than a week (in seconds) that is 604800',
+    };
   }
   const [keyId, , region] = credential.split('/');
   if (keyId !== o.credentials.accessKeyId || region === undefined || region === '') {
-    return { ok: false, status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+    return {
+      ok: false,
+      status: 403,
+      code: 'InvalidAccessKeyId',
+      message: 'The AWS Access Key Id you provided does not exist in our records.',
+    };
   }
   const expected = querySignature({
     method: o.method,
@@ -157,7 +191,13 @@ export function checkPresigned(o: {
   });
   const given = Buffer.from(signature, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected, 'utf8'))) {
-    return { ok: false, status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' };
+    return {
+      ok: false,
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    };
   }
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(dateTime);
   const signedAt = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
@@ -168,7 +208,11 @@ export function checkPresigned(o: {
       status: 403,
       code: 'AccessDenied',
       message: 'Request has expired',
-      extra: { 'X-Amz-Expires': String(expires), Expires: new Date(Number.isNaN(expiresAt) ? 0 : expiresAt).toISOString(), ServerTime: new Date(o.now).toISOString() },
+      extra: {
+        'X-Amz-Expires': String(expires),
+        Expires: new Date(Number.isNaN(expiresAt) ? 0 : expiresAt).toISOString(),
+        ServerTime: new Date(o.now).toISOString(),
+      },
     };
   }
   return { ok: true };

@@ -54,7 +54,10 @@ export class ObjectStore {
 
   async createBucket(bucket: string): Promise<void> {
     if (!isValidBucketName(bucket)) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `bucket name ${JSON.stringify(bucket)} breaks the S3 naming rules`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `bucket name ${JSON.stringify(bucket)} breaks the S3 naming rules`,
+      );
     }
     await fs.mkdir(this.bucketDir(bucket), { recursive: true });
   }
@@ -74,8 +77,14 @@ export class ObjectStore {
     }
   }
 
-  async putObject(bucket: string, key: string, data: Uint8Array, contentType = 'application/octet-stream'): Promise<ObjectInfo> {
-    if (!(await this.bucketExists(bucket))) throw new SimError(ErrorCode.INVALID_ARGUMENT, `no bucket ${bucket}`);
+  async putObject(
+    bucket: string,
+    key: string,
+    data: Uint8Array,
+    contentType = 'application/octet-stream',
+  ): Promise<ObjectInfo> {
+    if (!(await this.bucketExists(bucket)))
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `no bucket ${bucket}`);
     const info: ObjectInfo = {
       bucket,
       key,
@@ -92,7 +101,10 @@ export class ObjectStore {
   }
 
   /** The object's metadata and where its content starts in the file, or undefined. */
-  async headObject(bucket: string, key: string): Promise<(ObjectInfo & { file: string; offset: number }) | undefined> {
+  async headObject(
+    bucket: string,
+    key: string,
+  ): Promise<(ObjectInfo & { file: string; offset: number }) | undefined> {
     const file = this.objectFile(bucket, key);
     const found = await this.readHeader(file);
     if (!found || found.info.key !== key) return undefined;

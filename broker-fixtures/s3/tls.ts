@@ -13,7 +13,8 @@ function len(n: number): Buffer {
   for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
-const tlv = (tag: number, content: Buffer): Buffer => Buffer.concat([Buffer.from([tag]), len(content.length), content]);
+const tlv = (tag: number, content: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag]), len(content.length), content]);
 const seq = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
 const octets = (b: Buffer): Buffer => tlv(0x04, b);
@@ -42,7 +43,9 @@ function oid(text: string): Buffer {
 function time(ms: number): Buffer {
   const d = new Date(ms);
   const s = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
-  return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(s.slice(2), 'ascii')) : tlv(0x18, Buffer.from(s, 'ascii'));
+  return d.getUTCFullYear() < 2050
+    ? tlv(0x17, Buffer.from(s.slice(2), 'ascii'))
+    : tlv(0x18, Buffer.from(s, 'ascii'));
 }
 
 const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn, 'utf8')))));
@@ -53,14 +56,19 @@ const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
 function keyId(key: KeyObject): Buffer {
   // RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (the last 65 bytes for P-256).
   const spki = key.export({ type: 'spki', format: 'der' });
-  return createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+  return createHash('sha1')
+    .update(spki.subarray(spki.length - 65))
+    .digest();
 }
 
 function altName(host: string): Buffer {
   if (isIP(host) === 4) return tlv(0x87, Buffer.from(host.split('.').map(Number)));
   if (isIP(host) === 6) {
     const full = host.includes('::') ? expandV6(host) : host;
-    return tlv(0x87, Buffer.from(full.split(':').flatMap((h) => [parseInt(h, 16) >> 8, parseInt(h, 16) & 0xff])));
+    return tlv(
+      0x87,
+      Buffer.from(full.split(':').flatMap((h) => [parseInt(h, 16) >> 8, parseInt(h, 16) & 0xff])),
+    );
   }
   return tlv(0x82, Buffer.from(host, 'ascii'));
 }
@@ -104,7 +112,10 @@ function certificate(o: {
     explicit(3, seq(...extensions)),
   );
   const der = seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, o.signer)));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -121,7 +132,16 @@ export function createTlsMaterial(hosts: readonly string[], now: number): S3TlsM
   const ca = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const server = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const caName = 'nrf91sim S3 stand-in root CA';
-  const caCert = certificate({ subject: caName, issuer: caName, publicKey: ca.publicKey, signer: ca.privateKey, issuerKey: ca.publicKey, now, days: 3650, ca: true });
+  const caCert = certificate({
+    subject: caName,
+    issuer: caName,
+    publicKey: ca.publicKey,
+    signer: ca.privateKey,
+    issuerKey: ca.publicKey,
+    now,
+    days: 3650,
+    ca: true,
+  });
   const cert = certificate({
     subject: hosts[0] ?? 'localhost',
     issuer: caName,

@@ -1,5 +1,8 @@
 function escape(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 /** Renders `<Name>` elements from an object; nested objects become nested elements, arrays repeat. */
@@ -8,7 +11,8 @@ export function xmlElements(fields: Record<string, unknown>): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => {
       if (Array.isArray(v)) return v.map((item) => xmlElements({ [k]: item })).join('');
-      if (typeof v === 'object' && v !== null) return `<${k}>${xmlElements(v as Record<string, unknown>)}</${k}>`;
+      if (typeof v === 'object' && v !== null)
+        return `<${k}>${xmlElements(v as Record<string, unknown>)}</${k}>`;
       return `<${k}>${escape(String(v))}</${k}>`;
     })
     .join('');
@@ -20,6 +24,17 @@ export function xmlDocument(root: string, fields: Record<string, unknown>, names
 }
 
 /** An S3 error response body: `<Error><Code>…</Code><Message>…</Message>…<RequestId>…</RequestId></Error>`. */
-export function s3ErrorXml(code: string, message: string, requestId: string, extra: Record<string, unknown> = {}): string {
-  return xmlDocument('Error', { Code: code, Message: message, ...extra, RequestId: requestId, HostId: requestId });
+export function s3ErrorXml(
+  code: string,
+  message: string,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return xmlDocument('Error', {
+    Code: code,
+    Message: message,
+    ...extra,
+    RequestId: requestId,
+    HostId: requestId,
+  });
 }

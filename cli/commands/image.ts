@@ -24,7 +24,8 @@ interface BuildOptions {
 function integer(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new SimError(ErrorCode.INVALID_ARGUMENT, `${what} ${text}: not a whole number`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, `${what} ${text}: not a whole number`);
   return n;
 }
 
@@ -64,12 +65,20 @@ function printReport(file: string, r: ImageReport): void {
     );
     for (const t of r.tlvs ?? []) {
       const shown = t.length > 40 ? `${t.value.slice(0, 64)}…` : t.value;
-      lines.push(`  TLV ${t.protected ? '(protected) ' : ''}${t.type} (0x${t.code.toString(16)}) len ${t.length}: ${shown}`);
+      lines.push(
+        `  TLV ${t.protected ? '(protected) ' : ''}${t.type} (0x${t.code.toString(16)}) len ${t.length}: ${shown}`,
+      );
     }
-    lines.push(`  hash            ${r.hash?.valid ? 'valid' : 'INVALID'}`, `  signature       ${r.signature?.status}`);
+    lines.push(
+      `  hash            ${r.hash?.valid ? 'valid' : 'INVALID'}`,
+      `  signature       ${r.signature?.status}`,
+    );
   }
   if (r.manifest) {
-    lines.push(`  app             ${r.manifest.app} ${r.manifest.version}`, `  config          ${JSON.stringify(r.manifest.config)}`);
+    lines.push(
+      `  app             ${r.manifest.app} ${r.manifest.version}`,
+      `  config          ${JSON.stringify(r.manifest.config)}`,
+    );
   }
   if (r.modemDelta) {
     lines.push(`  modem firmware  ${r.modemDelta.from ?? '(any)'} -> ${r.modemDelta.to}`);
@@ -84,7 +93,9 @@ export function registerImage(program: Command): Command {
 
   image
     .command('build')
-    .description('build an application image (header, manifest body, SHA-256 and optional ECDSA-P256 signature TLVs)')
+    .description(
+      'build an application image (header, manifest body, SHA-256 and optional ECDSA-P256 signature TLVs)',
+    )
     .requiredOption('--app <name>', `sample application (${KNOWN_APPS.join(', ')})`)
     .requiredOption('--version <version>', 'image version major.minor.revision[+build], e.g. 1.0.1')
     .option('--sign <key.pem>', 'sign with this ECDSA P-256 private key (imgtool sign -k)')
@@ -155,7 +166,11 @@ export function registerImage(program: Command): Command {
         await writeFileAtomic(o.output, pair.privateKeyPem, 0o600);
         if (o.public) await writeFileAtomic(o.public, pair.publicKeyPem);
         const hash = keyHash(pair.publicKeyPem).toString('hex');
-        out.event('key', { file: o.output, public: o.public ?? null, keyHash: hash }, `wrote ${o.output} (key hash ${hash})`);
+        out.event(
+          'key',
+          { file: o.output, public: o.public ?? null, keyHash: hash },
+          `wrote ${o.output} (key hash ${hash})`,
+        );
       }),
     );
 
@@ -170,7 +185,11 @@ export function registerImage(program: Command): Command {
     .action((o: { to: string; from?: string; size?: string; output: string; json?: boolean }) =>
       run(o.json, async (out) => {
         const size = integer(o.size, '--size');
-        const bytes = buildModemDelta({ to: o.to, from: o.from ?? null, ...(size !== undefined ? { size } : {}) });
+        const bytes = buildModemDelta({
+          to: o.to,
+          from: o.from ?? null,
+          ...(size !== undefined ? { size } : {}),
+        });
         await writeFileAtomic(o.output, bytes);
         out.event(
           'image',

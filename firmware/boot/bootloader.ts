@@ -85,7 +85,13 @@ export class Bootloader {
       primary: options.primary,
       secondary: options.secondary,
       layout: options.layout,
-      step: (what) => trace('state', { device: options.owner ?? '', machine: 'boot-step', from: this.machine.state, to: what }),
+      step: (what) =>
+        trace('state', {
+          device: options.owner ?? '',
+          machine: 'boot-step',
+          from: this.machine.state,
+          to: what,
+        }),
     };
   }
 
@@ -129,9 +135,12 @@ export class Bootloader {
       resumed = true;
       reason = `resumed the ${bs.swapType} swap a reset interrupted`;
     } else {
-      const decided = bs.swapType === 'none' ? decideSwapType(pri, sec) : { swapType: bs.swapType, rule: undefined };
+      const decided =
+        bs.swapType === 'none' ? decideSwapType(pri, sec) : { swapType: bs.swapType, rule: undefined };
       swapType = decided.swapType;
-      reason = decided.rule?.reason ?? (bs.swapType !== 'none' ? `restart the ${bs.swapType} swap recorded before a reset` : reason);
+      reason =
+        decided.rule?.reason ??
+        (bs.swapType !== 'none' ? `restart the ${bs.swapType} swap recorded before a reset` : reason);
       if (swapType !== 'none') {
         this.machine.transition('validating-secondary');
         const v = validateSlot(secondary, layout, keys);
@@ -139,7 +148,11 @@ export class Bootloader {
           // boot_validate_slot(): a trailer without an image is removed; a revert with nothing to
           // revert to clears the primary trailer too ("stuck revert").
           await scrambleTrailer(secondary, layout);
-          if (swapType === 'revert' || decideSwapType(readSwapState(primary, layout), readSwapState(secondary, layout)).swapType === 'revert') {
+          if (
+            swapType === 'revert' ||
+            decideSwapType(readSwapState(primary, layout), readSwapState(secondary, layout)).swapType ===
+              'revert'
+          ) {
             await scrambleTrailer(primary, layout);
           }
           reason = `${swapType} requested but the secondary slot holds no image`;
@@ -172,12 +185,18 @@ export class Bootloader {
     if (v.status !== 'valid') {
       this.machine.transition('halted');
       const problem: ImageProblem =
-        v.status === 'empty' ? { code: ErrorCode.BOOT_NO_BOOTABLE_IMAGE, message: 'the primary slot holds no image' } : v.problem;
+        v.status === 'empty'
+          ? { code: ErrorCode.BOOT_NO_BOOTABLE_IMAGE, message: 'the primary slot holds no image' }
+          : v.problem;
       return { ...base, bootable: false, problem };
     }
     this.machine.transition('booted');
     const confirmed = readSwapState(primary, layout).imageOk === 'set';
-    return { ...base, bootable: true, image: { version: v.version, hash: v.hash, manifest: v.manifest, confirmed } };
+    return {
+      ...base,
+      bootable: true,
+      image: { version: v.version, hash: v.hash, manifest: v.manifest, confirmed },
+    };
   }
 
   /** `boot_perform_update()` epilogue: perm and revert set image_ok, every upgrade sets copy_done. */

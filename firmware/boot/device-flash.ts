@@ -3,7 +3,13 @@ import { ErrorCode, SimError } from '../../core/errors.js';
 import { loadVerifyKey, type KeyInput } from '../image/keys.js';
 import { parseImage } from '../image/parse.js';
 import { Bootloader } from './bootloader.js';
-import { DirectoryFlashStorage, FlashArea, MemoryFlashStorage, PowerFaults, type FlashStorage } from './flash.js';
+import {
+  DirectoryFlashStorage,
+  FlashArea,
+  MemoryFlashStorage,
+  PowerFaults,
+  type FlashStorage,
+} from './flash.js';
 import { ImageControl } from './image-control.js';
 import { checkLayout, maxImageSize, NRF9160_FLASH_LAYOUT, type FlashLayout } from './layout.js';
 import { ModemDfu } from './modem-dfu.js';
@@ -41,14 +47,24 @@ export class DeviceFlash {
 
   static async open(options: DeviceFlashOptions = {}): Promise<DeviceFlash> {
     const layout = checkLayout({ ...NRF9160_FLASH_LAYOUT, ...options.layout });
-    const storage: FlashStorage = options.storage ?? (options.dir ? new DirectoryFlashStorage(options.dir) : new MemoryFlashStorage());
+    const storage: FlashStorage =
+      options.storage ?? (options.dir ? new DirectoryFlashStorage(options.dir) : new MemoryFlashStorage());
     const faults = new PowerFaults();
     const geometry = { sectorSize: layout.sectorSize, writeSize: layout.writeSize };
     const primary = await FlashArea.open(PRIMARY_AREA, layout.slotSize, geometry, storage, faults);
     const secondary = await FlashArea.open(SECONDARY_AREA, layout.slotSize, geometry, storage, faults);
     const modemDfu = await ModemDfu.open(storage);
     const keys = await loadKeys(storage, options.bootloaderKeys);
-    return new DeviceFlash(layout, primary, secondary, modemDfu, faults, keys, options.dir, options.owner ?? '');
+    return new DeviceFlash(
+      layout,
+      primary,
+      secondary,
+      modemDfu,
+      faults,
+      keys,
+      options.dir,
+      options.owner ?? '',
+    );
   }
 
   /** A bootloader over these slots with the stored keys. */
@@ -80,7 +96,10 @@ export class DeviceFlash {
   async program(image: Uint8Array): Promise<void> {
     const parsed = parseImage(image);
     if (parsed.size > maxImageSize(this.layout)) {
-      throw new SimError(ErrorCode.IMAGE_TOO_LARGE, `image of ${parsed.size} bytes exceeds ${maxImageSize(this.layout)}`);
+      throw new SimError(
+        ErrorCode.IMAGE_TOO_LARGE,
+        `image of ${parsed.size} bytes exceeds ${maxImageSize(this.layout)}`,
+      );
     }
     await this.primary.erase(0, this.layout.slotSize);
     const len = Math.ceil(parsed.size / this.layout.writeSize) * this.layout.writeSize;
@@ -106,6 +125,8 @@ async function loadKeys(storage: FlashStorage, given: readonly KeyInput[] | unde
   try {
     return (JSON.parse(raw.toString('utf8')) as { keys: string[] }).keys;
   } catch (err) {
-    throw new SimError(ErrorCode.STATE_CORRUPT, `${KEYS} is not valid JSON; fix or delete it`, { cause: err });
+    throw new SimError(ErrorCode.STATE_CORRUPT, `${KEYS} is not valid JSON; fix or delete it`, {
+      cause: err,
+    });
   }
 }

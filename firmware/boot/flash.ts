@@ -110,7 +110,10 @@ export class FlashArea {
   ): Promise<FlashArea> {
     const stored = await storage.load(name);
     if (stored && stored.length !== size) {
-      throw new SimError(ErrorCode.STATE_CORRUPT, `flash area ${name} holds ${stored.length} bytes, expected ${size}`);
+      throw new SimError(
+        ErrorCode.STATE_CORRUPT,
+        `flash area ${name} holds ${stored.length} bytes, expected ${size}`,
+      );
     }
     const data = stored ?? Buffer.alloc(size, ERASED);
     return new FlashArea(name, data, geometry.sectorSize, geometry.writeSize, storage, faults);
@@ -140,7 +143,10 @@ export class FlashArea {
   async erase(off: number, len: number): Promise<void> {
     this.check(off, len);
     if (off % this.sectorSize !== 0 || len % this.sectorSize !== 0) {
-      throw new SimError(ErrorCode.BOOT_FLASH_ERROR, `${this.name}: erase ${off}+${len} is not sector-aligned`);
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: erase ${off}+${len} is not sector-aligned`,
+      );
     }
     this.faults.beforeOperation(`erase ${this.name} ${off}+${len}`);
     this.data.fill(ERASED, off, off + len);
@@ -151,7 +157,10 @@ export class FlashArea {
   async write(off: number, bytes: Uint8Array): Promise<void> {
     this.check(off, bytes.length);
     if (off % this.writeSize !== 0 || bytes.length % this.writeSize !== 0) {
-      throw new SimError(ErrorCode.BOOT_FLASH_ERROR, `${this.name}: write ${off}+${bytes.length} is not ${this.writeSize}-byte aligned`);
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: write ${off}+${bytes.length} is not ${this.writeSize}-byte aligned`,
+      );
     }
     this.faults.beforeOperation(`write ${this.name} ${off}+${bytes.length}`);
     for (let i = 0; i < bytes.length; i++) {
@@ -166,8 +175,17 @@ export class FlashArea {
   }
 
   private check(off: number, len: number): void {
-    if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > this.data.length) {
-      throw new SimError(ErrorCode.BOOT_FLASH_ERROR, `${this.name}: ${off}+${len} is outside the ${this.data.length}-byte area`);
+    if (
+      !Number.isInteger(off) ||
+      !Number.isInteger(len) ||
+      off < 0 ||
+      len < 0 ||
+      off + len > this.data.length
+    ) {
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: ${off}+${len} is outside the ${this.data.length}-byte area`,
+      );
     }
   }
 }

@@ -26,7 +26,10 @@ export class ImageControl {
     const state = readSwapState(this.secondary, this.layout);
     if (state.magic === 'good') return;
     if (state.magic === 'bad') {
-      throw new SimError(ErrorCode.INVALID_STATE, 'the secondary trailer is corrupt (BOOT_EBADIMAGE); erase the slot first');
+      throw new SimError(
+        ErrorCode.INVALID_STATE,
+        'the secondary trailer is corrupt (BOOT_EBADIMAGE); erase the slot first',
+      );
     }
     await writeMagic(this.secondary, this.layout);
     if (mode === 'permanent') await writeImageOk(this.secondary, this.layout);
@@ -39,7 +42,8 @@ export class ImageControl {
    */
   async writeImgConfirmed(): Promise<void> {
     const state = readSwapState(this.primary, this.layout);
-    if (state.magic === 'bad') throw new SimError(ErrorCode.INVALID_STATE, 'the primary trailer is corrupt (BOOT_EBADVECT)');
+    if (state.magic === 'bad')
+      throw new SimError(ErrorCode.INVALID_STATE, 'the primary trailer is corrupt (BOOT_EBADVECT)');
     if (state.magic === 'good' && state.imageOk === 'unset') await writeImageOk(this.primary, this.layout);
   }
 
@@ -50,7 +54,10 @@ export class ImageControl {
 
   /** `mcuboot_swap_type()`: what the next boot would do, from the trailers alone. */
   swapType(): SwapType {
-    return decideSwapType(readSwapState(this.primary, this.layout), readSwapState(this.secondary, this.layout)).swapType;
+    return decideSwapType(
+      readSwapState(this.primary, this.layout),
+      readSwapState(this.secondary, this.layout),
+    ).swapType;
   }
 
   /** `boot_erase_img_bank()` on the secondary slot. */
@@ -86,7 +93,10 @@ export class SecondaryWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.offset + chunk.length > this.layout.slotSize - this.layout.sectorSize) {
-      throw new SimError(ErrorCode.IMAGE_TOO_LARGE, `image exceeds the secondary slot (${this.layout.slotSize - this.layout.sectorSize} bytes usable)`);
+      throw new SimError(
+        ErrorCode.IMAGE_TOO_LARGE,
+        `image exceeds the secondary slot (${this.layout.slotSize - this.layout.sectorSize} bytes usable)`,
+      );
     }
     this.pending = Buffer.concat([this.pending, chunk]);
     const whole = this.pending.length - (this.pending.length % this.layout.sectorSize);

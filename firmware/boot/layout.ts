@@ -33,10 +33,16 @@ export const SWAP_STATE_COUNT = 2;
 export function checkLayout(l: FlashLayout): FlashLayout {
   const sectors = l.slotSize / l.sectorSize;
   if (!Number.isInteger(sectors) || sectors < 3) {
-    throw new SimError(ErrorCode.INVALID_ARGUMENT, `slot size ${l.slotSize} is not 3 or more ${l.sectorSize}-byte sectors`);
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `slot size ${l.slotSize} is not 3 or more ${l.sectorSize}-byte sectors`,
+    );
   }
   if (sectors > l.maxImageSectors) {
-    throw new SimError(ErrorCode.INVALID_ARGUMENT, `slot has ${sectors} sectors, more than maxImageSectors ${l.maxImageSectors}`);
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `slot has ${sectors} sectors, more than maxImageSectors ${l.maxImageSectors}`,
+    );
   }
   if (![1, 2, 4, 8].includes(l.writeSize) || l.maxAlign !== 8) {
     throw new SimError(ErrorCode.INVALID_ARGUMENT, 'writeSize must be 1, 2, 4 or 8 and maxAlign 8');
@@ -49,7 +55,9 @@ export function checkLayout(l: FlashLayout): FlashLayout {
 
 /** `boot_trailer_sz()`: status area (3 entries per sector), 4 flags of `maxAlign`, the magic. */
 export function trailerSize(l: FlashLayout): number {
-  return l.maxImageSectors * (MOVE_STATE_COUNT + SWAP_STATE_COUNT) * l.writeSize + 4 * l.maxAlign + BOOT_MAGIC_SIZE;
+  return (
+    l.maxImageSectors * (MOVE_STATE_COUNT + SWAP_STATE_COUNT) * l.writeSize + 4 * l.maxAlign + BOOT_MAGIC_SIZE
+  );
 }
 
 /** Trailer field offsets from the start of a slot (`boot_magic_off()` and friends). */
@@ -69,7 +77,15 @@ export function trailerOffsets(l: FlashLayout): {
   const swapInfo = copyDone - l.maxAlign;
   const swapSize = swapInfo - l.maxAlign;
   const status = l.slotSize - trailerSize(l);
-  return { magic, imageOk, copyDone, swapInfo, swapSize, status, scramble: Math.floor(status / l.sectorSize) * l.sectorSize };
+  return {
+    magic,
+    imageOk,
+    copyDone,
+    swapInfo,
+    swapSize,
+    status,
+    scramble: Math.floor(status / l.sectorSize) * l.sectorSize,
+  };
 }
 
 /** Largest image (header through TLVs) swap-using-move can take: one sector stays free for the move. */

@@ -75,9 +75,19 @@ export class ModemDfu {
     try {
       const delta = parseModemDelta(this.data);
       if (delta.from !== null && delta.from !== current) {
-        outcome = { result: 'uuid-error', from: current, to: current, message: `the delta applies to ${delta.from}, the modem runs ${current}` };
+        outcome = {
+          result: 'uuid-error',
+          from: current,
+          to: current,
+          message: `the delta applies to ${delta.from}, the modem runs ${current}`,
+        };
       } else {
-        outcome = { result: 'ok', from: current, to: delta.to, message: `modem firmware updated to ${delta.to}` };
+        outcome = {
+          result: 'ok',
+          from: current,
+          to: delta.to,
+          message: `modem firmware updated to ${delta.to}`,
+        };
       }
     } catch (err) {
       if (!isSimError(err)) throw err;

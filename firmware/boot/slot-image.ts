@@ -12,7 +12,13 @@ import { maxImageSize, type FlashLayout } from './layout.js';
 export type SlotValidation =
   | { status: 'empty' }
   | { status: 'invalid'; problem: ImageProblem }
-  | { status: 'valid'; image: McubootImage; version: string; hash: string; manifest: AppManifest | undefined };
+  | {
+      status: 'valid';
+      image: McubootImage;
+      version: string;
+      hash: string;
+      manifest: AppManifest | undefined;
+    };
 
 /** `boot_check_header_erased()`: the header magic is erased flash. */
 export function headerErased(area: FlashArea): boolean {
@@ -33,7 +39,11 @@ export function imageSizeIn(area: FlashArea): number {
  * and TLV area inside the usable part of the slot, a matching SHA-256 and, when the bootloader has
  * keys, a valid signature by one of them.
  */
-export function validateSlot(area: FlashArea, layout: FlashLayout, keys: readonly KeyInput[]): SlotValidation {
+export function validateSlot(
+  area: FlashArea,
+  layout: FlashLayout,
+  keys: readonly KeyInput[],
+): SlotValidation {
   if (headerErased(area)) return { status: 'empty' };
   let image: McubootImage;
   try {
@@ -46,7 +56,10 @@ export function validateSlot(area: FlashArea, layout: FlashLayout, keys: readonl
   if (image.size > maxImageSize(layout)) {
     return {
       status: 'invalid',
-      problem: { code: ErrorCode.IMAGE_TOO_LARGE, message: `image of ${image.size} bytes exceeds the ${maxImageSize(layout)} bytes a slot can swap` },
+      problem: {
+        code: ErrorCode.IMAGE_TOO_LARGE,
+        message: `image of ${image.size} bytes exceeds the ${maxImageSize(layout)} bytes a slot can swap`,
+      },
     };
   }
   const result = verifyImage(image, { keys });
@@ -60,5 +73,11 @@ export function validateSlot(area: FlashArea, layout: FlashLayout, keys: readonl
       manifest = undefined;
     }
   }
-  return { status: 'valid', image, version: formatVersion(image.header.version), hash: result.hash.actual, manifest };
+  return {
+    status: 'valid',
+    image,
+    version: formatVersion(image.header.version),
+    hash: result.hash.actual,
+    manifest,
+  };
 }

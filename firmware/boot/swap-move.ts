@@ -1,6 +1,12 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
 import type { FlashArea } from './flash.js';
-import { MOVE_STATE_COUNT, SWAP_STATE_COUNT, trailerOffsets, trailerSize, type FlashLayout } from './layout.js';
+import {
+  MOVE_STATE_COUNT,
+  SWAP_STATE_COUNT,
+  trailerOffsets,
+  trailerSize,
+  type FlashLayout,
+} from './layout.js';
 import {
   readSwapState,
   scrambleTrailer,
@@ -99,7 +105,13 @@ async function initStatus(ctx: SwapContext, bs: BootStatus): Promise<void> {
   await writeMagic(ctx.primary, ctx.layout);
 }
 
-async function copy(ctx: SwapContext, from: FlashArea, fromOff: number, to: FlashArea, toOff: number): Promise<void> {
+async function copy(
+  ctx: SwapContext,
+  from: FlashArea,
+  fromOff: number,
+  to: FlashArea,
+  toOff: number,
+): Promise<void> {
   const size = ctx.layout.sectorSize;
   await to.erase(toOff, size);
   await to.write(toOff, from.read(fromOff, size));
@@ -167,9 +179,14 @@ export function lastSectorIndex(layout: FlashLayout, size: number): number {
 export async function runSwap(ctx: SwapContext, bs: BootStatus, copySize: number): Promise<void> {
   const lastIdx = lastSectorIndex(ctx.layout, copySize);
   if (isReset(bs)) {
-    const firstTrailerIdx = ctx.layout.slotSize / ctx.layout.sectorSize - Math.ceil(trailerSize(ctx.layout) / ctx.layout.sectorSize);
+    const firstTrailerIdx =
+      ctx.layout.slotSize / ctx.layout.sectorSize -
+      Math.ceil(trailerSize(ctx.layout) / ctx.layout.sectorSize);
     if (lastIdx >= firstTrailerIdx) {
-      throw new SimError(ErrorCode.IMAGE_TOO_LARGE, `swap needs ${(lastIdx + 1) * ctx.layout.sectorSize} bytes, the slot has ${firstTrailerIdx * ctx.layout.sectorSize} before its trailer`);
+      throw new SimError(
+        ErrorCode.IMAGE_TOO_LARGE,
+        `swap needs ${(lastIdx + 1) * ctx.layout.sectorSize} bytes, the slot has ${firstTrailerIdx * ctx.layout.sectorSize} before its trailer`,
+      );
     }
   }
   await fixupRevert(ctx, bs);

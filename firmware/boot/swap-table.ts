@@ -54,7 +54,10 @@ function matches<T extends string>(rule: T | Any, value: T): boolean {
 }
 
 /** `boot_swap_type_multi()`: the swap the two trailers ask for. */
-export function decideSwapType(primary: SwapState, secondary: SwapState): { swapType: SwapType; rule: SwapRule | undefined } {
+export function decideSwapType(
+  primary: SwapState,
+  secondary: SwapState,
+): { swapType: SwapType; rule: SwapRule | undefined } {
   const rule = SWAP_TABLE.find(
     (r) =>
       matches(r.primaryMagic, primary.magic) &&

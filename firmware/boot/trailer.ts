@@ -11,7 +11,14 @@ export type FlagState = 'set' | 'bad' | 'unset';
 /** `BOOT_SWAP_TYPE_*`. */
 export type SwapType = 'none' | 'test' | 'perm' | 'revert' | 'fail' | 'panic';
 
-export const SWAP_TYPE_CODE: Record<SwapType, number> = { none: 1, test: 2, perm: 3, revert: 4, fail: 5, panic: 0xff };
+export const SWAP_TYPE_CODE: Record<SwapType, number> = {
+  none: 1,
+  test: 2,
+  perm: 3,
+  revert: 4,
+  fail: 5,
+  panic: 0xff,
+};
 const SWAP_TYPE_BY_CODE: Record<number, SwapType> = { 1: 'none', 2: 'test', 3: 'perm', 4: 'revert' };
 
 /** `struct boot_swap_state`. */
@@ -73,8 +80,17 @@ export async function writeCopyDone(area: FlashArea, layout: FlashLayout): Promi
 }
 
 /** `boot_write_swap_info()`: swap type in bits 0-3, image number in bits 4-7. */
-export async function writeSwapInfo(area: FlashArea, layout: FlashLayout, type: SwapType, imageNum = 0): Promise<void> {
-  await writeTrailer(area, trailerOffsets(layout).swapInfo, Buffer.from([((imageNum & 0x0f) << 4) | (SWAP_TYPE_CODE[type] & 0x0f)]));
+export async function writeSwapInfo(
+  area: FlashArea,
+  layout: FlashLayout,
+  type: SwapType,
+  imageNum = 0,
+): Promise<void> {
+  await writeTrailer(
+    area,
+    trailerOffsets(layout).swapInfo,
+    Buffer.from([((imageNum & 0x0f) << 4) | (SWAP_TYPE_CODE[type] & 0x0f)]),
+  );
 }
 
 export async function writeSwapSize(area: FlashArea, layout: FlashLayout, size: number): Promise<void> {

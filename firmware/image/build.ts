@@ -1,6 +1,12 @@
 import { createHash, sign } from 'node:crypto';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { IMAGE_HEADER_SIZE, NCS_HEADER_SIZE, TLV_INFO_MAGIC, TLV_PROT_INFO_MAGIC, TlvType } from './format.js';
+import {
+  IMAGE_HEADER_SIZE,
+  NCS_HEADER_SIZE,
+  TLV_INFO_MAGIC,
+  TLV_PROT_INFO_MAGIC,
+  TlvType,
+} from './format.js';
 import { encodeHeader } from './header.js';
 import { keyHash, loadSigningKey, type KeyInput } from './keys.js';
 import { encodeTlvArea, type Tlv } from './tlv.js';

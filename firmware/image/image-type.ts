@@ -10,7 +10,10 @@ export type DfuImageType = 'mcuboot' | 'modem-delta' | 'none';
 export function dfuImageType(firstBytes: Uint8Array): DfuImageType {
   const b = Buffer.from(firstBytes.buffer, firstBytes.byteOffset, firstBytes.byteLength);
   if (b.length >= 4 && b.readUInt32LE(0) === IMAGE_MAGIC) return 'mcuboot';
-  if (b.length >= MODEM_DELTA_MAGIC_OFFSET + 4 && b.readUInt32LE(MODEM_DELTA_MAGIC_OFFSET) === MODEM_DELTA_MAGIC) {
+  if (
+    b.length >= MODEM_DELTA_MAGIC_OFFSET + 4 &&
+    b.readUInt32LE(MODEM_DELTA_MAGIC_OFFSET) === MODEM_DELTA_MAGIC
+  ) {
     return 'modem-delta';
   }
   return 'none';

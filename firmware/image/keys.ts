@@ -1,4 +1,10 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { ErrorCode, SimError } from '../../core/errors.js';
 
 /** A key as PEM text, PEM/DER bytes, or a `KeyObject`. */
@@ -10,8 +16,12 @@ function isKeyObject(k: KeyInput): k is KeyObject {
 
 function checkP256(key: KeyObject, what: string): KeyObject {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    const kind = key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
-    throw new SimError(ErrorCode.IMAGE_BAD_KEY, `${what} is ${kind ?? 'not an asymmetric key'}; MCUboot ECDSA images need a P-256 key`);
+    const kind =
+      key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
+    throw new SimError(
+      ErrorCode.IMAGE_BAD_KEY,
+      `${what} is ${kind ?? 'not an asymmetric key'}; MCUboot ECDSA images need a P-256 key`,
+    );
   }
   return key;
 }
@@ -26,7 +36,9 @@ export function loadSigningKey(input: KeyInput): KeyObject {
   try {
     key = createPrivateKey(typeof input === 'string' ? input : Buffer.from(input));
   } catch (err) {
-    throw new SimError(ErrorCode.IMAGE_BAD_KEY, `not a private key PEM: ${(err as Error).message}`, { cause: err });
+    throw new SimError(ErrorCode.IMAGE_BAD_KEY, `not a private key PEM: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return checkP256(key, 'the signing key');
 }

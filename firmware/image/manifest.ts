@@ -83,15 +83,22 @@ export function decodeAppBody(body: Uint8Array): AppManifest {
   }
   const len = b.readUInt32LE(8);
   if (PREFIX + len > b.length) {
-    throw new SimError(ErrorCode.IMAGE_BAD_MANIFEST, `manifest length ${len} runs past the ${b.length}-byte body`);
+    throw new SimError(
+      ErrorCode.IMAGE_BAD_MANIFEST,
+      `manifest length ${len} runs past the ${b.length}-byte body`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(b.subarray(PREFIX, PREFIX + len).toString('utf8'));
   } catch (err) {
-    throw new SimError(ErrorCode.IMAGE_BAD_MANIFEST, `manifest is not valid JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new SimError(
+      ErrorCode.IMAGE_BAD_MANIFEST,
+      `manifest is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   return validateManifest(parsed);
 }

@@ -73,7 +73,9 @@ export function parseModemDelta(input: Uint8Array): ModemDelta {
   if (b.length < 8) invalid(`modem delta image is ${b.length} bytes: too short for its header`);
   const magic = b.readUInt32LE(MODEM_DELTA_MAGIC_OFFSET);
   if (magic !== MODEM_DELTA_MAGIC) {
-    invalid(`bad modem delta magic 0x${magic.toString(16).padStart(8, '0')} at offset 4 (expected 0x7544656d)`);
+    invalid(
+      `bad modem delta magic 0x${magic.toString(16).padStart(8, '0')} at offset 4 (expected 0x7544656d)`,
+    );
   }
   if (b.length < FIXED || !b.subarray(8, 16).equals(MARKER)) {
     invalid('not a simulator modem delta (no N91S-MFW descriptor after the magic)');
@@ -81,16 +83,19 @@ export function parseModemDelta(input: Uint8Array): ModemDelta {
   const descLen = b.readUInt32LE(16);
   const payload = b.readUInt32LE(20);
   const end = FIXED + descLen + payload;
-  if (end + DIGEST > b.length) invalid(`modem delta truncated: needs ${end + DIGEST} bytes, ${b.length} present`);
+  if (end + DIGEST > b.length)
+    invalid(`modem delta truncated: needs ${end + DIGEST} bytes, ${b.length} present`);
   const digest = createHash('sha256').update(b.subarray(0, end)).digest();
-  if (!digest.equals(b.subarray(end, end + DIGEST))) invalid('modem delta digest mismatch: the image is damaged');
+  if (!digest.equals(b.subarray(end, end + DIGEST)))
+    invalid('modem delta digest mismatch: the image is damaged');
   let desc: { from?: unknown; to?: unknown };
   try {
     desc = JSON.parse(b.subarray(FIXED, FIXED + descLen).toString('utf8')) as typeof desc;
   } catch {
     invalid('modem delta descriptor is not valid JSON');
   }
-  if (typeof desc.to !== 'string' || !MFW.test(desc.to)) invalid('modem delta descriptor has no valid target version');
+  if (typeof desc.to !== 'string' || !MFW.test(desc.to))
+    invalid('modem delta descriptor has no valid target version');
   if (desc.from != null && typeof desc.from !== 'string') invalid('modem delta base version is not a string');
   return { from: (desc.from as string | null | undefined) ?? null, to: desc.to, size: end + DIGEST };
 }

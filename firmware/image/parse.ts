@@ -46,7 +46,8 @@ function hex(n: number, width = 8): string {
  */
 export function parseImage(input: Uint8Array): McubootImage {
   const data = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (data.length < 4) fail(ErrorCode.IMAGE_TRUNCATED, `image is ${data.length} bytes: too short for a magic`);
+  if (data.length < 4)
+    fail(ErrorCode.IMAGE_TRUNCATED, `image is ${data.length} bytes: too short for a magic`);
   const magic = data.readUInt32LE(0);
   if (magic !== IMAGE_MAGIC) {
     let why = `bad magic ${hex(magic)} at offset 0 (expected ${hex(IMAGE_MAGIC)}, bytes 3d b8 f3 96)`;
@@ -62,10 +63,16 @@ export function parseImage(input: Uint8Array): McubootImage {
   }
   const header = decodeHeader(data);
   if (header.headerSize < IMAGE_HEADER_SIZE) {
-    fail(ErrorCode.IMAGE_BAD_HEADER, `ih_hdr_size ${header.headerSize} is smaller than the ${IMAGE_HEADER_SIZE}-byte header`);
+    fail(
+      ErrorCode.IMAGE_BAD_HEADER,
+      `ih_hdr_size ${header.headerSize} is smaller than the ${IMAGE_HEADER_SIZE}-byte header`,
+    );
   }
   if (header.headerSize > data.length) {
-    fail(ErrorCode.IMAGE_TRUNCATED, `header area truncated: ih_hdr_size ${header.headerSize}, ${data.length} bytes present`);
+    fail(
+      ErrorCode.IMAGE_TRUNCATED,
+      `header area truncated: ih_hdr_size ${header.headerSize}, ${data.length} bytes present`,
+    );
   }
   const bodyEnd = header.headerSize + header.imageSize;
   if (bodyEnd > data.length) {
@@ -115,18 +122,27 @@ export function parseImage(input: Uint8Array): McubootImage {
 
 function readInfo(data: Buffer, off: number, what: string): { magic: number; total: number } {
   if (off + TLV_INFO_SIZE > data.length) {
-    fail(ErrorCode.IMAGE_TRUNCATED, `${what} truncated: the image ends at ${data.length}, the TLV info header needs ${off + TLV_INFO_SIZE}`);
+    fail(
+      ErrorCode.IMAGE_TRUNCATED,
+      `${what} truncated: the image ends at ${data.length}, the TLV info header needs ${off + TLV_INFO_SIZE}`,
+    );
   }
   return { magic: data.readUInt16LE(off), total: data.readUInt16LE(off + 2) };
 }
 
 function readEntries(data: Buffer, start: number, total: number, what: string): Tlv[] {
   if (total < TLV_INFO_SIZE) {
-    fail(ErrorCode.IMAGE_BAD_TLV, `${what} at ${start} declares ${total} bytes, less than its own 4-byte info header`);
+    fail(
+      ErrorCode.IMAGE_BAD_TLV,
+      `${what} at ${start} declares ${total} bytes, less than its own 4-byte info header`,
+    );
   }
   const end = start + total;
   if (end > data.length) {
-    fail(ErrorCode.IMAGE_TRUNCATED, `${what} truncated: it declares ${total} bytes ending at ${end}, the image ends at ${data.length}`);
+    fail(
+      ErrorCode.IMAGE_TRUNCATED,
+      `${what} truncated: it declares ${total} bytes ending at ${end}, the image ends at ${data.length}`,
+    );
   }
   const entries: Tlv[] = [];
   let off = start + TLV_INFO_SIZE;

@@ -24,7 +24,10 @@ export function encodeTlvArea(magic: number, entries: readonly Tlv[]): Buffer {
   let off = TLV_INFO_SIZE;
   for (const e of entries) {
     if (e.value.length > 0xffff) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `TLV 0x${e.type.toString(16)} value exceeds 65535 bytes`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `TLV 0x${e.type.toString(16)} value exceeds 65535 bytes`,
+      );
     }
     out.writeUInt16LE(e.type, off);
     out.writeUInt16LE(e.value.length, off + 2);

@@ -91,14 +91,20 @@ export function verifyImage(image: McubootImage, options: VerifyOptions = {}): I
       }
     }
     if (status === 'absent') {
-      problems.push({ code: ErrorCode.IMAGE_UNSIGNED, message: 'the image is not signed but the bootloader requires an ECDSA-P256 signature' });
+      problems.push({
+        code: ErrorCode.IMAGE_UNSIGNED,
+        message: 'the image is not signed but the bootloader requires an ECDSA-P256 signature',
+      });
     } else if (status === 'unknown-key') {
       problems.push({
         code: ErrorCode.IMAGE_KEY_UNKNOWN,
         message: `the image was signed with key ${keyHashTlv?.value.toString('hex') ?? '(no key hash TLV)'}, which is not a bootloader key`,
       });
     } else if (status === 'invalid') {
-      problems.push({ code: ErrorCode.IMAGE_SIGNATURE_INVALID, message: 'ECDSA-P256 signature does not verify' });
+      problems.push({
+        code: ErrorCode.IMAGE_SIGNATURE_INVALID,
+        message: 'ECDSA-P256 signature does not verify',
+      });
     }
   }
   return {

@@ -50,7 +50,11 @@ describe('a device boots the image in its flash', () => {
 
   it('runs an update once as a test, then reverts on the next reset unless confirmed', async () => {
     const device = await boot();
-    await stage(device, buildAppImage({ app: 'at_client', version: '1.1.0', config: { banner: 'v1.1' } }), 'test');
+    await stage(
+      device,
+      buildAppImage({ app: 'at_client', version: '1.1.0', config: { banner: 'v1.1' } }),
+      'test',
+    );
     const first = await device.control.reboot();
     expect(first.swapType).toBe('test');
     expect(device.manifest).toEqual({ app: 'at_client', version: '1.1.0', config: { banner: 'v1.1' } });
@@ -70,12 +74,20 @@ describe('a device boots the image in its flash', () => {
       },
     };
     const device = await boot({ apps });
-    await stage(device, buildAppImage({ app: 'aws_iot', version: '2.0.0', config: { endpoint: 'broker.local' } }), 'test');
+    await stage(
+      device,
+      buildAppImage({ app: 'aws_iot', version: '2.0.0', config: { endpoint: 'broker.local' } }),
+      'test',
+    );
     await device.control.reboot();
     await new Promise((r) => setImmediate(r));
     const again = await device.control.reboot();
     expect(again).toMatchObject({ swapType: 'none', image: { version: '2.0.0', confirmed: true } });
-    expect(started).toEqual(['aws_iot 2.0.0 {"endpoint":"broker.local"}', 'stopped', 'aws_iot 2.0.0 {"endpoint":"broker.local"}']);
+    expect(started).toEqual([
+      'aws_iot 2.0.0 {"endpoint":"broker.local"}',
+      'stopped',
+      'aws_iot 2.0.0 {"endpoint":"broker.local"}',
+    ]);
   });
 
   it('finishes a swap that a power cut interrupted, from the files on disk', async () => {
@@ -89,7 +101,10 @@ describe('a device boots the image in its flash', () => {
     // Starting the simulator again is a power-up: MCUboot reads the swapped slots from disk and
     // reverts the test image, which was never confirmed.
     const reopened = await boot();
-    expect(reopened.lastBoot).toMatchObject({ swapType: 'revert', image: { version: '1.0.0', confirmed: true } });
+    expect(reopened.lastBoot).toMatchObject({
+      swapType: 'revert',
+      image: { version: '1.0.0', confirmed: true },
+    });
     expect(reopened.manifest?.version).toBe('1.0.0');
   });
 
@@ -127,7 +142,9 @@ describe('modem delta updates', () => {
 
   it('a delta for another base version fails with a UUID error and changes nothing', async () => {
     const device = await boot();
-    await device.flash.modemDfu.write(buildModemDelta({ from: 'mfw_nrf9160_1.3.4', to: 'mfw_nrf9160_1.3.6' }));
+    await device.flash.modemDfu.write(
+      buildModemDelta({ from: 'mfw_nrf9160_1.3.4', to: 'mfw_nrf9160_1.3.6' }),
+    );
     await device.flash.modemDfu.schedule();
     const results: unknown[] = [];
     device.on('boot', (_r, dfu) => results.push(dfu));
@@ -139,7 +156,10 @@ describe('modem delta updates', () => {
   it('is visible over the UART to a serial AT client after the reset', async () => {
     const device = await boot({ serial: 'tcp:0' });
     const address = (device.serial as unknown as { address: string }).address;
-    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+    const [host, port] = [
+      address.slice(0, address.lastIndexOf(':')),
+      Number(address.slice(address.lastIndexOf(':') + 1)),
+    ];
     const ask = async (): Promise<string[]> => {
       const socket = net.connect({ host, port });
       await new Promise((r) => socket.once('connect', r));

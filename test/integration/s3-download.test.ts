@@ -52,7 +52,11 @@ describe('ranged GET as download_client does it', () => {
     let total = Infinity;
     for (let from = 0; from < total; from += 2048) {
       // download_client asks for one byte past EOF on the last fragment; the server clamps.
-      const res = await pool.request({ path: url.pathname + url.search, method: 'GET', headers: { range: `bytes=${from}-${from + 2047}`, connection: 'keep-alive' } });
+      const res = await pool.request({
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers: { range: `bytes=${from}-${from + 2047}`, connection: 'keep-alive' },
+      });
       expect(res.statusCode).toBe(206);
       const range = String(res.headers['content-range']);
       total = Number(range.split('/')[1]);
@@ -67,7 +71,9 @@ describe('ranged GET as download_client does it', () => {
   });
 
   it('answers 416 with Content-Range: bytes */total past the end', async () => {
-    const res = await request(`${s3.httpUrl}/firmware/v1.0.1/app_update.bin`, { headers: { range: `bytes=${image.length}-` } });
+    const res = await request(`${s3.httpUrl}/firmware/v1.0.1/app_update.bin`, {
+      headers: { range: `bytes=${image.length}-` },
+    });
     expect(res.statusCode).toBe(416);
     expect(res.headers['content-range']).toBe(`bytes */${image.length}`);
     const xml = await res.body.text();
@@ -76,7 +82,12 @@ describe('ranged GET as download_client does it', () => {
   });
 
   it.each([
-    [`bytes=${image.length - 10}-${image.length + 5000}`, 206, `bytes ${image.length - 10}-${image.length - 1}/${image.length}`, 10],
+    [
+      `bytes=${image.length - 10}-${image.length + 5000}`,
+      206,
+      `bytes ${image.length - 10}-${image.length - 1}/${image.length}`,
+      10,
+    ],
     ['bytes=-100', 206, `bytes ${image.length - 100}-${image.length - 1}/${image.length}`, 100],
     ['bytes=99000-', 206, `bytes 99000-${image.length - 1}/${image.length}`, image.length - 99000],
     ['bytes=0-1,5-6', 200, undefined, image.length],
@@ -99,7 +110,21 @@ describe('ranged GET as download_client does it', () => {
     expect(last.status).toBe(206);
     expect(last.body.equals(image.subarray(image.length - 3))).toBe(true);
     expect((await curl('-r', `${image.length}-`, url)).headers).toMatch(/^content-range: bytes \*\/\d+\r$/im);
-    const { stderr } = await run('curl', ['-sv', '--cacert', s3.caFile, '-r', '0-9', '-o', '/dev/null', url, '-r', '10-19', '-o', '/dev/null', url]);
+    const { stderr } = await run('curl', [
+      '-sv',
+      '--cacert',
+      s3.caFile,
+      '-r',
+      '0-9',
+      '-o',
+      '/dev/null',
+      url,
+      '-r',
+      '10-19',
+      '-o',
+      '/dev/null',
+      url,
+    ]);
     expect(stderr).toMatch(/Re-using existing connection/);
   });
 
@@ -149,7 +174,9 @@ describe('presigned URLs', () => {
 
   it('serve virtual-hosted style requests (bucket in the Host header)', async () => {
     const url = new URL(s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false }));
-    const res = await request(`${s3.httpUrl}/v1.0.1/app_update.bin`, { headers: { host: 'firmware.s3.amazonaws.com', range: 'bytes=0-3' } });
+    const res = await request(`${s3.httpUrl}/v1.0.1/app_update.bin`, {
+      headers: { host: 'firmware.s3.amazonaws.com', range: 'bytes=0-3' },
+    });
     expect(res.statusCode).toBe(206);
     expect(Buffer.from(await res.body.arrayBuffer()).toString('hex')).toBe('3db8f396');
     expect(url.pathname).toBe('/firmware/v1.0.1/app_update.bin');

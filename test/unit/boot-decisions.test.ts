@@ -8,7 +8,16 @@ import {
   trailerOffsets,
 } from '../../firmware/boot/index.js';
 import { formatVersion, parseImage } from '../../firmware/image/index.js';
-import { appImage, fixture, flashWith, otherKey, publicKey, signingKey, SMALL_LAYOUT, stage } from './boot-helpers.js';
+import {
+  appImage,
+  fixture,
+  flashWith,
+  otherKey,
+  publicKey,
+  signingKey,
+  SMALL_LAYOUT,
+  stage,
+} from './boot-helpers.js';
 
 const v1 = appImage('1.0.0');
 const v2 = appImage('2.0.0', { size: 12_000 });
@@ -17,7 +26,12 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
   it('boots a directly flashed image without swapping', async () => {
     const { flash } = await flashWith(v1);
     const r = await flash.bootloader().boot();
-    expect(r).toMatchObject({ swapType: 'none', bootable: true, resumed: false, image: { version: '1.0.0', confirmed: false } });
+    expect(r).toMatchObject({
+      swapType: 'none',
+      bootable: true,
+      resumed: false,
+      image: { version: '1.0.0', confirmed: false },
+    });
     expect(r.image?.manifest?.app).toBe('at_client');
     expect(r.flashOperations).toBe(0);
   });
@@ -30,7 +44,13 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
     expect(first).toMatchObject({ swapType: 'test', image: { version: '2.0.0', confirmed: false } });
     expect(first.reason).toMatch(/test boot/);
     // Primary trailer after a test swap: magic, swap_info TEST, copy_done set, image_ok unset.
-    expect(readSwapState(flash.primary, flash.layout)).toEqual({ magic: 'good', swapType: 'test', imageNum: 0, copyDone: 'set', imageOk: 'unset' });
+    expect(readSwapState(flash.primary, flash.layout)).toEqual({
+      magic: 'good',
+      swapType: 'test',
+      imageNum: 0,
+      copyDone: 'set',
+      imageOk: 'unset',
+    });
     expect(flash.imageControl().swapType()).toBe('revert');
     expect(formatVersion(parseImage(flash.secondary.snapshot()).header.version)).toBe('1.0.0');
 
@@ -54,8 +74,15 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
   it('permanent upgrade needs no confirmation', async () => {
     const { flash } = await flashWith(v1);
     await stage(flash, v2, 'permanent');
-    expect(readSwapState(flash.secondary, flash.layout)).toMatchObject({ magic: 'good', imageOk: 'set', swapType: 'perm' });
-    expect(await flash.bootloader().boot()).toMatchObject({ swapType: 'perm', image: { version: '2.0.0', confirmed: true } });
+    expect(readSwapState(flash.secondary, flash.layout)).toMatchObject({
+      magic: 'good',
+      imageOk: 'set',
+      swapType: 'perm',
+    });
+    expect(await flash.bootloader().boot()).toMatchObject({
+      swapType: 'perm',
+      image: { version: '2.0.0', confirmed: true },
+    });
     expect(await flash.bootloader().boot()).toMatchObject({ swapType: 'none', image: { version: '2.0.0' } });
   });
 
@@ -65,7 +92,11 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
     bad[0x400] = (bad[0x400] as number) ^ 0xff;
     await stage(flash, bad, 'test');
     const r = await flash.bootloader().boot();
-    expect(r).toMatchObject({ swapType: 'none', image: { version: '1.0.0' }, secondaryErased: { code: 'NRF91SIM_IMAGE_HASH_MISMATCH' } });
+    expect(r).toMatchObject({
+      swapType: 'none',
+      image: { version: '1.0.0' },
+      secondaryErased: { code: 'NRF91SIM_IMAGE_HASH_MISMATCH' },
+    });
     expect(flash.secondary.isErased(0, flash.layout.slotSize)).toBe(true);
   });
 
@@ -90,12 +121,18 @@ describe('boot decision table (MCUboot boot_swap_tables + validation)', () => {
 
   it('halts when the primary slot holds no valid image', async () => {
     const empty = await flashWith(undefined);
-    expect(await empty.flash.bootloader().boot()).toMatchObject({ bootable: false, problem: { code: 'NRF91SIM_BOOT_NO_BOOTABLE_IMAGE' } });
+    expect(await empty.flash.bootloader().boot()).toMatchObject({
+      bootable: false,
+      problem: { code: 'NRF91SIM_BOOT_NO_BOOTABLE_IMAGE' },
+    });
     expect(empty.flash.bootloader().state).toBe('off');
     const { flash } = await flashWith(v1);
     await flash.primary.write(0x300, Buffer.alloc(4, 0));
     const boot = flash.bootloader();
-    expect(await boot.boot()).toMatchObject({ bootable: false, problem: { code: 'NRF91SIM_IMAGE_HASH_MISMATCH' } });
+    expect(await boot.boot()).toMatchObject({
+      bootable: false,
+      problem: { code: 'NRF91SIM_IMAGE_HASH_MISMATCH' },
+    });
     expect(boot.state).toBe('halted');
   });
 
@@ -117,12 +154,19 @@ describe('signature checks against the bootloader key', () => {
   ])('erases an image that is %s', async (_name, image, code) => {
     const { flash } = await flashWith(appImage('1.0.0', { key: signingKey }), { keys: [publicKey] });
     await stage(flash, image, 'permanent');
-    expect(await flash.bootloader().boot()).toMatchObject({ swapType: 'none', image: { version: '1.0.0' }, secondaryErased: { code } });
+    expect(await flash.bootloader().boot()).toMatchObject({
+      swapType: 'none',
+      image: { version: '1.0.0' },
+      secondaryErased: { code },
+    });
   });
 
   it('refuses to start an unsigned primary image', async () => {
     const { flash } = await flashWith(appImage('1.0.0'), { keys: [publicKey] });
-    expect(await flash.bootloader().boot()).toMatchObject({ bootable: false, problem: { code: 'NRF91SIM_IMAGE_UNSIGNED' } });
+    expect(await flash.bootloader().boot()).toMatchObject({
+      bootable: false,
+      problem: { code: 'NRF91SIM_IMAGE_UNSIGNED' },
+    });
   });
 
   it('keeps the bootloader keys in flash across reopen', async () => {
@@ -146,7 +190,10 @@ describe('trailer layout matches imgtool', () => {
     const { flash } = await flashWith(v1);
     await flash.secondary.erase(0, flash.layout.slotSize);
     await flash.secondary.write(0, fixture('confirmed-slot-64k.bin'));
-    expect(await flash.bootloader().boot()).toMatchObject({ swapType: 'perm', image: { version: '2.0.0', confirmed: true } });
+    expect(await flash.bootloader().boot()).toMatchObject({
+      swapType: 'perm',
+      image: { version: '2.0.0', confirmed: true },
+    });
   });
 
   it('writes the magic and flags where MCUboot reads them', async () => {
@@ -156,6 +203,11 @@ describe('trailer layout matches imgtool', () => {
     const s = flash.secondary.snapshot();
     expect(s.subarray(0x10000 - 16).equals(BOOT_MAGIC)).toBe(true);
     expect([s[o.imageOk], s[o.swapInfo]]).toEqual([0x01, 0x03]);
-    expect([o.imageOk, o.copyDone, o.swapInfo, o.swapSize]).toEqual([0x10000 - 24, 0x10000 - 32, 0x10000 - 40, 0x10000 - 48]);
+    expect([o.imageOk, o.copyDone, o.swapInfo, o.swapSize]).toEqual([
+      0x10000 - 24,
+      0x10000 - 32,
+      0x10000 - 40,
+      0x10000 - 48,
+    ]);
   });
 });

@@ -11,7 +11,10 @@ export const signingKey = fixture('ecdsa-p256.pem').toString();
 export const publicKey = fixture('ecdsa-p256-pub.pem').toString();
 export const otherKey = fixture('other-p256.pem').toString();
 
-export function appImage(version: string, options: { size?: number; key?: KeyInput; app?: string } = {}): Buffer {
+export function appImage(
+  version: string,
+  options: { size?: number; key?: KeyInput; app?: string } = {},
+): Buffer {
   return buildAppImage({
     app: options.app ?? 'at_client',
     version,
@@ -36,7 +39,11 @@ export async function flashWith(
 }
 
 /** Streams an image into the secondary slot as a FOTA download would, then requests the upgrade. */
-export async function stage(flash: DeviceFlash, image: Buffer, mode: 'test' | 'permanent' | 'none' = 'test'): Promise<void> {
+export async function stage(
+  flash: DeviceFlash,
+  image: Buffer,
+  mode: 'test' | 'permanent' | 'none' = 'test',
+): Promise<void> {
   const writer = flash.imageControl().secondaryWriter();
   for (let off = 0; off < image.length; off += 2048) await writer.write(image.subarray(off, off + 2048));
   await writer.done();

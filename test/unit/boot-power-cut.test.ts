@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceFlash, MemoryFlashStorage, PRIMARY_AREA, readSwapState, SECONDARY_AREA, type BootReport } from '../../firmware/boot/index.js';
+import {
+  DeviceFlash,
+  MemoryFlashStorage,
+  PRIMARY_AREA,
+  readSwapState,
+  SECONDARY_AREA,
+  type BootReport,
+} from '../../firmware/boot/index.js';
 import { parseImage, formatVersion } from '../../firmware/image/index.js';
 import { appImage, flashWith, SMALL_LAYOUT, stage } from './boot-helpers.js';
 
@@ -76,16 +83,30 @@ describe('a power cut at every flash operation of a swap', () => {
         expect({ k, version: report.image?.version }).toEqual({ k, version: refReport.image?.version });
         if (report.swapType === refReport.swapType) {
           expect(outcome.primary.equals(reference.primary), `primary after a cut at op ${k}`).toBe(true);
-          expect(outcome.secondary.equals(reference.secondary), `secondary after a cut at op ${k}`).toBe(true);
+          expect(outcome.secondary.equals(reference.secondary), `secondary after a cut at op ${k}`).toBe(
+            true,
+          );
         } else {
           // fixup_revert(): a cut just after the old image got a "permanent" trailer in the secondary
           // slot finishes as a permanent swap to that same old image. Same images, same flags; only
           // the swap_info byte in the primary trailer says PERM instead of REVERT.
-          expect({ k, expected: refReport.swapType, got: report.swapType }).toEqual({ k, expected: 'revert', got: 'perm' });
+          expect({ k, expected: refReport.swapType, got: report.swapType }).toEqual({
+            k,
+            expected: 'revert',
+            got: 'perm',
+          });
           expect(parseImage(outcome.primary).bytes.equals(parseImage(reference.primary).bytes)).toBe(true);
-          expect(parseImage(outcome.secondary).bytes.equals(parseImage(reference.secondary).bytes)).toBe(true);
+          expect(parseImage(outcome.secondary).bytes.equals(parseImage(reference.secondary).bytes)).toBe(
+            true,
+          );
           const flags = (b: Buffer) => {
-            const st = readSwapState({ read: (o: number, l: number) => b.subarray(o, o + l), isErased: (o: number, l: number) => b.subarray(o, o + l).every((x) => x === 0xff) } as never, refFlash.layout);
+            const st = readSwapState(
+              {
+                read: (o: number, l: number) => b.subarray(o, o + l),
+                isErased: (o: number, l: number) => b.subarray(o, o + l).every((x) => x === 0xff),
+              } as never,
+              refFlash.layout,
+            );
             return { magic: st.magic, copyDone: st.copyDone, imageOk: st.imageOk };
           };
           expect(flags(outcome.primary)).toEqual(flags(reference.primary));
@@ -103,7 +124,12 @@ describe('a power cut at every flash operation of a swap', () => {
     const ref = await open(await cloneStorage(initial));
     await ref.bootloader().boot();
     const refPrimary = ref.primary.snapshot();
-    for (const [first, second] of [[10, 1], [15, 5], [25, 3], [30, 8]] as const) {
+    for (const [first, second] of [
+      [10, 1],
+      [15, 5],
+      [25, 3],
+      [30, 8],
+    ] as const) {
       const storage = await cloneStorage(initial);
       const a = await open(storage);
       a.faults.cutAfter(first);
@@ -129,7 +155,11 @@ describe('a power cut at every flash operation of a swap', () => {
     const b = await open(storage);
     await b.secondary.write(0x400, Buffer.alloc(4, 0));
     const report = await b.bootloader().boot();
-    expect(report).toMatchObject({ swapType: 'fail', resumed: false, image: { version: '1.0.0', confirmed: true } });
+    expect(report).toMatchObject({
+      swapType: 'fail',
+      resumed: false,
+      image: { version: '1.0.0', confirmed: true },
+    });
     expect(report.secondaryErased?.code).toBe('NRF91SIM_IMAGE_HASH_MISMATCH');
   });
 });

@@ -12,7 +12,8 @@ import {
   verifyImage,
 } from '../../firmware/image/index.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/imgtool/${name}`, import.meta.url));
+const fixture = (name: string): Buffer =>
+  readFileSync(new URL(`../fixtures/imgtool/${name}`, import.meta.url));
 const key = fixture('ecdsa-p256.pem').toString();
 const pub = fixture('ecdsa-p256-pub.pem').toString();
 
@@ -39,16 +40,46 @@ function parseError(bytes: Buffer): { code: string; message: string } {
 
 describe('structural corruption is reported with a precise reason', () => {
   const cases: [string, Buffer, string, RegExp][] = [
-    ['bad magic', mutate((b) => b.writeUInt32LE(0x12345678, 0)), 'NRF91SIM_IMAGE_BAD_MAGIC', /bad magic 0x12345678/],
+    [
+      'bad magic',
+      mutate((b) => b.writeUInt32LE(0x12345678, 0)),
+      'NRF91SIM_IMAGE_BAD_MAGIC',
+      /bad magic 0x12345678/,
+    ],
     ['erased flash', Buffer.alloc(64, 0xff), 'NRF91SIM_IMAGE_BAD_MAGIC', /erased flash/],
     ['legacy magic', mutate((b) => b.writeUInt32LE(0x96f3b83c, 0)), 'NRF91SIM_IMAGE_BAD_MAGIC', /legacy v1/],
-    ['header size below 32', mutate((b) => b.writeUInt16LE(16, 8)), 'NRF91SIM_IMAGE_BAD_HEADER', /ih_hdr_size 16/],
+    [
+      'header size below 32',
+      mutate((b) => b.writeUInt16LE(16, 8)),
+      'NRF91SIM_IMAGE_BAD_HEADER',
+      /ih_hdr_size 16/,
+    ],
     ['truncated header', signed.subarray(0, 20), 'NRF91SIM_IMAGE_TRUNCATED', /header truncated: 20 of 32/],
-    ['truncated body', signed.subarray(0, 0x200 + 100), 'NRF91SIM_IMAGE_TRUNCATED', /body truncated: ih_img_size 4096/],
+    [
+      'truncated body',
+      signed.subarray(0, 0x200 + 100),
+      'NRF91SIM_IMAGE_TRUNCATED',
+      /body truncated: ih_img_size 4096/,
+    ],
     ['no TLV area', signed.subarray(0, tlvStart), 'NRF91SIM_IMAGE_TRUNCATED', /TLV info truncated/],
-    ['truncated TLV area', signed.subarray(0, signed.length - 10), 'NRF91SIM_IMAGE_TRUNCATED', /TLV area truncated/],
-    ['bad TLV info magic', mutate((b) => b.writeUInt16LE(0x1234, tlvStart)), 'NRF91SIM_IMAGE_BAD_TLV', /bad TLV info magic 0x1234/],
-    ['TLV total below its header', mutate((b) => b.writeUInt16LE(2, tlvStart + 2)), 'NRF91SIM_IMAGE_BAD_TLV', /less than its own/],
+    [
+      'truncated TLV area',
+      signed.subarray(0, signed.length - 10),
+      'NRF91SIM_IMAGE_TRUNCATED',
+      /TLV area truncated/,
+    ],
+    [
+      'bad TLV info magic',
+      mutate((b) => b.writeUInt16LE(0x1234, tlvStart)),
+      'NRF91SIM_IMAGE_BAD_TLV',
+      /bad TLV info magic 0x1234/,
+    ],
+    [
+      'TLV total below its header',
+      mutate((b) => b.writeUInt16LE(2, tlvStart + 2)),
+      'NRF91SIM_IMAGE_BAD_TLV',
+      /less than its own/,
+    ],
     [
       'TLV entry overrunning the area',
       mutate((b) => b.writeUInt16LE(200, tlvStart + 6)),
@@ -72,7 +103,10 @@ describe('structural corruption is reported with a precise reason', () => {
     const withCounter = buildImage({ body: Buffer.alloc(64, 1), version: '1.0.0', securityCounter: 3 });
     const bad = Buffer.from(withCounter);
     bad.writeUInt16LE(16, 10);
-    expect(parseError(bad)).toMatchObject({ code: 'NRF91SIM_IMAGE_BAD_TLV', message: /protected TLV area is 12 bytes/ });
+    expect(parseError(bad)).toMatchObject({
+      code: 'NRF91SIM_IMAGE_BAD_TLV',
+      message: /protected TLV area is 12 bytes/,
+    });
   });
 });
 
@@ -82,7 +116,9 @@ describe('integrity and authenticity', () => {
   });
 
   it('detects a changed body byte as a hash mismatch (and a bad signature)', () => {
-    const result = verifyImage(parseImage(mutate((b) => (b[0x300] = (b[0x300] as number) ^ 1))), { keys: [pub] });
+    const result = verifyImage(parseImage(mutate((b) => (b[0x300] = (b[0x300] as number) ^ 1))), {
+      keys: [pub],
+    });
     expect(result.valid).toBe(false);
     expect(result.hash.valid).toBe(false);
     expect(result.problems.map((p) => p.code)).toEqual([
@@ -98,7 +134,9 @@ describe('integrity and authenticity', () => {
 
   it('detects a damaged signature while the hash still matches', () => {
     const off = (sigTlv?.offset ?? 0) + 10;
-    const result = verifyImage(parseImage(mutate((b) => (b[off] = (b[off] as number) ^ 0x40))), { keys: [pub] });
+    const result = verifyImage(parseImage(mutate((b) => (b[off] = (b[off] as number) ^ 0x40))), {
+      keys: [pub],
+    });
     expect(result.hash.valid).toBe(true);
     expect(result.signature.status).toBe('invalid');
     expect(result.problems.map((p) => p.code)).toEqual(['NRF91SIM_IMAGE_SIGNATURE_INVALID']);
@@ -119,7 +157,10 @@ describe('integrity and authenticity', () => {
   });
 
   it('reports a damaged manifest in image info', () => {
-    const report = inspectImage(mutate((b) => b.write('X', 0x200 + 16)), { keys: [pub] });
+    const report = inspectImage(
+      mutate((b) => b.write('X', 0x200 + 16)),
+      { keys: [pub] },
+    );
     expect(report.valid).toBe(false);
     expect(report.problems.map((p) => p.code)).toContain('NRF91SIM_IMAGE_BAD_MANIFEST');
   });
@@ -131,8 +172,16 @@ describe('modem delta images', () => {
     expect(delta.subarray(4, 8).toString('hex')).toBe('6d654475');
     expect(delta.length).toBe(10_000);
     expect(dfuImageType(delta)).toBe('modem-delta');
-    expect(parseModemDelta(delta)).toEqual({ from: 'mfw_nrf9160_1.3.4', to: 'mfw_nrf9160_1.3.5', size: 10_000 });
-    expect(inspectImage(delta)).toMatchObject({ type: 'modem-delta', valid: true, modemDelta: { to: 'mfw_nrf9160_1.3.5' } });
+    expect(parseModemDelta(delta)).toEqual({
+      from: 'mfw_nrf9160_1.3.4',
+      to: 'mfw_nrf9160_1.3.5',
+      size: 10_000,
+    });
+    expect(inspectImage(delta)).toMatchObject({
+      type: 'modem-delta',
+      valid: true,
+      modemDelta: { to: 'mfw_nrf9160_1.3.5' },
+    });
   });
 
   it('rejects damaged and truncated deltas', () => {

@@ -15,7 +15,8 @@ import {
   verifyImage,
 } from '../../firmware/image/index.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/imgtool/${name}`, import.meta.url));
+const fixture = (name: string): Buffer =>
+  readFileSync(new URL(`../fixtures/imgtool/${name}`, import.meta.url));
 const key = fixture('ecdsa-p256.pem').toString();
 const pub = fixture('ecdsa-p256-pub.pem').toString();
 const other = fixture('other-p256.pem').toString();
@@ -39,7 +40,10 @@ describe('image header', () => {
         '0c00', // ih_protect_tlv_size
         '45230100', // ih_img_size
         '20000000', // ih_flags
-        '01', '02', '0403', '08070605', // ih_ver
+        '01',
+        '02',
+        '0403',
+        '08070605', // ih_ver
         '00000000', // _pad1
       ].join(''),
     );
@@ -73,14 +77,20 @@ describe('images as imgtool lays them out', () => {
     // for it_tlv_tot: a DER signature is 70 to 72 bytes long.
     expect(mine.subarray(0, tlvInfo + 2).equals(theirs.subarray(0, tlvInfo + 2))).toBe(true);
     expect(mine.subarray(tlvInfo + 4, cut).equals(theirs.subarray(tlvInfo + 4, cut))).toBe(true);
-    expect(mine.readUInt16LE(tlvInfo + 2) - (mineSig?.value.length ?? 0)).toBe(theirs.readUInt16LE(tlvInfo + 2) - (theirSig?.value.length ?? 0));
+    expect(mine.readUInt16LE(tlvInfo + 2) - (mineSig?.value.length ?? 0)).toBe(
+      theirs.readUInt16LE(tlvInfo + 2) - (theirSig?.value.length ?? 0),
+    );
     expect(verifyImage(parseImage(mine), { keys: [pub] }).signature.status).toBe('valid');
   });
 
   it('verifies imgtool-signed images, padded signatures and protected TLVs', () => {
     for (const name of ['signed.bin', 'signed-pad-sig.bin', 'signed-security-counter.bin']) {
       const result = verifyImage(parseImage(fixture(name)), { keys: [pub] });
-      expect({ name, valid: result.valid, problems: result.problems }).toEqual({ name, valid: true, problems: [] });
+      expect({ name, valid: result.valid, problems: result.problems }).toEqual({
+        name,
+        valid: true,
+        problems: [],
+      });
     }
     const sec = parseImage(fixture('signed-security-counter.bin'));
     expect(sec.header.protectedTlvSize).toBe(12);
@@ -113,7 +123,12 @@ describe('images as imgtool lays them out', () => {
 
 describe('application images', () => {
   it('round-trips the app, version and configuration through the body', () => {
-    const bytes = buildAppImage({ app: 'aws_iot', version: '1.2.0+3', config: { endpoint: 'x.local' }, size: 20_000 });
+    const bytes = buildAppImage({
+      app: 'aws_iot',
+      version: '1.2.0+3',
+      config: { endpoint: 'x.local' },
+      size: 20_000,
+    });
     const { image, manifest } = readAppImage(bytes);
     expect(manifest).toEqual({ app: 'aws_iot', version: '1.2.0+3', config: { endpoint: 'x.local' } });
     expect(image.header.imageSize).toBe(20_000);
