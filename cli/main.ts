@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerAt } from './commands/at.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
+import { registerImage } from './commands/image.js';
+import { registerS3 } from './commands/s3.js';
 import { EXIT_USAGE, reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -8,12 +10,15 @@ export function buildProgram(): Command {
     .description('a full nRF9160 device simulator')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    // Root options only before the subcommand, so `image build --version 1.0.1` is the image version.
+    .enablePositionalOptions()
     .exitOverride();
   const device = program.command('device').description('boot and manage virtual devices');
   registerDeviceBoot(device);
   registerAt(program);
+  const groups = [device, registerImage(program), registerS3(program)];
   program.commands.forEach((c) => c.exitOverride());
-  device.commands.forEach((c) => c.exitOverride());
+  groups.forEach((g) => g.commands.forEach((c) => c.exitOverride()));
   return program;
 }
 

@@ -6,12 +6,45 @@ import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import type { ModemIdentity } from '../modem/identity.js';
 import { FileCredentialBackend } from '../modem/credentials/file-backend.js';
+import { MemoryCredentialBackend } from '../modem/credentials/backend.js';
 import { CredentialStore } from '../modem/credentials/store.js';
 import { Modem } from '../modem/modem.js';
 import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
 import { startAtClient } from './apps/at-client.js';
+import type { BootReport } from './boot/bootloader.js';
+import { DeviceFlash } from './boot/device-flash.js';
+import type { ImageControl } from './boot/image-control.js';
+import type { FlashLayout } from './boot/layout.js';
+import type { ModemDfuOutcome } from './boot/modem-dfu.js';
+import { DeviceControl } from './device-control.js';
+import { buildAppImage } from './image/app-image.js';
+import type { KeyInput } from './image/keys.js';
+import type { AppManifest } from './image/manifest.js';
 import { openSerial, parseSerialSpec, type SerialSpec } from './serial.js';
+
+/** What an application gets when the device starts it. */
+export interface AppContext {
+  modem: Modem;
+  /** The UART, when the device has one. */
+  serial: Transport | undefined;
+  /** The running image's manifest: which app, its version and configuration. */
+  manifest: AppManifest;
+  /** MCUboot's application API (confirm the image, request an upgrade, write the secondary slot). */
+  image: ImageControl;
+  clock: Clock;
+}
+
+/** Starts a sample application; the device stops it on reset or power loss. */
+export type AppStarter = (ctx: AppContext) => { stop(): void };
+
+export interface DeviceFirmwareOptions {
+  /** Image programmed into an erased primary slot on first boot (default: at_client 1.0.0, unsigned). */
+  image?: Uint8Array;
+  /** Public keys built into the bootloader; images must then be signed by one of them. */
+  bootloaderKeys?: readonly KeyInput[];
+  layout?: Partial<FlashLayout>;
+}
 
 export interface DeviceOptions {
   /** Device name: names its state folder and seeds its identity. Default `nrf91-0`. */
@@ -22,27 +55,55 @@ export interface DeviceOptions {
   stateDir?: string;
   profile?: ProfileInput;
   clock?: Clock;
+  firmware?: DeviceFirmwareOptions;
+  /** Applications by manifest name, in addition to the built-in `at_client`. */
+  apps?: Record<string, AppStarter>;
 }
 
-export type DeviceEvents = { close: [] };
+/** Power and boot state: `halted` = MCUboot found no valid image and nothing runs. */
+export type DevicePower = 'off' | 'running' | 'halted';
+
+export type DeviceEvents = {
+  /** A boot finished (after a reset or power-up). */
+  boot: [report: BootReport, modemDfu: ModemDfuOutcome | undefined];
+  /** The manifest names an application this device does not have: the image boots, nothing runs. */
+  'app-missing': [name: string];
+  close: [];
+};
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+const BUILT_IN_APPS: Record<string, AppStarter> = {
+  at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
+};
+
 /**
- * A device: a modem, its UART and the application it runs (today the at_client sample). Later the
- * flash, bootloader and the sample application named by the running image join it.
+ * A device: a modem, its UART, its flash with MCUboot, and the application named by the image in the
+ * primary slot. A reset or power cycle runs the bootloader, recreates the modem (RAM state gone,
+ * a scheduled modem delta applied) and starts the app again.
  */
 export class Device extends TypedEmitter<DeviceEvents> {
   private isClosed = false;
   private app: { stop(): void } | undefined;
+  private currentModem: Modem;
+  private runningManifest: AppManifest | undefined;
+  private powerState: DevicePower = 'off';
+  private lastReport: BootReport | undefined;
+  /** The backend face: reset, power cut (also during a swap), reflash. */
+  readonly control: DeviceControl;
 
   private constructor(
-    readonly modem: Modem,
+    modem: Modem,
     readonly serial: Transport | undefined,
     readonly stateDir: string | undefined,
+    readonly flash: DeviceFlash,
+    /** The modem's credential store lives in its NVM: it outlives every power cycle. */
+    readonly credentials: CredentialStore,
+    private readonly options: DeviceOptions,
   ) {
     super();
-    if (serial) this.app = startAtClient(modem, serial);
+    this.currentModem = modem;
+    this.control = new DeviceControl(this);
   }
 
   static async boot(options: DeviceOptions = {}): Promise<Device> {
@@ -55,36 +116,131 @@ export class Device extends TypedEmitter<DeviceEvents> {
     }
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
-    const credentials = deviceDir ? await openCredentials(deviceDir, profile) : undefined;
-    const modem = new Modem({
-      name,
-      clock: options.clock ?? systemClock,
-      ...(profile ? { profile } : {}),
-      ...(credentials ? { credentials } : {}),
+    const credentials = await openCredentials(deviceDir, profile);
+    const modem = new Modem({ name, clock: options.clock ?? systemClock, credentials, ...(profile ? { profile } : {}) });
+    const fw = options.firmware ?? {};
+    const flash = await DeviceFlash.open({
+      ...(deviceDir ? { dir: path.join(deviceDir, 'flash') } : {}),
+      ...(fw.layout ? { layout: fw.layout } : {}),
+      ...(fw.bootloaderKeys ? { bootloaderKeys: fw.bootloaderKeys } : {}),
+      owner: name,
     });
-    if (deviceDir) await writeJsonAtomic(path.join(deviceDir, 'identity.json'), modem.identity);
+    if (flash.primaryErased()) {
+      if (!fw.image && flash.bootloaderKeys.length > 0) {
+        throw new SimError(
+          ErrorCode.INVALID_ARGUMENT,
+          'a device with a bootloader key needs a signed firmware.image to start from',
+        );
+      }
+      await flash.program(fw.image ?? buildAppImage({ app: 'at_client', version: '1.0.0' }));
+    }
     const spec =
       typeof options.serial === 'string'
         ? parseSerialSpec(options.serial)
         : (options.serial ?? { kind: 'none' });
     const serial = await openSerial(spec);
-    return new Device(modem, serial, deviceDir);
+    const device = new Device(modem, serial, deviceDir, flash, credentials, options);
+    try {
+      await device.powerOn();
+    } catch (err) {
+      await serial?.close();
+      throw err;
+    }
+    return device;
   }
 
   get name(): string {
-    return this.modem.name;
+    return this.currentModem.name;
+  }
+
+  /** The modem of the current power cycle (a new instance after every reset). */
+  get modem(): Modem {
+    return this.currentModem;
   }
 
   get identity(): ModemIdentity {
-    return this.modem.identity;
+    return this.currentModem.identity;
+  }
+
+  get power(): DevicePower {
+    return this.powerState;
+  }
+
+  /** The running image's manifest (undefined while off or halted). */
+  get manifest(): AppManifest | undefined {
+    return this.runningManifest;
+  }
+
+  /** True while the image's application runs (false when off, halted, or the app is unknown). */
+  get appRunning(): boolean {
+    return this.app !== undefined;
+  }
+
+  get lastBoot(): BootReport | undefined {
+    return this.lastReport;
+  }
+
+  /**
+   * Power-up: MCUboot runs (a swap, a revert, finishing an interrupted swap), then the modem starts
+   * (applying a scheduled delta update) and the image's application. A power cut injected during
+   * the boot leaves the device off and rejects with BOOT_POWER_CUT.
+   */
+  async powerOn(): Promise<BootReport> {
+    if (this.isClosed) throw new SimError(ErrorCode.INVALID_STATE, 'the device is closed');
+    if (this.powerState !== 'off') throw new SimError(ErrorCode.INVALID_STATE, 'the device is already on');
+    const report = await this.flash.bootloader().boot();
+    this.lastReport = report;
+    if (!report.bootable || !report.image) {
+      this.powerState = 'halted';
+      this.emit('boot', report, undefined);
+      return report;
+    }
+    const dfu = await this.flash.modemDfu.applyAtBoot(this.currentModem.identity.firmwareVersion);
+    const identity: ModemIdentity = {
+      ...this.currentModem.identity,
+      ...(dfu?.result === 'ok' ? { firmwareVersion: dfu.to } : {}),
+    };
+    if (!this.currentModem.closed) await this.currentModem.close();
+    this.currentModem = new Modem({
+      name: this.currentModem.name,
+      clock: this.options.clock ?? systemClock,
+      profile: { ...this.options.profile, identity },
+      credentials: this.credentials,
+    });
+    if (this.stateDir) await writeJsonAtomic(path.join(this.stateDir, 'identity.json'), identity);
+    const manifest = report.image.manifest ?? { app: 'unknown', version: report.image.version, config: {} };
+    this.runningManifest = manifest;
+    this.powerState = 'running';
+    const start = this.options.apps?.[manifest.app] ?? BUILT_IN_APPS[manifest.app];
+    if (start) {
+      this.app = start({
+        modem: this.currentModem,
+        serial: this.serial,
+        manifest,
+        image: this.flash.imageControl(),
+        clock: this.options.clock ?? systemClock,
+      });
+    } else {
+      this.emit('app-missing', manifest.app);
+    }
+    this.emit('boot', report, dfu);
+    return report;
+  }
+
+  /** Power removed: the application and the modem stop where they are; flash keeps what was written. */
+  async powerOff(): Promise<void> {
+    this.app?.stop();
+    this.app = undefined;
+    this.runningManifest = undefined;
+    await this.currentModem.close();
+    this.powerState = 'off';
   }
 
   async close(): Promise<void> {
     if (this.isClosed) return;
+    await this.powerOff();
     this.isClosed = true;
-    this.app?.stop();
     await this.serial?.close();
-    await this.modem.close();
     this.emit('close');
   }
 }
@@ -121,12 +277,16 @@ async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<Pro
   return { ...input, identity: { ...stored, ...input.identity } };
 }
 
-/** The device's credential store, kept in `<deviceDir>/credentials.json` across reboots. */
-function openCredentials(deviceDir: string, profile: ProfileInput | undefined): Promise<CredentialStore> {
+/**
+ * The device's credential store: `<deviceDir>/credentials.json` with a state directory, else kept in
+ * memory for the life of the Device object (it still survives resets and power cycles).
+ */
+function openCredentials(deviceDir: string | undefined, profile: ProfileInput | undefined): Promise<CredentialStore> {
   const c = profile?.credentials;
-  return CredentialStore.open(new FileCredentialBackend(path.join(deviceDir, 'credentials.json')), {
-    ...(c ? { limits: c, ...(c.factory ? { factory: c.factory } : {}) } : {}),
-  });
+  const options = c ? { limits: c, ...(c.factory ? { factory: c.factory } : {}) } : {};
+  return deviceDir
+    ? CredentialStore.open(new FileCredentialBackend(path.join(deviceDir, 'credentials.json')), options)
+    : CredentialStore.open(new MemoryCredentialBackend(), options);
 }
 
 /** Boots a device; the library entry point (`import { createDevice } from 'nrf91sim'`). */

@@ -94,7 +94,7 @@ export async function importP256Key(privateKeyPem: string): Promise<KeyPair> {
 }
 
 /** DER SubjectPublicKeyInfo of a key pair. */
-export async function publicKeyDer(keys: KeyPair): Promise<Buffer> {
+export async function keyPairSpkiDer(keys: KeyPair): Promise<Buffer> {
   return Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
 }
 

@@ -7,7 +7,7 @@ import {
   importP256Key,
   parseKeyUsage,
   parseSubjectAttributes,
-  publicKeyDer,
+  keyPairSpkiDer,
 } from '../../credentials/csr.js';
 import { deviceIdentityKey } from '../../credentials/identity-key.js';
 import { attestationNonce, keygenPayload, NrfMessageType } from '../../credentials/nrf-messages.js';
@@ -43,7 +43,7 @@ async function clientKey(modem: Modem, tag: number, format: 0 | 1, params: Param
   const usage = parameter(() => parseKeyUsage(keyUsageText(params, 4)));
   requireLteInactive(modem);
   const key = await generateP256Key();
-  const der = format === 0 ? await buildCsr(key.keys, subject, usage) : await publicKeyDer(key.keys);
+  const der = format === 0 ? await buildCsr(key.keys, subject, usage) : await keyPairSpkiDer(key.keys);
   await modem.credentials.put({ secTag: tag, type: 2, content: key.privateKeyPem, origin: 'keygen' });
   return der;
 }
@@ -52,10 +52,10 @@ async function clientKey(modem: Modem, tag: number, format: 0 | 1, params: Param
 async function endorsementKey(modem: Modem, tag: number): Promise<Buffer> {
   requireLteInactive(modem);
   const existing = modem.credentials.material(tag, 8);
-  if (existing) return publicKeyDer(await importP256Key(existing.content));
+  if (existing) return keyPairSpkiDer(await importP256Key(existing.content));
   const key = await generateP256Key();
   await modem.credentials.put({ secTag: tag, type: 8, content: key.privateKeyPem, origin: 'keygen' });
-  return publicKeyDer(key.keys);
+  return keyPairSpkiDer(key.keys);
 }
 
 /**

@@ -1,0 +1,191 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
+
+export const ERASED = 0xff;
+
+/** Where a flash area keeps its bytes between runs. */
+export interface FlashStorage {
+  load(area: string): Promise<Buffer | undefined>;
+  /** Replaces the stored area atomically: a power cut leaves the old or the new content. */
+  store(area: string, data: Buffer): Promise<void>;
+}
+
+/** Flash that lives as long as the process (tests, devices without a state directory). */
+export class MemoryFlashStorage implements FlashStorage {
+  private readonly areas = new Map<string, Buffer>();
+  async load(area: string): Promise<Buffer | undefined> {
+    const data = this.areas.get(area);
+    return data ? Buffer.from(data) : undefined;
+  }
+  async store(area: string, data: Buffer): Promise<void> {
+    this.areas.set(area, Buffer.from(data));
+  }
+}
+
+/** One raw file per area, e.g. `<dir>/mcuboot_primary.bin`: a flash dump tools like imgtool can read. */
+export class DirectoryFlashStorage implements FlashStorage {
+  constructor(readonly dir: string) {}
+  file(area: string): string {
+    return path.join(this.dir, area.includes('.') ? area : `${area}.bin`);
+  }
+  async load(area: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(this.file(area));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+  async store(area: string, data: Buffer): Promise<void> {
+    await writeFileAtomic(this.file(area), data);
+  }
+}
+
+/**
+ * Counts flash operations and cuts the power at a chosen one. A cut happens between operations: a
+ * sector erase or a write is atomic in this model, and every completed one is on disk.
+ */
+export class PowerFaults {
+  private done = 0;
+  private cutAt: number | undefined;
+
+  /** Operations completed since the last {@link reset}. */
+  get operations(): number {
+    return this.done;
+  }
+
+  /** Cuts the power instead of performing the operation that would be number `n` (0 = the next one). */
+  cutAfter(n: number): void {
+    this.cutAt = this.done + n;
+  }
+
+  disarm(): void {
+    this.cutAt = undefined;
+  }
+
+  get armed(): boolean {
+    return this.cutAt !== undefined;
+  }
+
+  reset(): void {
+    this.done = 0;
+    this.cutAt = undefined;
+  }
+
+  /** Called before each operation; throws BOOT_POWER_CUT when the cut is due. */
+  beforeOperation(what: string): void {
+    if (this.cutAt !== undefined && this.done >= this.cutAt) {
+      this.cutAt = undefined;
+      throw new SimError(ErrorCode.BOOT_POWER_CUT, `power cut before flash operation ${this.done} (${what})`);
+    }
+  }
+
+  afterOperation(): void {
+    this.done++;
+  }
+}
+
+/**
+ * A NOR flash partition: erase sets whole sectors to 0xff, a write can only clear bits (the stored
+ * byte becomes `old & new`), as on the nRF9160's NVMC. Every operation is persisted before the next.
+ */
+export class FlashArea {
+  private constructor(
+    readonly name: string,
+    private readonly data: Buffer,
+    readonly sectorSize: number,
+    readonly writeSize: number,
+    private readonly storage: FlashStorage,
+    private readonly faults: PowerFaults,
+  ) {}
+
+  static async open(
+    name: string,
+    size: number,
+    geometry: { sectorSize: number; writeSize: number },
+    storage: FlashStorage,
+    faults: PowerFaults,
+  ): Promise<FlashArea> {
+    const stored = await storage.load(name);
+    if (stored && stored.length !== size) {
+      throw new SimError(
+        ErrorCode.STATE_CORRUPT,
+        `flash area ${name} holds ${stored.length} bytes, expected ${size}`,
+      );
+    }
+    const data = stored ?? Buffer.alloc(size, ERASED);
+    return new FlashArea(name, data, geometry.sectorSize, geometry.writeSize, storage, faults);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  read(off: number, len: number): Buffer {
+    this.check(off, len);
+    return Buffer.from(this.data.subarray(off, off + len));
+  }
+
+  /** A copy of the whole area. */
+  snapshot(): Buffer {
+    return Buffer.from(this.data);
+  }
+
+  isErased(off: number, len: number): boolean {
+    this.check(off, len);
+    for (let i = off; i < off + len; i++) if (this.data[i] !== ERASED) return false;
+    return true;
+  }
+
+  /** Erases `len` bytes from `off`; both must be sector-aligned. */
+  async erase(off: number, len: number): Promise<void> {
+    this.check(off, len);
+    if (off % this.sectorSize !== 0 || len % this.sectorSize !== 0) {
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: erase ${off}+${len} is not sector-aligned`,
+      );
+    }
+    this.faults.beforeOperation(`erase ${this.name} ${off}+${len}`);
+    this.data.fill(ERASED, off, off + len);
+    await this.persist();
+  }
+
+  /** Programs `bytes` at `off` (write-block aligned); bits already cleared stay cleared. */
+  async write(off: number, bytes: Uint8Array): Promise<void> {
+    this.check(off, bytes.length);
+    if (off % this.writeSize !== 0 || bytes.length % this.writeSize !== 0) {
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: write ${off}+${bytes.length} is not ${this.writeSize}-byte aligned`,
+      );
+    }
+    this.faults.beforeOperation(`write ${this.name} ${off}+${bytes.length}`);
+    for (let i = 0; i < bytes.length; i++) {
+      this.data[off + i] = (this.data[off + i] as number) & (bytes[i] as number);
+    }
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    await this.storage.store(this.name, this.data);
+    this.faults.afterOperation();
+  }
+
+  private check(off: number, len: number): void {
+    if (
+      !Number.isInteger(off) ||
+      !Number.isInteger(len) ||
+      off < 0 ||
+      len < 0 ||
+      off + len > this.data.length
+    ) {
+      throw new SimError(
+        ErrorCode.BOOT_FLASH_ERROR,
+        `${this.name}: ${off}+${len} is outside the ${this.data.length}-byte area`,
+      );
+    }
+  }
+}
