@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerAt } from './commands/at.js';
+import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
+import { registerProject } from './commands/project.js';
+import { registerShadow } from './commands/shadow.js';
+import { registerThings } from './commands/things.js';
 import { EXIT_USAGE, reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -12,8 +16,15 @@ export function buildProgram(): Command {
   const device = program.command('device').description('boot and manage virtual devices');
   registerDeviceBoot(device);
   registerAt(program);
-  program.commands.forEach((c) => c.exitOverride());
-  device.commands.forEach((c) => c.exitOverride());
+  registerBroker(program);
+  registerProject(program);
+  registerThings(program);
+  registerShadow(program);
+  const exitOverride = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   return program;
 }
 

@@ -242,7 +242,6 @@ export function snapshot(shadow: StoredShadow): JsonObject {
     state: { ...shadow.state },
     metadata: { ...shadow.metadata },
     version: shadow.version,
-    timestamp: shadow.timestamp,
   } as JsonObject;
 }
 
