@@ -170,8 +170,9 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
 
   const opened: Array<{ close(): Promise<void> }> = [];
   const shutdown = async (): Promise<void> => {
-    for (const c of opened.reverse()) await c.close().catch(() => {});
+    // aedes first: it closes the client connections that would otherwise hold the listeners open.
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const c of opened.reverse()) await c.close().catch(() => {});
     await state.close();
   };
   try {

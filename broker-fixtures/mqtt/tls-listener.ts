@@ -27,6 +27,8 @@ export interface TlsListenerOptions {
  * the TLS handshake completes and the MQTT connection is then dropped.
  */
 export class TlsListener {
+  private readonly sockets = new Set<tls.TLSSocket>();
+
   private constructor(
     private readonly server: tls.Server,
     readonly host: string,
@@ -64,10 +66,18 @@ export class TlsListener {
       );
       server.listen(options.port, options.host, () => resolve());
     });
-    return new TlsListener(server, options.host, (server.address() as AddressInfo).port);
+    const listener = new TlsListener(server, options.host, (server.address() as AddressInfo).port);
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      listener.sockets.add(socket);
+      socket.once('close', () => listener.sockets.delete(socket));
+    });
+    return listener;
   }
 
+  /** Stops accepting and drops the connections still open (aedes has normally closed them already). */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await done;
   }
 }

@@ -125,3 +125,11 @@ export function closed(client: MqttClient, timeoutMs = 5000): Promise<void> {
     });
   });
 }
+
+export const OPEN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] });
+
+/** A thing whose policy allows everything: an observer for events and other things' topics. */
+export async function createObserver(fixtures: BrokerFixtures, name = 'observer'): Promise<ThingCredentials> {
+  if (!(await fixtures.registry.getPolicy('open'))) await fixtures.registry.createPolicy('open', OPEN_POLICY);
+  return createThing(fixtures, name, 'open');
+}
