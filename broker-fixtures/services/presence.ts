@@ -35,7 +35,10 @@ export class PresenceService implements BrokerService {
     });
     aedes.on('clientDisconnect', (client) => this.disconnected(client));
     aedes.on('subscribe', (subs, client) => this.subscriptions(client, 'subscribed', subs.filter((s: Subscription) => Number(s.qos) !== 128).map((s: Subscription) => s.topic)));
-    aedes.on('unsubscribe', (topics, client) => this.subscriptions(client, 'unsubscribed', topics));
+    // aedes also unsubscribes a closing connection; AWS reports that as a disconnect only.
+    aedes.on('unsubscribe', (topics, client) => {
+      if (!client.closed) this.subscriptions(client, 'unsubscribed', topics);
+    });
     aedes.on('closed', () => (this.closing = true));
   }
 
@@ -103,7 +106,9 @@ export class PresenceService implements BrokerService {
     const ctx = this.ctx;
     const session = this.sessions.get(client);
     const identity = this.authorizer.identityOf(client);
-    if (!ctx || !session || !identity || topics.length === 0 || this.silent(client.id)) return;
+    if (!ctx || !session || !identity || topics.length === 0) return;
+    ctx.log.add({ type: eventType, clientId: client.id, detail: topics.join(' ') });
+    if (this.silent(client.id)) return;
     void ctx.publish(`$aws/events/subscriptions/${eventType}/${client.id}`, JSON.stringify({
       clientId: client.id,
       timestamp: ctx.clock.now(),

@@ -8,7 +8,7 @@ interface ShadowOptions {
   shadow?: string;
   desired?: string;
   reported?: string;
-  version?: string;
+  expectedVersion?: string;
   state?: string;
   json?: boolean;
 }
@@ -29,8 +29,8 @@ function requestBody(operation: string, options: ShadowOptions): unknown {
   if (desired === undefined && reported === undefined) {
     throw new SimError(ErrorCode.INVALID_ARGUMENT, 'shadow update needs --desired and/or --reported');
   }
-  const version = options.version === undefined ? undefined : Number(options.version);
-  if (version !== undefined && !Number.isInteger(version)) throw new SimError(ErrorCode.INVALID_ARGUMENT, '--version must be an integer');
+  const version = options.expectedVersion === undefined ? undefined : Number(options.expectedVersion);
+  if (version !== undefined && !Number.isInteger(version)) throw new SimError(ErrorCode.INVALID_ARGUMENT, '--expected-version must be an integer');
   return {
     state: { ...(desired !== undefined ? { desired } : {}), ...(reported !== undefined ? { reported } : {}) },
     ...(version !== undefined ? { version } : {}),
@@ -55,7 +55,7 @@ export function registerShadow(program: Command): void {
       cmd
         .option('--desired <json>', 'desired state to merge (null deletes a key)')
         .option('--reported <json>', 'reported state to merge')
-        .option('--version <n>', 'expected current version (optimistic locking: 409 when it differs)');
+        .option('--expected-version <n>', 'expected current version (optimistic locking: 409 when it differs)');
     }
     cmd
       .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
