@@ -98,7 +98,7 @@ describe('fleet provisioning by claim (§3.11)', () => {
     await c.subscribeAsync('$aws/certificates/create-from-csr/json/+', { qos: 1 });
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=csr-device', keys, signingAlgorithm: alg });
     const reply = nextMessages(c, '$aws/certificates/create-from-csr/json/+', 2);
     await c.publishAsync('$aws/certificates/create-from-csr/json', JSON.stringify({ certificateSigningRequest: csr.toString('pem') }), { qos: 1 });

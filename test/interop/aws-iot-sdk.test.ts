@@ -7,7 +7,7 @@ const { iot, mqtt, iotshadow } = sdk;
 
 let s: StandIn;
 let connection: InstanceType<typeof mqtt.MqttClientConnection>;
-let shadow: InstanceType<typeof iotshadow.IotShadowClientv2>;
+let shadow: ReturnType<typeof iotshadow.IotShadowClientv2.newFromMqtt311>;
 
 beforeAll(async () => {
   s = await startStandIn();
@@ -40,7 +40,7 @@ describe('AWS IoT Device SDK v2 (MQTT 3.1.1) shadow client against the stand-in'
     expect(JSON.stringify(missing)).toMatch(/404/);
 
     const deltas = shadow.createShadowDeltaUpdatedStream({ thingName: 'sdk-thing' });
-    const delta = new Promise<unknown>((resolve) => deltas.on('incomingPublish', (event) => resolve(event.message)));
+    const delta = new Promise<unknown>((resolve) => deltas.on('incomingPublish', (event: { message: unknown }) => resolve(event.message)));
     const subscribed = new Promise<void>((resolve) => deltas.on('subscriptionStatus', () => resolve()));
     deltas.open();
     await subscribed;
