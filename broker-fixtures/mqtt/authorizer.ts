@@ -7,7 +7,7 @@ import { certificateIdOf } from '../pki/x509.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/policy-document.js';
 import { CompiledPolicies } from '../policy/policy-evaluator.js';
 import type { Registry } from '../registry/registry.js';
-import { subscriptionFilters, tapPackets } from './aedes-internals.js';
+import { hasSubscription, subscriptionFilters, tapPackets } from './aedes-internals.js';
 import {
   AWS_LIMITS,
   awsFilterMatches,
@@ -258,8 +258,7 @@ export class Authorizer {
     const topic = packet.topic;
     if (!ctx.policies.allows('iot:Receive', topic)) return false;
     // aedes lets `a/#` match `a`; AWS IoT does not (§3.3).
-    const filters = subscriptionFilters(client);
-    if (filters.includes(`${topic}/#`)) return filters.some((f) => awsFilterMatches(f, topic));
-    return true;
+    if (!hasSubscription(client, `${topic}/#`)) return true;
+    return subscriptionFilters(client).some((f) => awsFilterMatches(f, topic));
   }
 }

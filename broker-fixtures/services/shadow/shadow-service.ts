@@ -36,6 +36,11 @@ export interface ShadowResult {
   body: JsonObject;
 }
 
+/** A result whose publishes have been handed to the broker (in order) but may not have completed. */
+interface Pending extends ShadowResult {
+  sent: Promise<unknown>;
+}
+
 interface Tombstone {
   version: number;
   deletedAt: number;
@@ -82,18 +87,25 @@ export class ShadowService implements BrokerService {
     if (!isValidShadowAddress(address)) {
       throw new SimError(ErrorCode.INVALID_ARGUMENT, `invalid thing or shadow name: ${JSON.stringify(address)}`);
     }
-    return this.queue.run(shadowKey(address), async () => {
-      const result =
-        operation === 'update'
-          ? await this.update(address, payload)
-          : operation === 'get'
-            ? await this.get(address, payload)
-            : await this.delete(address, payload);
-      if (!result.accepted) {
-        await this.context.publish(`${shadowPrefix(address)}/${operation}/rejected`, JSON.stringify(result.body));
-      }
-      return result;
-    });
+    // Only reading and writing the document is serialised per shadow; the responses are handed to
+    // aedes inside that section (so they leave in order) and completed outside it.
+    return this.queue
+      .run(shadowKey(address), async (): Promise<Pending> => {
+        const result =
+          operation === 'update'
+            ? await this.update(address, payload)
+            : operation === 'get'
+              ? await this.get(address, payload)
+              : await this.delete(address, payload);
+        if (!result.accepted) {
+          result.sent = this.context.publish(`${shadowPrefix(address)}/${operation}/rejected`, JSON.stringify(result.body));
+        }
+        return result;
+      })
+      .then(async ({ sent, ...result }) => {
+        await sent;
+        return result;
+      });
   }
 
   async listNamedShadows(thingName: string): Promise<string[]> {
@@ -105,19 +117,20 @@ export class ShadowService implements BrokerService {
     return Math.floor(this.context.clock.now() / 1000);
   }
 
-  private rejected(error: ShadowError, payload: Buffer | string): ShadowResult {
+  private rejected(error: ShadowError, payload: Buffer | string): Pending {
     const clientToken = clientTokenOf(payload);
     return {
+      sent: Promise.resolve(),
       accepted: false,
       body: { code: error.code, message: error.message, timestamp: this.nowSeconds(), ...(clientToken !== undefined ? { clientToken } : {}) },
     };
   }
 
-  private noShadow(address: ShadowAddress, payload: Buffer | string): ShadowResult {
+  private noShadow(address: ShadowAddress, payload: Buffer | string): Pending {
     return this.rejected(new ShadowError(404, `No shadow exists with name: '${address.shadowName ?? address.thingName}'`), payload);
   }
 
-  private async update(address: ShadowAddress, payload: Buffer | string): Promise<ShadowResult> {
+  private async update(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
     const { store, clock } = this.context;
     const request = parseUpdateRequest(payload, this.limits);
     if (request instanceof ShadowError) return this.rejected(request, payload);
@@ -136,28 +149,30 @@ export class ShadowService implements BrokerService {
     const token: JsonObject = request.clientToken !== undefined ? { clientToken: request.clientToken } : {};
     const prefix = shadowPrefix(address);
     const accepted: JsonObject = { ...outcome.accepted, ...token };
-    // §1.3 step 6: accepted, then delta, then documents.
-    await this.context.publish(`${prefix}/update/accepted`, JSON.stringify(accepted));
-    if (outcome.delta) await this.context.publish(`${prefix}/update/delta`, JSON.stringify({ ...outcome.delta, ...token }));
-    await this.context.publish(
-      `${prefix}/update/documents`,
-      JSON.stringify({ previous: current ? snapshot(current) : null, current: snapshot(outcome.shadow), timestamp: now, ...token }),
+    // §1.3 step 6: accepted, then delta, then documents. aedes routes publishes in the order they
+    // are made, so they go out together instead of one round of persistence after another.
+    const sent = [this.context.publish(`${prefix}/update/accepted`, JSON.stringify(accepted))];
+    if (outcome.delta) sent.push(this.context.publish(`${prefix}/update/delta`, JSON.stringify({ ...outcome.delta, ...token })));
+    sent.push(
+      this.context.publish(
+        `${prefix}/update/documents`,
+        JSON.stringify({ previous: current ? snapshot(current) : null, current: snapshot(outcome.shadow), timestamp: now, ...token }),
+      ),
     );
     this.context.log.add({ type: 'shadow-update', thingName: address.thingName, detail: `${key} v${outcome.shadow.version}` });
-    return { accepted: true, body: accepted };
+    return { accepted: true, body: accepted, sent: Promise.all(sent) };
   }
 
-  private async get(address: ShadowAddress, payload: Buffer | string): Promise<ShadowResult> {
+  private async get(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
     const request = parseSimpleRequest(payload);
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const shadow = await this.context.store.get<StoredShadow>('shadows', shadowKey(address));
     if (!shadow) return this.noShadow(address, payload);
     const body = { ...getDocument(shadow, this.nowSeconds()), ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}) };
-    await this.context.publish(`${shadowPrefix(address)}/get/accepted`, JSON.stringify(body));
-    return { accepted: true, body };
+    return { accepted: true, body, sent: this.context.publish(`${shadowPrefix(address)}/get/accepted`, JSON.stringify(body)) };
   }
 
-  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<ShadowResult> {
+  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
     const { store, clock } = this.context;
     const request = parseSimpleRequest(payload);
     if (request instanceof ShadowError) return this.rejected(request, payload);
@@ -171,9 +186,8 @@ export class ShadowService implements BrokerService {
       timestamp: this.nowSeconds(),
       ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}),
     };
-    await this.context.publish(`${shadowPrefix(address)}/delete/accepted`, JSON.stringify(body));
     this.context.log.add({ type: 'shadow-delete', thingName: address.thingName, detail: key });
-    return { accepted: true, body };
+    return { accepted: true, body, sent: this.context.publish(`${shadowPrefix(address)}/delete/accepted`, JSON.stringify(body)) };
   }
 
   /** AWS IoT data plane REST shapes: `/things/{thing}/shadow?name=…`. */
