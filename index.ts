@@ -1,4 +1,4 @@
 export * from './core/index.js';
 export * from './modem/index.js';
 export * from './firmware/index.js';
-export * from './broker-fixtures/s3/index.js';
+export * from './broker-fixtures/index.js';

@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerAt } from './commands/at.js';
+import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
 import { registerImage } from './commands/image.js';
 import { registerS3 } from './commands/s3.js';
+import { registerProject } from './commands/project.js';
+import { registerShadow } from './commands/shadow.js';
+import { registerThings } from './commands/things.js';
 import { EXIT_USAGE, reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -16,9 +20,17 @@ export function buildProgram(): Command {
   const device = program.command('device').description('boot and manage virtual devices');
   registerDeviceBoot(device);
   registerAt(program);
-  const groups = [device, registerImage(program), registerS3(program)];
-  program.commands.forEach((c) => c.exitOverride());
-  groups.forEach((g) => g.commands.forEach((c) => c.exitOverride()));
+  registerBroker(program);
+  registerProject(program);
+  registerThings(program);
+  registerShadow(program);
+  registerImage(program);
+  registerS3(program);
+  const exitOverride = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   return program;
 }
 

@@ -1,0 +1,32 @@
+/** JSON values as shadows hold them. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Levels of containers: a scalar is 0, `{}` is 1, `{"a":{}}` is 2. */
+export function depthOf(value: JsonValue | undefined): number {
+  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
+  if (isObject(value)) return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+  return 0;
+}
+
+export function arrayHasNull(value: JsonValue | undefined): boolean {
+  if (Array.isArray(value)) return value.some((v) => v === null || arrayHasNull(v));
+  if (isObject(value)) return Object.values(value).some(arrayHasNull);
+  return false;
+}

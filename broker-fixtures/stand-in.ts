@@ -1,0 +1,231 @@
+import type { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Aedes } from 'aedes';
+import { writeJsonAtomic } from '../core/atomic-file.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createServiceContext } from './context.js';
+import { ApiRouter } from './control-api/router.js';
+import { ControlApiServer } from './control-api/http-server.js';
+import { EventLog } from './event-log.js';
+import { Authorizer } from './mqtt/authorizer.js';
+import { awsPersistence } from './mqtt/retained.js';
+import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
+import { CertificateAuthority } from './pki/certificate-authority.js';
+import { Registry } from './registry/registry.js';
+import { FleetProvisioningService } from './services/fleet-provisioning.js';
+import { JitpService } from './services/jitp.js';
+import { PresenceService } from './services/presence.js';
+import { RegistryApiService } from './services/registry-api.js';
+import type { BrokerService, StandInConfig } from './services/service.js';
+import { ServiceRegistry } from './services/service-registry.js';
+import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
+import { FileStore } from './store/file-store.js';
+import type { StateStore } from './store/store.js';
+
+export interface BrokerFixturesOptions {
+  /** The state directory; the stand-in keeps its files under `<stateDir>/broker/`. */
+  stateDir: string;
+  /** Replaces the embedded file store (e.g. a shared store for several nodes). */
+  store?: StateStore;
+  clock?: Clock;
+  host?: string;
+  /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
+  port?: number;
+  /** MQTT over mutual TLS with ALPN `x-amzn-mqtt-ca` required (AWS: 443; default 8443). */
+  alpnPort?: number;
+  /** The HTTP/JSON console. */
+  apiPort?: number;
+  /** The endpoint name in the server certificate, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
+  endpoint?: string;
+  region?: string;
+  accountId?: string;
+  /** More services (Jobs, nRF Cloud, …), started after the built-in ones. */
+  services?: BrokerService[];
+  shadow?: ShadowServiceOptions;
+  subscribeDenial?: 'disconnect' | 'suback-failure';
+  /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
+  retainedOnWildcard?: boolean;
+}
+
+export interface BrokerEndpoints {
+  /** The endpoint name devices use, and that the server certificate names. */
+  endpoint: string;
+  host: string;
+  mqttPort: number;
+  alpnPort: number;
+  alpn: string;
+  apiUrl: string;
+  /** PEM file of the local CA: clients' `--cafile`. */
+  caFile: string;
+}
+
+export interface BrokerState {
+  readonly dir: string;
+  readonly registry: Registry;
+  readonly ca: CertificateAuthority;
+  readonly log: EventLog;
+  readonly services: ServiceRegistry;
+  readonly shadows: ShadowService;
+  readonly provisioning: RegistryApiService;
+  readonly console: ApiRouter;
+  close(): Promise<void>;
+}
+
+export interface BrokerFixtures extends BrokerState {
+  readonly endpoints: BrokerEndpoints;
+  readonly aedes: Aedes;
+}
+
+export const DEFAULT_ENDPOINT = 'local-ats.iot.eu-west-1.amazonaws.com';
+export const DEFAULT_REGION = 'eu-west-1';
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+
+/** The file a running stand-in leaves in its state directory so the CLI can find its console. */
+export function consoleFile(stateDir: string): string {
+  return path.join(stateDir, 'broker', 'console.json');
+}
+
+interface Assembly extends BrokerState {
+  authorizer: Authorizer;
+  store: StateStore;
+  config: StandInConfig;
+  startServices(aedes: Aedes | undefined): Promise<void>;
+}
+
+async function assemble(options: BrokerFixturesOptions, endpointInfo: () => Record<string, unknown>): Promise<Assembly> {
+  const clock = options.clock ?? systemClock;
+  const dir = path.join(options.stateDir, 'broker');
+  const store = options.store ?? new FileStore({ dir, clock });
+  const config: StandInConfig = {
+    region: options.region ?? DEFAULT_REGION,
+    accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
+    endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
+  };
+  const ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+  const registry = new Registry(store, clock);
+  const log = new EventLog(clock);
+  const services = new ServiceRegistry();
+  const shadows = new ShadowService(options.shadow);
+  const provisioning = new RegistryApiService(endpointInfo);
+  const authorizer = new Authorizer({
+    registry,
+    clock,
+    log,
+    region: config.region,
+    accountId: config.accountId,
+    onUnknownCertificate: (cert, id) => services.unknownCertificate(cert, id),
+    ...(options.subscribeDenial ? { subscribeDenial: options.subscribeDenial } : {}),
+  });
+  services.add(provisioning).add(shadows).add(new PresenceService(authorizer)).add(new JitpService()).add(new FleetProvisioningService());
+  for (const extra of options.services ?? []) services.add(extra);
+  const router = new ApiRouter(services.routes());
+  return {
+    dir,
+    registry,
+    ca,
+    log,
+    services,
+    shadows,
+    provisioning,
+    console: router,
+    authorizer,
+    store,
+    config,
+    async startServices(aedes) {
+      await services.start(createServiceContext({ clock, store, registry, ca, log, config, aedes, authorizer }));
+    },
+    async close() {
+      await services.stop();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Opens the stand-in's state without serving anything: the console works (things, certificates,
+ * policies, shadows), publishing goes nowhere. The CLI uses this when no broker is running.
+ */
+export async function openBrokerState(options: BrokerFixturesOptions): Promise<BrokerState> {
+  const state = await assemble(options, () => ({ running: false }));
+  await state.startServices(undefined);
+  return state;
+}
+
+/** Starts the AWS IoT Core stand-in: aedes behind two mutual-TLS listeners, the services, the console. */
+export async function startBrokerFixtures(options: BrokerFixturesOptions): Promise<BrokerFixtures> {
+  const host = options.host ?? '127.0.0.1';
+  let endpoints: BrokerEndpoints | undefined;
+  const state = await assemble(options, () => ({ running: true, ...endpoints }));
+  const retained = awsPersistence({ store: state.store, ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}) });
+  const aedes = await Aedes.createBroker({
+    persistence: retained.persistence,
+    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
+    maxClientsIdLength: 128,
+    ...state.authorizer.hooks(),
+  });
+  (aedes as unknown as EventEmitter).on('error', (err: Error) => state.log.add({ type: 'broker-error', detail: err.message }));
+  await retained.restore(aedes);
+  await state.startServices(aedes);
+
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const shutdown = async (): Promise<void> => {
+    // aedes first: it closes the client connections that would otherwise hold the listeners open.
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const c of opened.reverse()) await c.close().catch(() => {});
+    await state.close();
+  };
+  try {
+    const serverCert = await state.ca.issue({
+      commonName: state.config.endpoint,
+      altNames: [...new Set([state.config.endpoint, 'localhost', '127.0.0.1', '::1', host])],
+      serverAuth: true,
+    });
+    const tlsOptions = {
+      host,
+      key: serverCert.privateKeyPem ?? '',
+      cert: serverCert.certificatePem,
+      ca: state.ca.certificatePem,
+      onConnection: (socket: import('node:tls').TLSSocket) => void aedes.handle(socket),
+      onClientError: (err: Error) => state.log.add({ type: 'tls-error', detail: err.message }),
+    };
+    const mqtt = await TlsListener.listen({ ...tlsOptions, port: options.port ?? 8883, alpn: 'optional' });
+    opened.push(mqtt);
+    const alpn = await TlsListener.listen({ ...tlsOptions, port: options.alpnPort ?? 8443, alpn: 'required' });
+    opened.push(alpn);
+    const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
+    opened.push(api);
+    endpoints = {
+      endpoint: state.config.endpoint,
+      host,
+      mqttPort: mqtt.port,
+      alpnPort: alpn.port,
+      alpn: AWS_MQTT_ALPN,
+      apiUrl: api.url,
+      caFile: path.join(state.dir, 'ca', 'ca.crt'),
+    };
+    const marker = consoleFile(options.stateDir);
+    await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
+    opened.unshift({ close: () => rm(marker, { force: true }) });
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const ready = endpoints;
+  let closing: Promise<void> | undefined;
+  return {
+    dir: state.dir,
+    registry: state.registry,
+    ca: state.ca,
+    log: state.log,
+    services: state.services,
+    shadows: state.shadows,
+    provisioning: state.provisioning,
+    console: state.console,
+    aedes,
+    endpoints: ready,
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+export { AWS_MQTT_ALPN };

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { ErrorCode, SimError } from '../../core/errors.js';
+import { DEFAULT_ENDPOINT, startBrokerFixtures } from '../../broker-fixtures/index.js';
+import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
+
+interface BrokerOptions {
+  state?: string;
+  host: string;
+  port: string;
+  alpnPort: string;
+  apiPort: string;
+  endpoint: string;
+  json?: boolean;
+}
+
+export function parsePort(value: string, option: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) {
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, `${option} must be a port number 0-65535 (0 picks a free one), not ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function registerBroker(program: Command): void {
+  program
+    .command('broker')
+    .description('run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, console) until SIGINT/SIGTERM')
+    .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'MQTT over mutual TLS (AWS: 8883); 0 picks a free port', '8883')
+    .option('--alpn-port <n>', 'MQTT over mutual TLS requiring ALPN x-amzn-mqtt-ca (AWS: 443)', '8443')
+    .option('--api-port <n>', 'HTTP/JSON console', '8880')
+    .option('--endpoint <name>', 'endpoint name in the server certificate', DEFAULT_ENDPOINT)
+    .option('--json', 'print one JSON object per line')
+    .action(async (options: BrokerOptions) => {
+      const out = new Output(options.json === true);
+      let fixtures;
+      try {
+        fixtures = await startBrokerFixtures({
+          stateDir: stateDirFrom(options.state),
+          host: options.host,
+          port: parsePort(options.port, '--port'),
+          alpnPort: parsePort(options.alpnPort, '--alpn-port'),
+          apiPort: parsePort(options.apiPort, '--api-port'),
+          endpoint: options.endpoint,
+        });
+      } catch (err) {
+        reportError(err, out.json);
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      const e = fixtures.endpoints;
+      out.event(
+        'ready',
+        { ...e },
+        [
+          `AWS IoT stand-in ready (endpoint ${e.endpoint})`,
+          `  mqtts://${e.host}:${e.mqttPort}  (mutual TLS)`,
+          `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
+          `  console ${e.apiUrl}`,
+          `  CA file ${e.caFile}`,
+          '(Ctrl-C to stop)',
+        ].join('\n'),
+      );
+      const signal = await untilSignal();
+      await fixtures.close();
+      out.event('shutdown', { signal }, 'AWS IoT stand-in stopped');
+    });
+}
