@@ -17,3 +17,4 @@ export * from './transport/memory.js';
 export * from './transport/pty.js';
 export * from './transport/tcp.js';
 export * from './transport/transport.js';
+export * from './network/data-path.js';

@@ -10,6 +10,7 @@ import { AtSession, type AtSessionOptions } from './at/session.js';
 import { ModemControl } from './control.js';
 import { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
+import { DataPath } from './network/data-path.js';
 import { FunctionalModeState } from './network/functional-mode.js';
 import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
 import type { Transport } from './transport/transport.js';
@@ -63,6 +64,8 @@ export class Modem extends TypedEmitter<ModemEvents> {
   readonly random: Random;
   readonly commands: CommandTable;
   readonly functionalMode: FunctionalModeState;
+  /** Registered with an active default PDN: what sockets need. */
+  readonly dataPath: DataPath;
   /** Live sensor readings (start from the profile; `control` changes them). */
   readonly sensors: SensorProfile;
   time: ModemTime | undefined;
@@ -84,6 +87,12 @@ export class Modem extends TypedEmitter<ModemEvents> {
     this.random = options.random ?? new Random(`modem:${this.name}`);
     this.commands = new CommandTable(defaultCommands());
     this.functionalMode = new FunctionalModeState(this.name);
+    this.dataPath = new DataPath(this.name);
+    // Until the registration model drives it: LTE on means attached with the default bearer up.
+    this.functionalMode.on('change', (parts) => {
+      if (parts.lte) this.dataPath.setUp({ ipv4: '10.160.1.74' });
+      else this.dataPath.setDown('cfun');
+    });
     this.sensors = { ...this.profile.sensors };
     this.credentials =
       options.credentials ??
