@@ -114,10 +114,14 @@ async function memoryPerConnection(t: Target, idsFor: Identity): Promise<number>
   const before = await t.rss();
   const clients: MqttClient[] = [];
   for (let i = 0; i < IDLE_CONNECTIONS; i += CONCURRENCY) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(CONCURRENCY, IDLE_CONNECTIONS - i) }, (_, k) => {
-      const id = idsFor(i + k);
-      return connect(t, id.clientId, id.ctx);
-    }))));
+    clients.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, IDLE_CONNECTIONS - i) }, (_, k) => {
+          const id = idsFor(i + k);
+          return connect(t, id.clientId, id.ctx);
+        }),
+      )),
+    );
   }
   await new Promise((r) => setTimeout(r, 500));
   const after = await t.rss();
@@ -131,30 +135,57 @@ async function measure(t: Target, idsFor: (ctx: tls.SecureContext) => Identity) 
   const roundTripsPerSec = await roundTripsPerSecond(t, ctx);
   const bytesPerConnection = await memoryPerConnection(t, idsFor(ctx));
   await t.stop();
-  return { connectionsPerSec: Math.round(connectionsPerSec), roundTripsPerSec: Math.round(roundTripsPerSec), kbPerConnection: Math.round(bytesPerConnection / 1024) };
+  return {
+    connectionsPerSec: Math.round(connectionsPerSec),
+    roundTripsPerSec: Math.round(roundTripsPerSec),
+    kbPerConnection: Math.round(bytesPerConnection / 1024),
+  };
 }
 
 /** A broker in a child process (this file with `serve <kind>`), answering `rss` over IPC. */
-async function child(kind: 'stand-in' | 'aedes', dir: string): Promise<{ proc: ChildProcess; info: Record<string, unknown> }> {
-  const proc = fork(fileURLToPath(import.meta.url), ['serve', kind, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function child(
+  kind: 'stand-in' | 'aedes',
+  dir: string,
+): Promise<{ proc: ChildProcess; info: Record<string, unknown> }> {
+  const proc = fork(fileURLToPath(import.meta.url), ['serve', kind, dir], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   process.once('exit', () => proc.kill('SIGKILL'));
-  const info = await new Promise<Record<string, unknown>>((resolve) => proc.once('message', (m) => resolve(m as Record<string, unknown>)));
+  const info = await new Promise<Record<string, unknown>>((resolve) =>
+    proc.once('message', (m) => resolve(m as Record<string, unknown>)),
+  );
   return { proc, info };
 }
 
 async function serve(kind: string, dir: string): Promise<void> {
   if (kind === 'stand-in') {
     const f = await startBrokerFixtures({ stateDir: dir, port: 0, alpnPort: 0, apiPort: 0 });
-    const things = await f.provisioning.provisionThings(Array.from({ length: IDLE_CONNECTIONS + 1 }, (_, i) => `bench_${i}`));
-    process.send!({ port: f.endpoints.mqttPort, ca: f.ca.certificatePem, things: things.map((t) => ({ name: t.thingName, cert: t.certificatePem, key: t.privateKey })) });
+    const things = await f.provisioning.provisionThings(
+      Array.from({ length: IDLE_CONNECTIONS + 1 }, (_, i) => `bench_${i}`),
+    );
+    process.send!({
+      port: f.endpoints.mqttPort,
+      ca: f.ca.certificatePem,
+      things: things.map((t) => ({ name: t.thingName, cert: t.certificatePem, key: t.privateKey })),
+    });
   } else {
     const creds = JSON.parse(await readFile(path.join(dir, 'creds.json'), 'utf8')) as Record<string, string>;
     const broker = await Aedes.createBroker();
-    const server = tls.createServer({ key: creds.serverKey, cert: creds.serverCert, ca: [creds.ca!], requestCert: true, rejectUnauthorized: true }, (s) => {
-      // The same as the stand-in's listener (and mosquitto's set_tcp_nodelay below).
-      s.setNoDelay(true);
-      broker.handle(s);
-    });
+    const server = tls.createServer(
+      {
+        key: creds.serverKey,
+        cert: creds.serverCert,
+        ca: [creds.ca!],
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (s) => {
+        // The same as the stand-in's listener (and mosquitto's set_tcp_nodelay below).
+        s.setNoDelay(true);
+        broker.handle(s);
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     process.send!({ port: (server.address() as net.AddressInfo).port });
   }
@@ -180,7 +211,14 @@ async function stopChild(proc: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-'));
-  const result: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, connections: CONNECTIONS, roundTrips: ROUND_TRIPS, window: WINDOW, idleConnections: IDLE_CONNECTIONS };
+  const result: Record<string, unknown> = {
+    node: process.version,
+    cpus: os.cpus().length,
+    connections: CONNECTIONS,
+    roundTrips: ROUND_TRIPS,
+    window: WINDOW,
+    idleConnections: IDLE_CONNECTIONS,
+  };
   try {
     // The stand-in: shadow update → update/accepted through the shadow service and policies.
     const s = await child('stand-in', path.join(work, 'state'));
@@ -201,15 +239,28 @@ async function main(): Promise<void> {
       },
       () => (i) => {
         const t = things[i + 1]!;
-        return { clientId: t.name, ctx: tls.createSecureContext({ cert: t.cert, key: t.key, ca: s.info.ca as string }) };
+        return {
+          clientId: t.name,
+          ctx: tls.createSecureContext({ cert: t.cert, key: t.key, ca: s.info.ca as string }),
+        };
       },
     );
 
     // Plain PKI for the bare brokers.
     const ca = await CertificateAuthority.create('bench CA');
-    const server = await ca.issue({ commonName: 'localhost', altNames: ['localhost', '127.0.0.1'], serverAuth: true });
+    const server = await ca.issue({
+      commonName: 'localhost',
+      altNames: ['localhost', '127.0.0.1'],
+      serverAuth: true,
+    });
     const client = await ca.issue({ commonName: 'bench-client' });
-    const creds = { ca: ca.certificatePem, serverCert: server.certificatePem, serverKey: server.privateKeyPem!, cert: client.certificatePem, key: client.privateKeyPem! };
+    const creds = {
+      ca: ca.certificatePem,
+      serverCert: server.certificatePem,
+      serverKey: server.privateKeyPem!,
+      cert: client.certificatePem,
+      key: client.privateKeyPem!,
+    };
     await writeFile(path.join(work, 'creds.json'), JSON.stringify(creds));
     const echo = (port: number, rss: () => Promise<number>, stop: () => Promise<void>): Target => ({
       port,
@@ -225,32 +276,64 @@ async function main(): Promise<void> {
     });
 
     const a = await child('aedes', work);
-    const bareAedes = await measure(echo(a.info.port as number, () => askRss(a.proc), () => stopChild(a.proc)), (ctx) => (i) => ({ clientId: `idle-${i}`, ctx }));
+    const bareAedes = await measure(
+      echo(
+        a.info.port as number,
+        () => askRss(a.proc),
+        () => stopChild(a.proc),
+      ),
+      (ctx) => (i) => ({ clientId: `idle-${i}`, ctx }),
+    );
 
     let mosquitto: Record<string, unknown>;
     try {
       // mosquitto started as root drops to its own user, which must be able to read these.
       await chmod(work, 0o755);
       await Promise.all(
-        Object.entries({ 'ca.pem': creds.ca, 'server.crt': creds.serverCert, 'server.key': creds.serverKey }).map(([f, v]) => writeFile(path.join(work, f), v, { mode: 0o644 })),
+        Object.entries({
+          'ca.pem': creds.ca,
+          'server.crt': creds.serverCert,
+          'server.key': creds.serverKey,
+        }).map(([f, v]) => writeFile(path.join(work, f), v, { mode: 0o644 })),
       );
       const port = await freePort();
       await writeFile(
         path.join(work, 'mosquitto.conf'),
-        [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `cafile ${work}/ca.pem`, `certfile ${work}/server.crt`, `keyfile ${work}/server.key`, 'require_certificate true', 'set_tcp_nodelay true', ''].join('\n'),
+        [
+          `listener ${port} 127.0.0.1`,
+          'allow_anonymous true',
+          `cafile ${work}/ca.pem`,
+          `certfile ${work}/server.crt`,
+          `keyfile ${work}/server.key`,
+          'require_certificate true',
+          'set_tcp_nodelay true',
+          '',
+        ].join('\n'),
       );
       const proc = spawn('mosquitto', ['-c', path.join(work, 'mosquitto.conf')], { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
-        const up = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+        const up = await new Promise<boolean>((r) =>
+          net
+            .connect(port, '127.0.0.1')
+            .once('connect', function (this: net.Socket) {
+              this.destroy();
+              r(true);
+            })
+            .once('error', () => r(false)),
+        );
         if (up) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       mosquitto = await measure(
-        echo(port, () => rssOf(proc.pid!), async () => {
-          const gone = new Promise((r) => proc.once('exit', r));
-          proc.kill('SIGTERM');
-          await gone;
-        }),
+        echo(
+          port,
+          () => rssOf(proc.pid!),
+          async () => {
+            const gone = new Promise((r) => proc.once('exit', r));
+            proc.kill('SIGTERM');
+            await gone;
+          },
+        ),
         (ctx) => (i) => ({ clientId: `idle-${i}`, ctx }),
       );
     } catch (err) {
@@ -259,7 +342,9 @@ async function main(): Promise<void> {
     result.standIn = { workload: 'shadow update → update/accepted', ...standIn };
     result.bareAedes = { workload: 'publish → own subscription', ...bareAedes };
     result.mosquitto = { workload: 'publish → own subscription', ...mosquitto };
-    result.shadowVsBareAedesRoundTrips = Number((standIn.roundTripsPerSec / bareAedes.roundTripsPerSec).toFixed(2));
+    result.shadowVsBareAedesRoundTrips = Number(
+      (standIn.roundTripsPerSec / bareAedes.roundTripsPerSec).toFixed(2),
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

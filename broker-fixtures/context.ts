@@ -44,7 +44,14 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
       if (!aedes || aedes.closed) return Promise.resolve();
       return new Promise((resolve) => {
         aedes.publish(
-          { cmd: 'publish', topic, payload: toBuffer(payload), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false },
+          {
+            cmd: 'publish',
+            topic,
+            payload: toBuffer(payload),
+            qos: options.qos ?? 1,
+            retain: options.retain ?? false,
+            dup: false,
+          },
           (err) => {
             if (err) log.add({ type: 'service-publish-failed', detail: `${topic}: ${err.message}` });
             resolve();
@@ -56,7 +63,10 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
       const client = clients.get(clientId);
       if (!client || client.closed) return Promise.resolve(false);
       return new Promise((resolve) => {
-        client.publish({ cmd: 'publish', topic, payload: toBuffer(payload), qos: 1, retain: false, dup: false }, (err) => resolve(!err));
+        client.publish(
+          { cmd: 'publish', topic, payload: toBuffer(payload), qos: 1, retain: false, dup: false },
+          (err) => resolve(!err),
+        );
       });
     },
     subscribe(filter, handler) {
@@ -67,7 +77,9 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
         const message: InboundMessage = {
           topic: packet.topic,
           payload: toBuffer(packet.payload as string | Buffer),
-          ...((packet as { clientId?: string }).clientId ? { clientId: (packet as { clientId?: string }).clientId } : {}),
+          ...((packet as { clientId?: string }).clientId
+            ? { clientId: (packet as { clientId?: string }).clientId }
+            : {}),
         };
         Promise.resolve()
           .then(() => handler(message))

@@ -33,7 +33,9 @@ export class EventLog {
   /** The most recent `limit` events, optionally of one type or one client. */
   recent(filter: { limit?: number; type?: string; clientId?: string } = {}): BrokerEvent[] {
     const matching = this.events.filter(
-      (e) => (filter.type === undefined || e.type === filter.type) && (filter.clientId === undefined || e.clientId === filter.clientId),
+      (e) =>
+        (filter.type === undefined || e.type === filter.type) &&
+        (filter.clientId === undefined || e.clientId === filter.clientId),
     );
     return matching.slice(-(filter.limit ?? 100));
   }

@@ -93,7 +93,10 @@ interface Assembly extends BrokerState {
   startServices(aedes: Aedes | undefined): Promise<void>;
 }
 
-async function assemble(options: BrokerFixturesOptions, endpointInfo: () => Record<string, unknown>): Promise<Assembly> {
+async function assemble(
+  options: BrokerFixturesOptions,
+  endpointInfo: () => Record<string, unknown>,
+): Promise<Assembly> {
   const clock = options.clock ?? systemClock;
   const dir = path.join(options.stateDir, 'broker');
   const store = options.store ?? new FileStore({ dir, clock });
@@ -102,7 +105,11 @@ async function assemble(options: BrokerFixturesOptions, endpointInfo: () => Reco
     accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
     endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
   };
-  const ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+  const ca = await CertificateAuthority.loadOrCreate(
+    path.join(dir, 'ca'),
+    'nrf91sim local AWS IoT CA',
+    clock,
+  );
   const registry = new Registry(store, clock);
   const log = new EventLog(clock);
   const services = new ServiceRegistry();
@@ -117,7 +124,12 @@ async function assemble(options: BrokerFixturesOptions, endpointInfo: () => Reco
     onUnknownCertificate: (cert, id) => services.unknownCertificate(cert, id),
     ...(options.subscribeDenial ? { subscribeDenial: options.subscribeDenial } : {}),
   });
-  services.add(provisioning).add(shadows).add(new PresenceService(authorizer)).add(new JitpService()).add(new FleetProvisioningService());
+  services
+    .add(provisioning)
+    .add(shadows)
+    .add(new PresenceService(authorizer))
+    .add(new JitpService())
+    .add(new FleetProvisioningService());
   for (const extra of options.services ?? []) services.add(extra);
   const router = new ApiRouter(services.routes());
   return {
@@ -133,7 +145,9 @@ async function assemble(options: BrokerFixturesOptions, endpointInfo: () => Reco
     store,
     config,
     async startServices(aedes) {
-      await services.start(createServiceContext({ clock, store, registry, ca, log, config, aedes, authorizer }));
+      await services.start(
+        createServiceContext({ clock, store, registry, ca, log, config, aedes, authorizer }),
+      );
     },
     async close() {
       await services.stop();
@@ -157,14 +171,19 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
   const state = await assemble(options, () => ({ running: true, ...endpoints }));
-  const retained = awsPersistence({ store: state.store, ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}) });
+  const retained = awsPersistence({
+    store: state.store,
+    ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
+  });
   const aedes = await Aedes.createBroker({
     persistence: retained.persistence,
     // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
     maxClientsIdLength: 128,
     ...state.authorizer.hooks(),
   });
-  (aedes as unknown as EventEmitter).on('error', (err: Error) => state.log.add({ type: 'broker-error', detail: err.message }));
+  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
+    state.log.add({ type: 'broker-error', detail: err.message }),
+  );
   await retained.restore(aedes);
   await state.startServices(aedes);
 
@@ -191,7 +210,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     };
     const mqtt = await TlsListener.listen({ ...tlsOptions, port: options.port ?? 8883, alpn: 'optional' });
     opened.push(mqtt);
-    const alpn = await TlsListener.listen({ ...tlsOptions, port: options.alpnPort ?? 8443, alpn: 'required' });
+    const alpn = await TlsListener.listen({
+      ...tlsOptions,
+      port: options.alpnPort ?? 8443,
+      alpn: 'required',
+    });
     opened.push(alpn);
     const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
     opened.push(api);

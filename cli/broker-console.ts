@@ -30,7 +30,9 @@ function alive(pid: number): boolean {
 
 async function runningBroker(stateDir: string): Promise<(BrokerEndpoints & { pid: number }) | undefined> {
   try {
-    const info = JSON.parse(await readFile(consoleFile(stateDir), 'utf8')) as BrokerEndpoints & { pid: number };
+    const info = JSON.parse(await readFile(consoleFile(stateDir), 'utf8')) as BrokerEndpoints & {
+      pid: number;
+    };
     return typeof info.pid === 'number' && alive(info.pid) ? info : undefined;
   } catch {
     return undefined;
@@ -40,13 +42,23 @@ async function runningBroker(stateDir: string): Promise<(BrokerEndpoints & { pid
 function toError(reply: ConsoleReply): SimError {
   const body = (reply.body ?? {}) as { code?: unknown; message?: unknown };
   const known = Object.values(ErrorCode) as string[];
-  const code = typeof body.code === 'string' && known.includes(body.code) ? (body.code as ErrorCode) : ErrorCode.INVALID_STATE;
-  return new SimError(code, typeof body.message === 'string' ? body.message : `the console answered HTTP ${reply.status}`);
+  const code =
+    typeof body.code === 'string' && known.includes(body.code)
+      ? (body.code as ErrorCode)
+      : ErrorCode.INVALID_STATE;
+  return new SimError(
+    code,
+    typeof body.message === 'string' ? body.message : `the console answered HTTP ${reply.status}`,
+  );
 }
 
 export async function openBrokerConsole(stateDir: string): Promise<BrokerConsole> {
   const broker = await runningBroker(stateDir);
-  const wrap = (running: boolean, call: BrokerConsole['call'], close: () => Promise<void>): BrokerConsole => ({
+  const wrap = (
+    running: boolean,
+    call: BrokerConsole['call'],
+    close: () => Promise<void>,
+  ): BrokerConsole => ({
     running,
     call,
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -68,7 +80,10 @@ export async function openBrokerConsole(stateDir: string): Promise<BrokerConsole
             ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           });
         } catch (err) {
-          throw new SimError(ErrorCode.BROKER_UNREACHABLE, `the broker console at ${broker.apiUrl} does not answer: ${(err as Error).message}`);
+          throw new SimError(
+            ErrorCode.BROKER_UNREACHABLE,
+            `the broker console at ${broker.apiUrl} does not answer: ${(err as Error).message}`,
+          );
         }
         const text = await res.text();
         return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
@@ -77,5 +92,9 @@ export async function openBrokerConsole(stateDir: string): Promise<BrokerConsole
     );
   }
   const state = await openBrokerState({ stateDir });
-  return wrap(false, (method, url, body) => state.console.dispatch({ method, url, body }), () => state.close());
+  return wrap(
+    false,
+    (method, url, body) => state.console.dispatch({ method, url, body }),
+    () => state.close(),
+  );
 }

@@ -42,7 +42,11 @@ export async function readConf(project: string): Promise<ThingConf> {
   } catch (err) {
     throw new SimError(ErrorCode.PROJECT_INVALID, `${file} is not valid JSON: ${(err as Error).message}`);
   }
-  if (!conf) throw new SimError(ErrorCode.PROJECT_INVALID, `${project} is not a device project (no ${CONF_FILE}); run \`nrf91sim project init\``);
+  if (!conf)
+    throw new SimError(
+      ErrorCode.PROJECT_INVALID,
+      `${project} is not a device project (no ${CONF_FILE}); run \`nrf91sim project init\``,
+    );
   if (typeof conf.name !== 'string' || typeof conf.policy !== 'string' || !Array.isArray(conf.things)) {
     throw new SimError(ErrorCode.PROJECT_INVALID, `${file} lacks name, policy or things`);
   }

@@ -117,7 +117,12 @@ export class Device extends TypedEmitter<DeviceEvents> {
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
     const credentials = await openCredentials(deviceDir, profile);
-    const modem = new Modem({ name, clock: options.clock ?? systemClock, credentials, ...(profile ? { profile } : {}) });
+    const modem = new Modem({
+      name,
+      clock: options.clock ?? systemClock,
+      credentials,
+      ...(profile ? { profile } : {}),
+    });
     const fw = options.firmware ?? {};
     const flash = await DeviceFlash.open({
       ...(deviceDir ? { dir: path.join(deviceDir, 'flash') } : {}),
@@ -281,7 +286,10 @@ async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<Pro
  * The device's credential store: `<deviceDir>/credentials.json` with a state directory, else kept in
  * memory for the life of the Device object (it still survives resets and power cycles).
  */
-function openCredentials(deviceDir: string | undefined, profile: ProfileInput | undefined): Promise<CredentialStore> {
+function openCredentials(
+  deviceDir: string | undefined,
+  profile: ProfileInput | undefined,
+): Promise<CredentialStore> {
   const c = profile?.credentials;
   const options = c ? { limits: c, ...(c.factory ? { factory: c.factory } : {}) } : {};
   return deviceDir

@@ -26,7 +26,10 @@ export class ControlApiServer {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE' || err.code === 'EACCES'
-            ? new SimError(ErrorCode.PORT_IN_USE, `cannot listen on ${host}:${port} for the control API: ${err.code}`)
+            ? new SimError(
+                ErrorCode.PORT_IN_USE,
+                `cannot listen on ${host}:${port} for the control API: ${err.code}`,
+              )
             : err,
         ),
       );
@@ -54,7 +57,8 @@ async function handle(router: ApiRouter, req: http.IncomingMessage, res: http.Se
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return send(413, { code: ErrorCode.INVALID_ARGUMENT, message: 'the request body is too large' });
+      if (size > MAX_BODY_BYTES)
+        return send(413, { code: ErrorCode.INVALID_ARGUMENT, message: 'the request body is too large' });
       chunks.push(chunk as Buffer);
     }
     const text = Buffer.concat(chunks).toString('utf8');

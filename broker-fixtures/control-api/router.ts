@@ -31,7 +31,10 @@ export class ApiRouter {
 
   async dispatch(call: RouteCall): Promise<Required<ApiResponse>> {
     const url = new URL(call.url, 'http://console.invalid');
-    const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const parts = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
     let pathMatched = false;
     for (const route of this.routes) {
       const params = match(route.segments, parts);
@@ -42,12 +45,19 @@ export class ApiRouter {
         const res = await route.handler({ params, query: url.searchParams, body: call.body });
         return { status: res.status ?? 200, body: res.body };
       } catch (err) {
-        if (isSimError(err)) return { status: STATUS_OF[err.code] ?? 500, body: { code: err.code, message: err.message } };
+        if (isSimError(err))
+          return { status: STATUS_OF[err.code] ?? 500, body: { code: err.code, message: err.message } };
         return { status: 500, body: { code: 'NRF91SIM_ERROR', message: (err as Error).message } };
       }
     }
     return pathMatched
-      ? { status: 405, body: { code: ErrorCode.INVALID_ARGUMENT, message: `${call.method} is not allowed on ${url.pathname}` } }
+      ? {
+          status: 405,
+          body: {
+            code: ErrorCode.INVALID_ARGUMENT,
+            message: `${call.method} is not allowed on ${url.pathname}`,
+          },
+        }
       : { status: 404, body: { code: ErrorCode.NOT_FOUND, message: `no console route ${url.pathname}` } };
   }
 }

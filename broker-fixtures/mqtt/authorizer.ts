@@ -1,6 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
-import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import type {
+  AedesOptions,
+  AedesPublishPacket,
+  Client,
+  ConnectPacket,
+  PublishPacket,
+  Subscription,
+} from 'aedes';
 import type { Clock } from '../../core/clock.js';
 import type { EventLog } from '../event-log.js';
 import { certificateIdOf } from '../pki/x509.js';
@@ -112,7 +119,11 @@ export class Authorizer {
           () => done(null, sub),
           (err: Error) => {
             this.refuse('subscribe-refused', client.id, err, sub.topic);
-            if (err instanceof Refused && err.reason === 'FORBIDDEN_ACCESS' && this.options.subscribeDenial === 'suback-failure') {
+            if (
+              err instanceof Refused &&
+              err.reason === 'FORBIDDEN_ACCESS' &&
+              this.options.subscribeDenial === 'suback-failure'
+            ) {
               done(null, null);
               return;
             }
@@ -126,7 +137,11 @@ export class Authorizer {
   }
 
   private refuse(type: string, clientId: string | undefined, err: Error, topic?: string): void {
-    this.options.log.add({ type, ...(clientId ? { clientId } : {}), detail: topic ? `${topic}: ${err.message}` : err.message });
+    this.options.log.add({
+      type,
+      ...(clientId ? { clientId } : {}),
+      detail: topic ? `${topic}: ${err.message}` : err.message,
+    });
   }
 
   private async connect(client: Client, packet: ConnectPacket): Promise<void> {
@@ -140,10 +155,15 @@ export class Authorizer {
     if (!cert) throw new Refused('no client certificate');
     const certificateId = certificateIdOf(cert);
     const context = await this.buildContext(clientId, cert, certificateId, socket.remoteAddress);
-    if (!context.policies.allows('iot:Connect', clientId)) throw new Refused(`iot:Connect on client/${clientId} is not allowed`, 'FORBIDDEN_ACCESS');
+    if (!context.policies.allows('iot:Connect', clientId))
+      throw new Refused(`iot:Connect on client/${clientId} is not allowed`, 'FORBIDDEN_ACCESS');
     this.contexts.set(client, context);
     tapPackets(client, (p) => {
-      if (p.cmd === 'subscribe' && p.subscriptions && p.subscriptions.length > AWS_LIMITS.maxFiltersPerSubscribe) {
+      if (
+        p.cmd === 'subscribe' &&
+        p.subscriptions &&
+        p.subscriptions.length > AWS_LIMITS.maxFiltersPerSubscribe
+      ) {
         for (const s of p.subscriptions) this.oversized.add(s);
       }
     });
@@ -155,7 +175,12 @@ export class Authorizer {
     socket.once('close', settled);
   }
 
-  private async buildContext(clientId: string, cert: X509Certificate, certificateId: string, remoteAddress?: string): Promise<ConnectionContext> {
+  private async buildContext(
+    clientId: string,
+    cert: X509Certificate,
+    certificateId: string,
+    remoteAddress?: string,
+  ): Promise<ConnectionContext> {
     const { registry, clock } = this.options;
     const revision = registry.revision;
     const record = await registry.getCertificate(certificateId);
@@ -163,7 +188,8 @@ export class Authorizer {
       await this.options.onUnknownCertificate?.(cert, certificateId);
       throw new Refused(`certificate ${certificateId} is not registered`, 'AUTH_ERROR');
     }
-    if (record.status !== 'ACTIVE') throw new Refused(`certificate ${certificateId} is ${record.status}`, 'AUTH_ERROR');
+    if (record.status !== 'ACTIVE')
+      throw new Refused(`certificate ${certificateId} is ${record.status}`, 'AUTH_ERROR');
     const now = clock.now();
     if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) {
       throw new Refused(`certificate ${certificateId} is outside its validity period`, 'AUTH_ERROR');
@@ -217,7 +243,12 @@ export class Authorizer {
   }
 
   private refresh(client: Client, ctx: ConnectionContext): Promise<void> {
-    ctx.refreshing ??= this.buildContext(ctx.identity.clientId, ctx.cert, ctx.identity.certificateId, ctx.identity.remoteAddress)
+    ctx.refreshing ??= this.buildContext(
+      ctx.identity.clientId,
+      ctx.cert,
+      ctx.identity.certificateId,
+      ctx.identity.remoteAddress,
+    )
       .then((next) => void this.contexts.set(client, next))
       .catch(() => {
         ctx.revoked = true;
@@ -233,9 +264,12 @@ export class Authorizer {
     if (packet.qos > 1) throw new Refused('QoS 2 is not supported (AWS IoT supports QoS 0 and 1)');
     const topicProblem = checkPublishTopic(packet.topic);
     if (topicProblem) throw new Refused(topicProblem);
-    const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
-    if (size > AWS_LIMITS.maxPayloadBytes) throw new Refused(`the payload is ${size} bytes (AWS IoT allows at most 128 KB)`);
-    if (!ctx.policies.allows('iot:Publish', packet.topic)) throw new Refused(`iot:Publish on topic/${packet.topic} is not allowed`, 'FORBIDDEN_ACCESS');
+    const size =
+      typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
+    if (size > AWS_LIMITS.maxPayloadBytes)
+      throw new Refused(`the payload is ${size} bytes (AWS IoT allows at most 128 KB)`);
+    if (!ctx.policies.allows('iot:Publish', packet.topic))
+      throw new Refused(`iot:Publish on topic/${packet.topic} is not allowed`, 'FORBIDDEN_ACCESS');
     if (packet.retain && !ctx.policies.allows('iot:RetainPublish', packet.topic)) {
       throw new Refused(`iot:RetainPublish on topic/${packet.topic} is not allowed`, 'FORBIDDEN_ACCESS');
     }
@@ -248,7 +282,8 @@ export class Authorizer {
     const problem = checkSubscribeFilter(sub.topic, sub.qos);
     if (problem) throw new Refused(problem);
     const ctx = await this.current(client);
-    if (!ctx.policies.allows('iot:Subscribe', sub.topic)) throw new Refused(`iot:Subscribe on topicfilter/${sub.topic} is not allowed`, 'FORBIDDEN_ACCESS');
+    if (!ctx.policies.allows('iot:Subscribe', sub.topic))
+      throw new Refused(`iot:Subscribe on topicfilter/${sub.topic} is not allowed`, 'FORBIDDEN_ACCESS');
   }
 
   private mayReceive(client: Client, packet: AedesPublishPacket): boolean {

@@ -28,7 +28,8 @@ export function clampKeepalive(requested: number): number {
 export function checkClientId(clientId: string): string | undefined {
   const bytes = Buffer.byteLength(clientId, 'utf8');
   if (bytes === 0) return 'the client id is empty (AWS IoT requires 1-128 bytes)';
-  if (bytes > AWS_LIMITS.maxClientIdBytes) return `the client id is ${bytes} bytes (AWS IoT allows at most 128)`;
+  if (bytes > AWS_LIMITS.maxClientIdBytes)
+    return `the client id is ${bytes} bytes (AWS IoT allows at most 128)`;
   // Old quota table: the `$` prefix is reserved for client ids that AWS generates.
   if (clientId.startsWith('$')) return 'client ids starting with $ are reserved';
   return undefined;
@@ -45,7 +46,8 @@ function slashCount(topic: string): number {
 function checkSize(topic: string, what: string): string | undefined {
   const bytes = Buffer.byteLength(topic, 'utf8');
   if (bytes > AWS_LIMITS.maxTopicBytes) return `${what} is ${bytes} bytes (AWS IoT allows at most 256)`;
-  if (slashCount(topic) > AWS_LIMITS.maxTopicSlashes) return `${what} has more than 7 forward slashes (8 levels)`;
+  if (slashCount(topic) > AWS_LIMITS.maxTopicSlashes)
+    return `${what} has more than 7 forward slashes (8 levels)`;
   return undefined;
 }
 

@@ -24,19 +24,29 @@ export interface RetainedOptions {
  * aedes' in-memory persistence with AWS's retained-message rules, and retained messages kept in the
  * state store so they survive a restart (AWS keeps them for years).
  */
-export function awsPersistence(options: RetainedOptions): { persistence: Persistence; restore(aedes: Aedes): Promise<void> } {
+export function awsPersistence(options: RetainedOptions): {
+  persistence: Persistence;
+  restore(aedes: Aedes): Promise<void>;
+} {
   const persistence = memoryPersistence();
   const combi = persistence.createRetainedStreamCombi.bind(persistence);
   const store = persistence.storeRetained.bind(persistence) as (packet: AedesPublishPacket) => Promise<void>;
   if (!options.deliverOnWildcard) {
-    persistence.createRetainedStreamCombi = (patterns: string[]) => combi(patterns.filter((p) => !p.includes('+') && !p.includes('#')));
+    persistence.createRetainedStreamCombi = (patterns: string[]) =>
+      combi(patterns.filter((p) => !p.includes('+') && !p.includes('#')));
   }
-  (persistence as { storeRetained: unknown }).storeRetained = (packet: AedesPublishPacket, cb?: (err?: Error | null) => void) => {
+  (persistence as { storeRetained: unknown }).storeRetained = (
+    packet: AedesPublishPacket,
+    cb?: (err?: Error | null) => void,
+  ) => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const saved =
       payload.length === 0
         ? options.store.delete('retained', packet.topic)
-        : options.store.put<StoredRetained>('retained', packet.topic, { payload: payload.toString('base64'), qos: packet.qos === 1 ? 1 : 0 });
+        : options.store.put<StoredRetained>('retained', packet.topic, {
+            payload: payload.toString('base64'),
+            qos: packet.qos === 1 ? 1 : 0,
+          });
     const done = Promise.all([saved, store(packet)]).then(() => undefined);
     if (cb) done.then(() => cb(null), cb);
     else return done;

@@ -45,7 +45,11 @@ export class TlsListener {
       minVersion: 'TLSv1.2',
       // Node rejects the handshake with a fatal alert when this returns undefined.
       ALPNCallback: ({ protocols }) =>
-        protocols.includes(AWS_MQTT_ALPN) ? AWS_MQTT_ALPN : options.alpn === 'optional' ? protocols[0] : undefined,
+        protocols.includes(AWS_MQTT_ALPN)
+          ? AWS_MQTT_ALPN
+          : options.alpn === 'optional'
+            ? protocols[0]
+            : undefined,
     });
     server.on('secureConnection', (socket: tls.TLSSocket) => {
       socket.setNoDelay(true);
@@ -60,7 +64,10 @@ export class TlsListener {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE' || err.code === 'EACCES'
-            ? new SimError(ErrorCode.PORT_IN_USE, `cannot listen on ${options.host}:${options.port}: ${err.code === 'EADDRINUSE' ? 'the port is already in use' : 'permission denied'}`)
+            ? new SimError(
+                ErrorCode.PORT_IN_USE,
+                `cannot listen on ${options.host}:${options.port}: ${err.code === 'EADDRINUSE' ? 'the port is already in use' : 'permission denied'}`,
+              )
             : err,
         ),
       );

@@ -5,7 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { certificateIdOf, generateP256, type CryptoKey, importPrivateKeyPem, P256, privateKeyPem, x509 } from './x509.js';
+import {
+  certificateIdOf,
+  generateP256,
+  type CryptoKey,
+  importPrivateKeyPem,
+  P256,
+  privateKeyPem,
+  x509,
+} from './x509.js';
 
 const DAY_MS = 86_400_000;
 
@@ -49,7 +57,9 @@ export class CertificateAuthority {
     const keys = await generateP256();
     const now = clock.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
+      serialNumber: randomBytes(8)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
       name: `CN=${escapeRdn(commonName)}`,
       notBefore: new Date(now - DAY_MS),
       notAfter: new Date(now + 20 * 365 * DAY_MS),
@@ -65,7 +75,11 @@ export class CertificateAuthority {
   }
 
   /** Loads `ca.crt`/`ca.key` from `dir`, creating them on first use. */
-  static async loadOrCreate(dir: string, commonName: string, clock: Clock = systemClock): Promise<CertificateAuthority> {
+  static async loadOrCreate(
+    dir: string,
+    commonName: string,
+    clock: Clock = systemClock,
+  ): Promise<CertificateAuthority> {
     const certFile = path.join(dir, 'ca.crt');
     const keyFile = path.join(dir, 'ca.key');
     let certText: string | undefined;
@@ -80,9 +94,13 @@ export class CertificateAuthority {
         const key = await importPrivateKeyPem(keyText);
         return new CertificateAuthority(certText, key, new x509.X509Certificate(certText), clock);
       } catch (err) {
-        throw new SimError(ErrorCode.STATE_CORRUPT, `the local CA in ${dir} cannot be read: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new SimError(
+          ErrorCode.STATE_CORRUPT,
+          `the local CA in ${dir} cannot be read: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
     }
     const ca = await CertificateAuthority.create(commonName, clock);
@@ -111,7 +129,10 @@ export class CertificateAuthority {
     ].join(', ');
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension(
         options.serverAuth ? [x509.ExtendedKeyUsage.serverAuth] : [x509.ExtendedKeyUsage.clientAuth],
       ),
@@ -120,12 +141,17 @@ export class CertificateAuthority {
     if (options.altNames?.length) {
       extensions.push(
         new x509.SubjectAlternativeNameExtension(
-          options.altNames.map((name) => ({ type: isIP(name) ? ('ip' as const) : ('dns' as const), value: name })),
+          options.altNames.map((name) => ({
+            type: isIP(name) ? ('ip' as const) : ('dns' as const),
+            value: name,
+          })),
         ),
       );
     }
     const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
       subject,
       issuer: this.cert.subject,
       notBefore: new Date(now - DAY_MS),
@@ -150,9 +176,13 @@ export class CertificateAuthority {
       csr = new x509.Pkcs10CertificateRequest(csrPem);
       if (!(await csr.verify())) throw new Error('the request signature does not verify');
     } catch (err) {
-      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `invalid certificate signing request: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SimError(
+        ErrorCode.CERTIFICATE_INVALID,
+        `invalid certificate signing request: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const publicKey = await csr.publicKey.export();
     const cn = /(?:^|,\s*)CN=([^,]+)/.exec(csr.subject)?.[1] ?? 'AWS IoT Certificate';

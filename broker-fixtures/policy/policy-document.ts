@@ -35,13 +35,19 @@ export function parsePolicyDocument(text: string): PolicyDocument {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('not a JSON object');
   const statementsRaw = (raw as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statementsRaw) ? statementsRaw : statementsRaw === undefined ? undefined : [statementsRaw];
+  const list = Array.isArray(statementsRaw)
+    ? statementsRaw
+    : statementsRaw === undefined
+      ? undefined
+      : [statementsRaw];
   if (!list || list.length === 0) throw invalid('Statement is missing');
   const statements = list.map((s: unknown, i): PolicyStatement => {
     if (typeof s !== 'object' || s === null) throw invalid(`Statement[${i}] is not an object`);
     const st = s as Record<string, unknown>;
-    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw invalid(`Statement[${i}].Effect must be "Allow" or "Deny"`);
-    if (st.Condition !== undefined) throw invalid(`Statement[${i}].Condition is not supported by the stand-in`);
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny')
+      throw invalid(`Statement[${i}].Effect must be "Allow" or "Deny"`);
+    if (st.Condition !== undefined)
+      throw invalid(`Statement[${i}].Condition is not supported by the stand-in`);
     return {
       effect: st.Effect,
       actions: stringList(st.Action, `Statement[${i}].Action`),

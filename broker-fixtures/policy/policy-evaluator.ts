@@ -22,7 +22,13 @@ export function resourceFor(action: IotAction, name: string): string {
   return `topic/${name}`;
 }
 
-const ACTIONS: IotAction[] = ['iot:Connect', 'iot:Publish', 'iot:Subscribe', 'iot:Receive', 'iot:RetainPublish'];
+const ACTIONS: IotAction[] = [
+  'iot:Connect',
+  'iot:Publish',
+  'iot:Subscribe',
+  'iot:Receive',
+  'iot:RetainPublish',
+];
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -30,7 +36,10 @@ function escapeRegex(text: string): string {
 
 /** IAM glob: `*` any run of characters (slashes included), `?` one character. */
 function globToRegex(pattern: string): string {
-  return pattern.split(/([*?])/).map((part) => (part === '*' ? '.*' : part === '?' ? '.' : escapeRegex(part))).join('');
+  return pattern
+    .split(/([*?])/)
+    .map((part) => (part === '*' ? '.*' : part === '?' ? '.' : escapeRegex(part)))
+    .join('');
 }
 
 /**
@@ -47,7 +56,8 @@ function substitute(pattern: string, vars: PolicyVariables): string | undefined 
     let value: string | undefined;
     if (name === 'iot:ClientId') value = vars.clientId;
     else if (name === 'iot:Connection.Thing.ThingName') value = vars.thingName;
-    else if (name === 'iot:Connection.Thing.IsAttached') value = vars.thingName !== undefined ? 'true' : 'false';
+    else if (name === 'iot:Connection.Thing.IsAttached')
+      value = vars.thingName !== undefined ? 'true' : 'false';
     else if (name === 'iot:Certificate.Subject.CommonName') value = vars.subjectCommonName;
     else if (attr?.[1]) value = vars.thingAttributes?.[attr[1]];
     if (value === undefined) unresolved = true;
@@ -80,7 +90,9 @@ export class CompiledPolicies {
 
   constructor(documents: readonly PolicyDocument[], vars: PolicyVariables) {
     this.arnPrefix = `arn:aws:iot:${vars.region}:${vars.accountId}:`;
-    const parts = new Map<IotAction, { allow: string[]; deny: string[] }>(ACTIONS.map((a) => [a, { allow: [], deny: [] }]));
+    const parts = new Map<IotAction, { allow: string[]; deny: string[] }>(
+      ACTIONS.map((a) => [a, { allow: [], deny: [] }]),
+    );
     for (const doc of documents) {
       for (const st of doc.statements) {
         const actionRes = st.actions.map((a) => new RegExp(`^${globToRegex(a)}$`, 'i'));

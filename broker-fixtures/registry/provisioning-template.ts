@@ -43,7 +43,9 @@ function resolve(value: Json, params: Record<string, string>): Json {
 
 function stringMap(value: Json | undefined): Record<string, string> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }
 
 /**
@@ -52,7 +54,11 @@ function stringMap(value: Json | undefined): Record<string, string> {
  * `AWS::IoT::Policy` resource; `DeviceConfiguration`). A parameter without a value fails, as on AWS.
  */
 export function evaluateTemplate(templateBody: string, supplied: Record<string, string>): TemplateResult {
-  let body: { Parameters?: Record<string, { Default?: string }>; Resources?: Record<string, Json>; DeviceConfiguration?: Json };
+  let body: {
+    Parameters?: Record<string, { Default?: string }>;
+    Resources?: Record<string, Json>;
+    DeviceConfiguration?: Json;
+  };
   try {
     body = JSON.parse(templateBody) as typeof body;
   } catch (err) {
@@ -71,29 +77,43 @@ export function evaluateTemplate(templateBody: string, supplied: Record<string, 
   const cert = resources.find((r) => r.Type === 'AWS::IoT::Certificate')?.Properties;
   const policy = resources.find((r) => r.Type === 'AWS::IoT::Policy')?.Properties;
   const thingName = thing?.ThingName;
-  if (typeof thingName !== 'string' || thingName === '') throw fail('the template defines no AWS::IoT::Thing with a ThingName');
+  if (typeof thingName !== 'string' || thingName === '')
+    throw fail('the template defines no AWS::IoT::Thing with a ThingName');
   const result: TemplateResult = {
     thingName,
     attributes: stringMap(thing?.AttributePayload),
     certificateStatus: cert?.Status === 'INACTIVE' ? 'INACTIVE' : 'ACTIVE',
-    deviceConfiguration: stringMap(body.DeviceConfiguration === undefined ? undefined : resolve(body.DeviceConfiguration, params)),
+    deviceConfiguration: stringMap(
+      body.DeviceConfiguration === undefined ? undefined : resolve(body.DeviceConfiguration, params),
+    ),
   };
   if (typeof policy?.PolicyName === 'string') result.policyName = policy.PolicyName;
   else if (policy?.PolicyDocument !== undefined) {
-    result.policyDocument = typeof policy.PolicyDocument === 'string' ? policy.PolicyDocument : JSON.stringify(policy.PolicyDocument);
+    result.policyDocument =
+      typeof policy.PolicyDocument === 'string'
+        ? policy.PolicyDocument
+        : JSON.stringify(policy.PolicyDocument);
   }
   return result;
 }
 
 /** Creates what a template decided: the thing, the certificate's status, the policy and attachments. */
-export async function applyTemplate(registry: Registry, templateName: string, result: TemplateResult, certificateId: string): Promise<void> {
+export async function applyTemplate(
+  registry: Registry,
+  templateName: string,
+  result: TemplateResult,
+  certificateId: string,
+): Promise<void> {
   const thing = await registry.createThing(result.thingName, result.attributes);
   let policyName = result.policyName;
   if (policyName === undefined && result.policyDocument !== undefined) {
     policyName = `${templateName}-policy`;
     await registry.createPolicy(policyName, result.policyDocument);
   }
-  await registry.updateCertificate(certificateId, { status: result.certificateStatus, ownershipToken: undefined });
+  await registry.updateCertificate(certificateId, {
+    status: result.certificateStatus,
+    ownershipToken: undefined,
+  });
   if (policyName !== undefined) await registry.attachPolicy(policyName, certificateId);
   await registry.attachThingPrincipal(thing.thingName, certificateId);
 }

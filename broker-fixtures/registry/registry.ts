@@ -50,11 +50,20 @@ export class Registry extends TypedEmitter<RegistryEvents> {
 
   async createThing(thingName: string, attributes: Record<string, string> = {}): Promise<ThingRecord> {
     if (!THING_NAME.test(thingName)) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `invalid thing name ${JSON.stringify(thingName)}: use 1-128 of [a-zA-Z0-9:_-]`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `invalid thing name ${JSON.stringify(thingName)}: use 1-128 of [a-zA-Z0-9:_-]`,
+      );
     }
     const existing = await this.getThing(thingName);
     if (existing) return existing;
-    const thing: ThingRecord = { thingName, attributes, version: 1, principals: [], creationDate: this.clock.now() };
+    const thing: ThingRecord = {
+      thingName,
+      attributes,
+      version: 1,
+      principals: [],
+      creationDate: this.clock.now(),
+    };
     await this.store.put('things', thingName, thing);
     this.bump();
     return thing;
@@ -104,10 +113,13 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     try {
       certificateId = certificateIdOf(new X509Certificate(certificatePem));
     } catch (err) {
-      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `not a PEM certificate: ${(err as Error).message}`, { cause: err });
+      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `not a PEM certificate: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const existing = await this.getCertificate(certificateId);
-    if (existing) throw new SimError(ErrorCode.ALREADY_EXISTS, `certificate ${certificateId} is already registered`);
+    if (existing)
+      throw new SimError(ErrorCode.ALREADY_EXISTS, `certificate ${certificateId} is already registered`);
     const record: CertificateRecord = {
       certificateId,
       certificatePem,
@@ -129,7 +141,10 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<CertificateRecord>('certificates')).map(([, c]) => c);
   }
 
-  async updateCertificate(certificateId: string, change: Partial<Pick<CertificateRecord, 'status' | 'ownershipToken'>>): Promise<CertificateRecord> {
+  async updateCertificate(
+    certificateId: string,
+    change: Partial<Pick<CertificateRecord, 'status' | 'ownershipToken'>>,
+  ): Promise<CertificateRecord> {
     const cert = await this.requireCertificate(certificateId);
     const next: CertificateRecord = { ...cert, ...change };
     if ('ownershipToken' in change && change.ownershipToken === undefined) delete next.ownershipToken;
@@ -142,14 +157,17 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   async deleteCertificate(certificateId: string): Promise<void> {
     await this.requireCertificate(certificateId);
     for (const thing of await this.listThings()) {
-      if (thing.principals.includes(certificateId)) await this.detachThingPrincipal(thing.thingName, certificateId);
+      if (thing.principals.includes(certificateId))
+        await this.detachThingPrincipal(thing.thingName, certificateId);
     }
     await this.store.delete('certificates', certificateId);
     this.bump();
   }
 
   async thingsOfCertificate(certificateId: string): Promise<string[]> {
-    return (await this.listThings()).filter((t) => t.principals.includes(certificateId)).map((t) => t.thingName);
+    return (await this.listThings())
+      .filter((t) => t.principals.includes(certificateId))
+      .map((t) => t.thingName);
   }
 
   // --- policies -----------------------------------------------------------------------------
@@ -160,7 +178,11 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     }
     parsePolicyDocument(policyDocument);
     const existing = await this.getPolicy(policyName);
-    const record: PolicyRecord = { policyName, policyDocument, creationDate: existing?.creationDate ?? this.clock.now() };
+    const record: PolicyRecord = {
+      policyName,
+      policyDocument,
+      creationDate: existing?.creationDate ?? this.clock.now(),
+    };
     await this.store.put('policies', policyName, record);
     this.bump();
     return record;
@@ -183,7 +205,10 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     if (!(await this.getPolicy(policyName))) throw notFound('policy', policyName);
     const cert = await this.requireCertificate(certificateId);
     if (cert.policies.includes(policyName)) return;
-    await this.store.put('certificates', certificateId, { ...cert, policies: [...cert.policies, policyName] });
+    await this.store.put('certificates', certificateId, {
+      ...cert,
+      policies: [...cert.policies, policyName],
+    });
     this.bump();
   }
 
@@ -204,9 +229,17 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     try {
       cert = new X509Certificate(caCertificatePem);
     } catch (err) {
-      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `not a PEM CA certificate: ${(err as Error).message}`, { cause: err });
+      throw new SimError(
+        ErrorCode.CERTIFICATE_INVALID,
+        `not a PEM CA certificate: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
-    if (!cert.ca) throw new SimError(ErrorCode.CERTIFICATE_INVALID, 'the certificate is not a CA certificate (basicConstraints CA:FALSE)');
+    if (!cert.ca)
+      throw new SimError(
+        ErrorCode.CERTIFICATE_INVALID,
+        'the certificate is not a CA certificate (basicConstraints CA:FALSE)',
+      );
     if (provisioningTemplate !== undefined && !(await this.getTemplate(provisioningTemplate))) {
       throw notFound('provisioning template', provisioningTemplate);
     }
@@ -226,13 +259,25 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<CaRecord>('cas')).map(([, c]) => c);
   }
 
-  async createTemplate(templateName: string, templateBody: string, enabled = true): Promise<ProvisioningTemplateRecord> {
+  async createTemplate(
+    templateName: string,
+    templateBody: string,
+    enabled = true,
+  ): Promise<ProvisioningTemplateRecord> {
     try {
       JSON.parse(templateBody);
     } catch (err) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `template ${templateName} is not valid JSON: ${(err as Error).message}`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `template ${templateName} is not valid JSON: ${(err as Error).message}`,
+      );
     }
-    const record: ProvisioningTemplateRecord = { templateName, templateBody, enabled, creationDate: this.clock.now() };
+    const record: ProvisioningTemplateRecord = {
+      templateName,
+      templateBody,
+      enabled,
+      creationDate: this.clock.now(),
+    };
     await this.store.put('templates', templateName, record);
     this.bump();
     return record;

@@ -20,7 +20,9 @@ function parseJson(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return {};
   try {
     const value: unknown = JSON.parse(payload.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -37,7 +39,9 @@ export class FleetProvisioningService implements BrokerService {
 
   async start(context: ServiceContext): Promise<void> {
     this.ctx = context;
-    await context.subscribe('$aws/certificates/create/+', (m) => this.request(m, 'create', () => this.create()));
+    await context.subscribe('$aws/certificates/create/+', (m) =>
+      this.request(m, 'create', () => this.create()),
+    );
     await context.subscribe('$aws/certificates/create-from-csr/+', (m) =>
       this.request(m, 'create-from-csr', (body) => this.createFromCsr(body)),
     );
@@ -57,7 +61,8 @@ export class FleetProvisioningService implements BrokerService {
     if (format !== 'json' && format !== 'cbor') return;
     let result: Record<string, unknown> | Rejection;
     const body = parseJson(message.payload);
-    if (format === 'cbor') result = reject(400, 'InvalidPayload', 'the stand-in supports the json payload format only');
+    if (format === 'cbor')
+      result = reject(400, 'InvalidPayload', 'the stand-in supports the json payload format only');
     else if (!body) result = reject(400, 'InvalidPayload', 'the payload is not a JSON object');
     else {
       try {
@@ -70,7 +75,11 @@ export class FleetProvisioningService implements BrokerService {
     }
     const rejected = 'errorCode' in result && 'statusCode' in result;
     ctx.log.add({ type: `fleet-${operation}${rejected ? '-rejected' : ''}`, clientId: message.clientId });
-    await ctx.deliverTo(message.clientId, `${message.topic}/${rejected ? 'rejected' : 'accepted'}`, JSON.stringify(result));
+    await ctx.deliverTo(
+      message.clientId,
+      `${message.topic}/${rejected ? 'rejected' : 'accepted'}`,
+      JSON.stringify(result),
+    );
   }
 
   private async register(certificatePem: string): Promise<CertificateRecord> {
@@ -116,18 +125,32 @@ export class FleetProvisioningService implements BrokerService {
     };
   }
 
-  private async provision(templateName: string, body: Record<string, unknown>): Promise<Record<string, unknown> | Rejection> {
+  private async provision(
+    templateName: string,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | Rejection> {
     const ctx = this.ctx!;
     const token = body.certificateOwnershipToken;
-    if (typeof token !== 'string') return reject(400, 'InvalidPayload', 'certificateOwnershipToken is missing');
+    if (typeof token !== 'string')
+      return reject(400, 'InvalidPayload', 'certificateOwnershipToken is missing');
     const template = await ctx.registry.getTemplate(templateName);
-    if (!template?.enabled) return reject(404, 'ResourceNotFound', `provisioning template ${templateName} does not exist or is disabled`);
+    if (!template?.enabled)
+      return reject(
+        404,
+        'ResourceNotFound',
+        `provisioning template ${templateName} does not exist or is disabled`,
+      );
     const cert = (await ctx.registry.listCertificates()).find((c) => c.ownershipToken?.token === token);
     if (!cert?.ownershipToken || cert.ownershipToken.expires < ctx.clock.now()) {
-      return reject(400, 'InvalidCertificateOwnershipToken', 'the certificate ownership token is invalid or expired');
+      return reject(
+        400,
+        'InvalidCertificateOwnershipToken',
+        'the certificate ownership token is invalid or expired',
+      );
     }
     const raw = body.parameters ?? {};
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject(400, 'InvalidPayload', 'parameters must be an object');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return reject(400, 'InvalidPayload', 'parameters must be an object');
     const parameters: Record<string, string> = { 'AWS::IoT::Certificate::Id': cert.certificateId };
     for (const [k, v] of Object.entries(raw)) parameters[k] = String(v);
     let result;

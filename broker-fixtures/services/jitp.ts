@@ -25,14 +25,26 @@ export class JitpService implements BrokerService {
       if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) continue;
       const template = await registry.getTemplate(ca.provisioningTemplate);
       if (!template?.enabled) {
-        log.add({ type: 'jitp-failed', detail: `template ${ca.provisioningTemplate} is missing or disabled` });
+        log.add({
+          type: 'jitp-failed',
+          detail: `template ${ca.provisioningTemplate} is missing or disabled`,
+        });
         return true;
       }
       try {
-        const result = evaluateTemplate(template.templateBody, certificateParameters(cert.subject, certificateId));
-        await registry.registerCertificate(cert.toString(), 'PENDING_ACTIVATION', { caCertificateId: ca.caCertificateId });
+        const result = evaluateTemplate(
+          template.templateBody,
+          certificateParameters(cert.subject, certificateId),
+        );
+        await registry.registerCertificate(cert.toString(), 'PENDING_ACTIVATION', {
+          caCertificateId: ca.caCertificateId,
+        });
         await applyTemplate(registry, template.templateName, result, certificateId);
-        log.add({ type: 'jitp', thingName: result.thingName, detail: `certificate ${certificateId} provisioned by ${template.templateName}` });
+        log.add({
+          type: 'jitp',
+          thingName: result.thingName,
+          detail: `certificate ${certificateId} provisioned by ${template.templateName}`,
+        });
       } catch (err) {
         log.add({ type: 'jitp-failed', detail: `certificate ${certificateId}: ${(err as Error).message}` });
       }

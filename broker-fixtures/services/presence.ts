@@ -34,7 +34,13 @@ export class PresenceService implements BrokerService {
       if (session) session.keepaliveTimeout = true;
     });
     aedes.on('clientDisconnect', (client) => this.disconnected(client));
-    aedes.on('subscribe', (subs, client) => this.subscriptions(client, 'subscribed', subs.filter((s: Subscription) => Number(s.qos) !== 128).map((s: Subscription) => s.topic)));
+    aedes.on('subscribe', (subs, client) =>
+      this.subscriptions(
+        client,
+        'subscribed',
+        subs.filter((s: Subscription) => Number(s.qos) !== 128).map((s: Subscription) => s.topic),
+      ),
+    );
     // aedes also unsubscribes a closing connection; AWS reports that as a disconnect only.
     aedes.on('unsubscribe', (topics, client) => {
       if (!client.closed) this.subscriptions(client, 'unsubscribed', topics);
@@ -58,17 +64,24 @@ export class PresenceService implements BrokerService {
     this.versions.set(client.id, versionNumber);
     const session: Session = { sessionIdentifier: randomUUID(), versionNumber, keepaliveTimeout: false };
     this.sessions.set(client, session);
-    ctx.log.add({ type: 'connected', clientId: client.id, ...(identity.thingName ? { thingName: identity.thingName } : {}) });
-    if (this.silent(client.id)) return;
-    void ctx.publish(`$aws/events/presence/connected/${client.id}`, JSON.stringify({
+    ctx.log.add({
+      type: 'connected',
       clientId: client.id,
-      timestamp: ctx.clock.now(),
-      eventType: 'connected',
-      sessionIdentifier: session.sessionIdentifier,
-      principalIdentifier: identity.certificateId,
-      ipAddress: identity.remoteAddress ?? '',
-      versionNumber,
-    }));
+      ...(identity.thingName ? { thingName: identity.thingName } : {}),
+    });
+    if (this.silent(client.id)) return;
+    void ctx.publish(
+      `$aws/events/presence/connected/${client.id}`,
+      JSON.stringify({
+        clientId: client.id,
+        timestamp: ctx.clock.now(),
+        eventType: 'connected',
+        sessionIdentifier: session.sessionIdentifier,
+        principalIdentifier: identity.certificateId,
+        ipAddress: identity.remoteAddress ?? '',
+        versionNumber,
+      }),
+    );
   }
 
   private reason(client: Client, session: Session): string {
@@ -90,16 +103,19 @@ export class PresenceService implements BrokerService {
     const disconnectReason = this.reason(client, session);
     ctx.log.add({ type: 'disconnected', clientId: client.id, detail: disconnectReason });
     if (this.silent(client.id) || ctx.aedes?.closed) return;
-    void ctx.publish(`$aws/events/presence/disconnected/${client.id}`, JSON.stringify({
-      clientId: client.id,
-      timestamp: ctx.clock.now(),
-      eventType: 'disconnected',
-      sessionIdentifier: session.sessionIdentifier,
-      principalIdentifier: identity.certificateId,
-      clientInitiatedDisconnect: disconnectReason === 'CLIENT_INITIATED_DISCONNECT',
-      disconnectReason,
-      versionNumber: session.versionNumber,
-    }));
+    void ctx.publish(
+      `$aws/events/presence/disconnected/${client.id}`,
+      JSON.stringify({
+        clientId: client.id,
+        timestamp: ctx.clock.now(),
+        eventType: 'disconnected',
+        sessionIdentifier: session.sessionIdentifier,
+        principalIdentifier: identity.certificateId,
+        clientInitiatedDisconnect: disconnectReason === 'CLIENT_INITIATED_DISCONNECT',
+        disconnectReason,
+        versionNumber: session.versionNumber,
+      }),
+    );
   }
 
   private subscriptions(client: Client, eventType: 'subscribed' | 'unsubscribed', topics: string[]): void {
@@ -109,13 +125,16 @@ export class PresenceService implements BrokerService {
     if (!ctx || !session || !identity || topics.length === 0) return;
     ctx.log.add({ type: eventType, clientId: client.id, detail: topics.join(' ') });
     if (this.silent(client.id)) return;
-    void ctx.publish(`$aws/events/subscriptions/${eventType}/${client.id}`, JSON.stringify({
-      clientId: client.id,
-      timestamp: ctx.clock.now(),
-      eventType,
-      sessionIdentifier: session.sessionIdentifier,
-      principalIdentifier: identity.certificateId,
-      topics,
-    }));
+    void ctx.publish(
+      `$aws/events/subscriptions/${eventType}/${client.id}`,
+      JSON.stringify({
+        clientId: client.id,
+        timestamp: ctx.clock.now(),
+        eventType,
+        sessionIdentifier: session.sessionIdentifier,
+        principalIdentifier: identity.certificateId,
+        topics,
+      }),
+    );
   }
 }

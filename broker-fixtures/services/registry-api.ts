@@ -3,8 +3,14 @@ import { DEFAULT_POLICY_NAME, defaultThingPolicy } from '../policy/default-polic
 import type { CertificateStatus } from '../registry/types.js';
 import type { ApiRequest, ApiRoute, BrokerService, ServiceContext } from './service.js';
 
-function field<T extends 'string' | 'object' | 'boolean'>(body: unknown, name: string, type: T, optional = false): unknown {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+function field<T extends 'string' | 'object' | 'boolean'>(
+  body: unknown,
+  name: string,
+  type: T,
+  optional = false,
+): unknown {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
   if (value === undefined && optional) return undefined;
   if (typeof value !== type || value === null) {
     throw new SimError(ErrorCode.INVALID_ARGUMENT, `the request body needs "${name}" (${type})`);
@@ -39,7 +45,8 @@ export class RegistryApiService implements BrokerService {
   /** Creates the default policy under `name` when no such policy exists. */
   async ensurePolicy(name: string): Promise<void> {
     const { registry, config } = this.context;
-    if (!(await registry.getPolicy(name))) await registry.createPolicy(name, defaultThingPolicy(config.region, config.accountId));
+    if (!(await registry.getPolicy(name)))
+      await registry.createPolicy(name, defaultThingPolicy(config.region, config.accountId));
   }
 
   /** CreateThing + CreateKeysAndCertificate + AttachPolicy + AttachThingPrincipal, for each name. */
@@ -53,7 +60,12 @@ export class RegistryApiService implements BrokerService {
       await registry.registerCertificate(issued.certificatePem, 'ACTIVE');
       await registry.attachPolicy(policyName, issued.certificateId);
       await registry.attachThingPrincipal(thingName, issued.certificateId);
-      out.push({ thingName, certificateId: issued.certificateId, certificatePem: issued.certificatePem, privateKey: issued.privateKeyPem });
+      out.push({
+        thingName,
+        certificateId: issued.certificateId,
+        certificatePem: issued.certificatePem,
+        privateKey: issued.privateKeyPem,
+      });
     }
     return out;
   }
@@ -89,37 +101,70 @@ export class RegistryApiService implements BrokerService {
       return value;
     };
     return [
-      { method: 'GET', path: '/endpoint', handler: async () => ({ body: { ...this.context.config, ...this.endpointInfo() } }) },
+      {
+        method: 'GET',
+        path: '/endpoint',
+        handler: async () => ({ body: { ...this.context.config, ...this.endpointInfo() } }),
+      },
       { method: 'GET', path: '/things', handler: async () => ({ body: { things: await r().listThings() } }) },
-      { method: 'GET', path: '/things/:thing', handler: async (q) => ({ body: must(await r().getThing(p(q, 'thing')), `thing ${p(q, 'thing')}`) }) },
+      {
+        method: 'GET',
+        path: '/things/:thing',
+        handler: async (q) => ({ body: must(await r().getThing(p(q, 'thing')), `thing ${p(q, 'thing')}`) }),
+      },
       {
         method: 'POST',
         path: '/things/:thing',
-        handler: async (q) => ({ body: await r().createThing(p(q, 'thing'), (field(q.body, 'attributes', 'object', true) as Record<string, string>) ?? {}) }),
+        handler: async (q) => ({
+          body: await r().createThing(
+            p(q, 'thing'),
+            (field(q.body, 'attributes', 'object', true) as Record<string, string>) ?? {},
+          ),
+        }),
       },
-      { method: 'DELETE', path: '/things/:thing', handler: async (q) => (await r().deleteThing(p(q, 'thing')), { body: {} }) },
+      {
+        method: 'DELETE',
+        path: '/things/:thing',
+        handler: async (q) => (await r().deleteThing(p(q, 'thing')), { body: {} }),
+      },
       {
         method: 'PUT',
         path: '/things/:thing/principals/:certificateId',
-        handler: async (q) => (await r().attachThingPrincipal(p(q, 'thing'), p(q, 'certificateId')), { body: {} }),
+        handler: async (q) => (
+          await r().attachThingPrincipal(p(q, 'thing'), p(q, 'certificateId')),
+          { body: {} }
+        ),
       },
       {
         method: 'DELETE',
         path: '/things/:thing/principals/:certificateId',
-        handler: async (q) => (await r().detachThingPrincipal(p(q, 'thing'), p(q, 'certificateId')), { body: {} }),
+        handler: async (q) => (
+          await r().detachThingPrincipal(p(q, 'thing'), p(q, 'certificateId')),
+          { body: {} }
+        ),
       },
-      { method: 'GET', path: '/certificates', handler: async () => ({ body: { certificates: await r().listCertificates() } }) },
+      {
+        method: 'GET',
+        path: '/certificates',
+        handler: async () => ({ body: { certificates: await r().listCertificates() } }),
+      },
       {
         method: 'GET',
         path: '/certificates/:certificateId',
-        handler: async (q) => ({ body: must(await r().getCertificate(p(q, 'certificateId')), `certificate ${p(q, 'certificateId')}`) }),
+        handler: async (q) => ({
+          body: must(await r().getCertificate(p(q, 'certificateId')), `certificate ${p(q, 'certificateId')}`),
+        }),
       },
       {
         method: 'POST',
         path: '/certificates',
         handler: async (q) => {
-          const status = (field(q.body, 'status', 'string', true) as CertificateStatus | undefined) ?? 'ACTIVE';
-          return { status: 201, body: await r().registerCertificate(field(q.body, 'certificatePem', 'string') as string, status) };
+          const status =
+            (field(q.body, 'status', 'string', true) as CertificateStatus | undefined) ?? 'ACTIVE';
+          return {
+            status: 201,
+            body: await r().registerCertificate(field(q.body, 'certificatePem', 'string') as string, status),
+          };
         },
       },
       {
@@ -127,34 +172,67 @@ export class RegistryApiService implements BrokerService {
         path: '/certificates/:certificateId',
         handler: async (q) => {
           const status = field(q.body, 'status', 'string') as CertificateStatus;
-          if (!STATUSES.includes(status)) throw new SimError(ErrorCode.INVALID_ARGUMENT, `status must be one of ${STATUSES.join(', ')}`);
+          if (!STATUSES.includes(status))
+            throw new SimError(ErrorCode.INVALID_ARGUMENT, `status must be one of ${STATUSES.join(', ')}`);
           return { body: await r().updateCertificate(p(q, 'certificateId'), { status }) };
         },
       },
-      { method: 'DELETE', path: '/certificates/:certificateId', handler: async (q) => (await r().deleteCertificate(p(q, 'certificateId')), { body: {} }) },
+      {
+        method: 'DELETE',
+        path: '/certificates/:certificateId',
+        handler: async (q) => (await r().deleteCertificate(p(q, 'certificateId')), { body: {} }),
+      },
       {
         method: 'POST',
         path: '/keys-and-certificate',
         handler: async (q) => {
-          const commonName = (field(q.body, 'commonName', 'string', true) as string | undefined) ?? 'AWS IoT Certificate';
+          const commonName =
+            (field(q.body, 'commonName', 'string', true) as string | undefined) ?? 'AWS IoT Certificate';
           const active = field(q.body, 'setAsActive', 'boolean', true) !== false;
           const issued = await this.context.ca.issue({ commonName });
           await r().registerCertificate(issued.certificatePem, active ? 'ACTIVE' : 'INACTIVE');
-          return { status: 201, body: { certificateId: issued.certificateId, certificatePem: issued.certificatePem, keyPair: { PrivateKey: issued.privateKeyPem } } };
+          return {
+            status: 201,
+            body: {
+              certificateId: issued.certificateId,
+              certificatePem: issued.certificatePem,
+              keyPair: { PrivateKey: issued.privateKeyPem },
+            },
+          };
         },
       },
-      { method: 'GET', path: '/policies', handler: async () => ({ body: { policies: await r().listPolicies() } }) },
-      { method: 'GET', path: '/policies/:policy', handler: async (q) => ({ body: must(await r().getPolicy(p(q, 'policy')), `policy ${p(q, 'policy')}`) }) },
+      {
+        method: 'GET',
+        path: '/policies',
+        handler: async () => ({ body: { policies: await r().listPolicies() } }),
+      },
+      {
+        method: 'GET',
+        path: '/policies/:policy',
+        handler: async (q) => ({
+          body: must(await r().getPolicy(p(q, 'policy')), `policy ${p(q, 'policy')}`),
+        }),
+      },
       {
         method: 'POST',
         path: '/policies/:policy',
         handler: async (q) => {
           const doc = field(q.body, 'policyDocument', 'string', true) as string | undefined;
           const { config } = this.context;
-          return { status: 201, body: await r().createPolicy(p(q, 'policy'), doc ?? defaultThingPolicy(config.region, config.accountId)) };
+          return {
+            status: 201,
+            body: await r().createPolicy(
+              p(q, 'policy'),
+              doc ?? defaultThingPolicy(config.region, config.accountId),
+            ),
+          };
         },
       },
-      { method: 'DELETE', path: '/policies/:policy', handler: async (q) => (await r().deletePolicy(p(q, 'policy')), { body: {} }) },
+      {
+        method: 'DELETE',
+        path: '/policies/:policy',
+        handler: async (q) => (await r().deletePolicy(p(q, 'policy')), { body: {} }),
+      },
       {
         method: 'PUT',
         path: '/policies/:policy/targets/:certificateId',
@@ -171,10 +249,17 @@ export class RegistryApiService implements BrokerService {
         path: '/cas',
         handler: async (q) => ({
           status: 201,
-          body: await r().registerCa(field(q.body, 'caCertificatePem', 'string') as string, field(q.body, 'provisioningTemplate', 'string', true) as string | undefined),
+          body: await r().registerCa(
+            field(q.body, 'caCertificatePem', 'string') as string,
+            field(q.body, 'provisioningTemplate', 'string', true) as string | undefined,
+          ),
         }),
       },
-      { method: 'GET', path: '/provisioning-templates', handler: async () => ({ body: { templates: await r().listTemplates() } }) },
+      {
+        method: 'GET',
+        path: '/provisioning-templates',
+        handler: async () => ({ body: { templates: await r().listTemplates() } }),
+      },
       {
         method: 'POST',
         path: '/provisioning-templates/:template',
@@ -189,10 +274,19 @@ export class RegistryApiService implements BrokerService {
         path: '/provision-things',
         handler: async (q) => ({
           status: 201,
-          body: { things: await this.provisionThings(names(q, 'thingNames'), field(q.body, 'policyName', 'string', true) as string | undefined) },
+          body: {
+            things: await this.provisionThings(
+              names(q, 'thingNames'),
+              field(q.body, 'policyName', 'string', true) as string | undefined,
+            ),
+          },
         }),
       },
-      { method: 'POST', path: '/deprovision-things', handler: async (q) => ({ body: { removed: await this.deprovisionThings(names(q, 'thingNames')) } }) },
+      {
+        method: 'POST',
+        path: '/deprovision-things',
+        handler: async (q) => ({ body: { removed: await this.deprovisionThings(names(q, 'thingNames')) } }),
+      },
       {
         method: 'GET',
         path: '/events',
@@ -200,7 +294,15 @@ export class RegistryApiService implements BrokerService {
           const limit = Number(q.query.get('limit') ?? 100);
           const type = q.query.get('type') ?? undefined;
           const clientId = q.query.get('clientId') ?? undefined;
-          return { body: { events: this.context.log.recent({ limit, ...(type ? { type } : {}), ...(clientId ? { clientId } : {}) }) } };
+          return {
+            body: {
+              events: this.context.log.recent({
+                limit,
+                ...(type ? { type } : {}),
+                ...(clientId ? { clientId } : {}),
+              }),
+            },
+          };
         },
       },
     ];

@@ -32,7 +32,11 @@ export interface ServiceContext {
   config: StandInConfig;
   aedes: Aedes | undefined;
   /** Publishes as the service (no policy check), QoS 1 unless told otherwise. */
-  publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    options?: { qos?: 0 | 1; retain?: boolean },
+  ): Promise<void>;
   /** Delivers to one connection only (e.g. fleet provisioning replies carrying a private key). */
   deliverTo(clientId: string, topic: string, payload: string | Buffer): Promise<boolean>;
   /** A server-side subscription: `handler` sees every publish on `filter`, errors are logged. */

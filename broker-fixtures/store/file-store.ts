@@ -86,9 +86,13 @@ export class FileStore extends MemoryStore {
       await writeJsonAtomic(this.file(collection), Object.fromEntries(table));
     } catch (err) {
       this.dirty.add(collection);
-      throw new SimError(ErrorCode.PATH_UNWRITABLE, `cannot write ${this.file(collection)}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SimError(
+        ErrorCode.PATH_UNWRITABLE,
+        `cannot write ${this.file(collection)}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

@@ -8,14 +8,7 @@
  * place without touching the services.
  */
 export type Collection =
-  | 'things'
-  | 'certificates'
-  | 'policies'
-  | 'cas'
-  | 'templates'
-  | 'shadows'
-  | 'shadow-tombstones'
-  | 'retained';
+  'things' | 'certificates' | 'policies' | 'cas' | 'templates' | 'shadows' | 'shadow-tombstones' | 'retained';
 
 export interface StateStore {
   get<T>(collection: Collection, key: string): Promise<T | undefined>;

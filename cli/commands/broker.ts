@@ -16,7 +16,10 @@ interface BrokerOptions {
 export function parsePort(value: string, option: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) {
-    throw new SimError(ErrorCode.INVALID_ARGUMENT, `${option} must be a port number 0-65535 (0 picks a free one), not ${JSON.stringify(value)}`);
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${option} must be a port number 0-65535 (0 picks a free one), not ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -24,7 +27,9 @@ export function parsePort(value: string, option: string): number {
 export function registerBroker(program: Command): void {
   program
     .command('broker')
-    .description('run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, console) until SIGINT/SIGTERM')
+    .description(
+      'run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, console) until SIGINT/SIGTERM',
+    )
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'MQTT over mutual TLS (AWS: 8883); 0 picks a free port', '8883')

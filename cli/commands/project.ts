@@ -21,7 +21,11 @@ export function registerProject(program: Command): void {
     .command('init <name> <path>')
     .description('create a device project folder with thing.conf.json and the CA certificate')
     .option('--endpoint <name>', 'AWS IoT endpoint the devices connect to', DEFAULT_ENDPOINT)
-    .option('--policy <name>', 'policy attached to the project\'s things (created with the default rules if missing)', DEFAULT_POLICY_NAME)
+    .option(
+      '--policy <name>',
+      "policy attached to the project's things (created with the default rules if missing)",
+      DEFAULT_POLICY_NAME,
+    )
     .option('--port <n>', 'MQTT port the devices use', '8883')
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--json', 'print one JSON object per line')
@@ -36,7 +40,8 @@ export function registerProject(program: Command): void {
         try {
           // Creating the policy now makes a typo in --policy visible at once, not at `things add`.
           const existing = await console.call('GET', `/policies/${encodeURIComponent(options.policy)}`);
-          if (existing.status === 404) await console.request('POST', `/policies/${encodeURIComponent(options.policy)}`, {});
+          if (existing.status === 404)
+            await console.request('POST', `/policies/${encodeURIComponent(options.policy)}`, {});
         } finally {
           await console.close();
         }
@@ -54,7 +59,11 @@ export function registerProject(program: Command): void {
           things: [],
         };
         await writeConf(folder, conf);
-        out.event('project', { path: path.resolve(folder), ...conf }, `project ${name} created in ${folder} (policy ${options.policy}, endpoint ${options.endpoint})`);
+        out.event(
+          'project',
+          { path: path.resolve(folder), ...conf },
+          `project ${name} created in ${folder} (policy ${options.policy}, endpoint ${options.endpoint})`,
+        );
       } catch (err) {
         reportError(err, out.json);
         process.exitCode = EXIT_FAILURE;

@@ -30,7 +30,8 @@ function requestBody(operation: string, options: ShadowOptions): unknown {
     throw new SimError(ErrorCode.INVALID_ARGUMENT, 'shadow update needs --desired and/or --reported');
   }
   const version = options.expectedVersion === undefined ? undefined : Number(options.expectedVersion);
-  if (version !== undefined && !Number.isInteger(version)) throw new SimError(ErrorCode.INVALID_ARGUMENT, '--expected-version must be an integer');
+  if (version !== undefined && !Number.isInteger(version))
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, '--expected-version must be an integer');
   return {
     state: { ...(desired !== undefined ? { desired } : {}), ...(reported !== undefined ? { reported } : {}) },
     ...(version !== undefined ? { version } : {}),
@@ -38,7 +39,9 @@ function requestBody(operation: string, options: ShadowOptions): unknown {
 }
 
 export function registerShadow(program: Command): void {
-  const shadow = program.command('shadow').description('read and change Device Shadows on the local AWS IoT stand-in');
+  const shadow = program
+    .command('shadow')
+    .description('read and change Device Shadows on the local AWS IoT stand-in');
   for (const operation of ['get', 'update', 'delete'] as const) {
     const cmd = shadow
       .command(operation)
@@ -55,7 +58,10 @@ export function registerShadow(program: Command): void {
       cmd
         .option('--desired <json>', 'desired state to merge (null deletes a key)')
         .option('--reported <json>', 'reported state to merge')
-        .option('--expected-version <n>', 'expected current version (optimistic locking: 409 when it differs)');
+        .option(
+          '--expected-version <n>',
+          'expected current version (optimistic locking: 409 when it differs)',
+        );
     }
     cmd
       .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
@@ -69,17 +75,37 @@ export function registerShadow(program: Command): void {
           try {
             const query = options.shadow ? `?name=${encodeURIComponent(options.shadow)}` : '';
             const method = operation === 'get' ? 'GET' : operation === 'update' ? 'POST' : 'DELETE';
-            reply = await console.call(method, `/things/${encodeURIComponent(options.thing)}/shadow${query}`, body);
+            reply = await console.call(
+              method,
+              `/things/${encodeURIComponent(options.thing)}/shadow${query}`,
+              body,
+            );
           } finally {
             await console.close();
           }
           const doc = reply.body as { code?: unknown; message?: unknown };
           if (reply.status >= 300) {
             const detail = typeof doc.message === 'string' ? doc.message : JSON.stringify(doc);
-            if (typeof doc.code === 'number') throw new SimError(ErrorCode.SHADOW_REJECTED, `shadow ${operation} rejected: ${doc.code} ${detail}`);
-            throw new SimError(typeof doc.code === 'string' ? (doc.code as ErrorCode) : ErrorCode.INVALID_STATE, detail);
+            if (typeof doc.code === 'number')
+              throw new SimError(
+                ErrorCode.SHADOW_REJECTED,
+                `shadow ${operation} rejected: ${doc.code} ${detail}`,
+              );
+            throw new SimError(
+              typeof doc.code === 'string' ? (doc.code as ErrorCode) : ErrorCode.INVALID_STATE,
+              detail,
+            );
           }
-          if (out.json) out.event(operation, { thingName: options.thing, ...(options.shadow ? { shadowName: options.shadow } : {}), document: reply.body }, '');
+          if (out.json)
+            out.event(
+              operation,
+              {
+                thingName: options.thing,
+                ...(options.shadow ? { shadowName: options.shadow } : {}),
+                document: reply.body,
+              },
+              '',
+            );
           else process.stdout.write(`${JSON.stringify(reply.body, null, 2)}\n`);
         } catch (err) {
           reportError(err, out.json);

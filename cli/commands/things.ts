@@ -32,7 +32,9 @@ async function run(options: CommonOptions, body: (out: Output) => Promise<void>)
 }
 
 export function registerThings(program: Command): void {
-  const things = program.command('things').description('things of a device project, registered with the local AWS IoT stand-in');
+  const things = program
+    .command('things')
+    .description('things of a device project, registered with the local AWS IoT stand-in');
 
   things
     .command('add <project>')
@@ -45,19 +47,30 @@ export function registerThings(program: Command): void {
       run(options, async (out) => {
         const count = Number(options.count);
         if (!Number.isInteger(count) || count < 1 || count > 100_000) {
-          throw new SimError(ErrorCode.INVALID_ARGUMENT, `--count must be an integer 1-100000, not ${JSON.stringify(options.count)}`);
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            `--count must be an integer 1-100000, not ${JSON.stringify(options.count)}`,
+          );
         }
         let conf = await readConf(project);
         const base = options.baseName ?? conf.name;
         const names = Array.from({ length: count }, (_, i) => `${base}_${i}`);
         const clash = names.filter((n) => conf.things.includes(n));
-        if (clash.length) throw new SimError(ErrorCode.ALREADY_EXISTS, `the project already has ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''}`);
+        if (clash.length)
+          throw new SimError(
+            ErrorCode.ALREADY_EXISTS,
+            `the project already has ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''}`,
+          );
         const console = await openBrokerConsole(stateDirFrom(options.state));
         const created: ProvisionedThing[] = [];
         try {
           const known = await console.request<{ things: Array<{ thingName: string }> }>('GET', '/things');
           const taken = names.filter((n) => known.things.some((t) => t.thingName === n));
-          if (taken.length) throw new SimError(ErrorCode.ALREADY_EXISTS, `the registry already has ${taken.slice(0, 3).join(', ')}${taken.length > 3 ? ', …' : ''}`);
+          if (taken.length)
+            throw new SimError(
+              ErrorCode.ALREADY_EXISTS,
+              `the registry already has ${taken.slice(0, 3).join(', ')}${taken.length > 3 ? ', …' : ''}`,
+            );
           for (let i = 0; i < names.length; i += BATCH) {
             const reply = await console.request<{ things: ProvisionedThing[] }>('POST', '/provision-things', {
               thingNames: names.slice(i, i + BATCH),
@@ -80,9 +93,18 @@ export function registerThings(program: Command): void {
         if (conf.thingName === null) conf = activate(conf, names[0] ?? null);
         await writeConf(project, conf);
         for (const t of created) {
-          if (out.json) out.event('thing', { thingName: t.thingName, certificateId: t.certificateId, ...thingFiles(t.thingName) }, '');
+          if (out.json)
+            out.event(
+              'thing',
+              { thingName: t.thingName, certificateId: t.certificateId, ...thingFiles(t.thingName) },
+              '',
+            );
         }
-        out.event('added', { count: created.length, active: conf.thingName }, `${created.length} thing(s) added to ${conf.name}; active thing: ${conf.thingName}`);
+        out.event(
+          'added',
+          { count: created.length, active: conf.thingName },
+          `${created.length} thing(s) added to ${conf.name}; active thing: ${conf.thingName}`,
+        );
       }),
     );
 
@@ -97,7 +119,10 @@ export function registerThings(program: Command): void {
         const k = Number(options.thingId);
         const name = Number.isInteger(k) ? conf.things[k] : undefined;
         if (name === undefined) {
-          throw new SimError(ErrorCode.NOT_FOUND, `the project has no thing ${options.thingId} (it has ${conf.things.length})`);
+          throw new SimError(
+            ErrorCode.NOT_FOUND,
+            `the project has no thing ${options.thingId} (it has ${conf.things.length})`,
+          );
         }
         await writeConf(project, activate(conf, name));
         out.event('active', { thingName: name, ...thingFiles(name) }, `active thing: ${name}`);
@@ -106,7 +131,7 @@ export function registerThings(program: Command): void {
 
   things
     .command('list <project>')
-    .description('list the project\'s things and their certificate status in the registry')
+    .description("list the project's things and their certificate status in the registry")
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--json', 'print one JSON object per line')
     .action((project: string, options: CommonOptions) =>
@@ -116,8 +141,12 @@ export function registerThings(program: Command): void {
         let registered: Map<string, string[]>;
         let statuses: Map<string, string>;
         try {
-          const things = await console.request<{ things: Array<{ thingName: string; principals: string[] }> }>('GET', '/things');
-          const certs = await console.request<{ certificates: Array<{ certificateId: string; status: string }> }>('GET', '/certificates');
+          const things = await console.request<{
+            things: Array<{ thingName: string; principals: string[] }>;
+          }>('GET', '/things');
+          const certs = await console.request<{
+            certificates: Array<{ certificateId: string; status: string }>;
+          }>('GET', '/certificates');
           registered = new Map(things.things.map((t) => [t.thingName, t.principals]));
           statuses = new Map(certs.certificates.map((c) => [c.certificateId, c.status]));
         } finally {
@@ -125,16 +154,23 @@ export function registerThings(program: Command): void {
         }
         conf.things.forEach((name, index) => {
           const principals = registered.get(name);
-          const status = principals === undefined ? 'NOT_REGISTERED' : principals.map((p) => statuses.get(p) ?? 'UNKNOWN').join(',') || 'NO_CERTIFICATE';
+          const status =
+            principals === undefined
+              ? 'NOT_REGISTERED'
+              : principals.map((p) => statuses.get(p) ?? 'UNKNOWN').join(',') || 'NO_CERTIFICATE';
           const active = conf.thingName === name;
-          out.event('thing', { index, thingName: name, active, status }, `${active ? '*' : ' '} ${index}\t${name}\t${status}`);
+          out.event(
+            'thing',
+            { index, thingName: name, active, status },
+            `${active ? '*' : ' '} ${index}\t${name}\t${status}`,
+          );
         });
       }),
     );
 
   things
     .command('cleanup <project>')
-    .description('delete the project\'s things and certificates, locally and from the registry')
+    .description("delete the project's things and certificates, locally and from the registry")
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--json', 'print one JSON object per line')
     .action((project: string, options: CommonOptions) =>
@@ -144,7 +180,9 @@ export function registerThings(program: Command): void {
         let removed: string[] = [];
         try {
           for (let i = 0; i < conf.things.length; i += BATCH) {
-            const reply = await console.request<{ removed: string[] }>('POST', '/deprovision-things', { thingNames: conf.things.slice(i, i + BATCH) });
+            const reply = await console.request<{ removed: string[] }>('POST', '/deprovision-things', {
+              thingNames: conf.things.slice(i, i + BATCH),
+            });
             removed = removed.concat(reply.removed);
           }
         } finally {
@@ -152,7 +190,11 @@ export function registerThings(program: Command): void {
         }
         await rm(path.join(project, 'things'), { recursive: true, force: true });
         await writeConf(project, activate({ ...conf, things: [] }, null));
-        out.event('cleanup', { removed: removed.length, local: conf.things.length }, `removed ${conf.things.length} thing(s) from ${conf.name} (${removed.length} from the registry)`);
+        out.event(
+          'cleanup',
+          { removed: removed.length, local: conf.things.length },
+          `removed ${conf.things.length} thing(s) from ${conf.name} (${removed.length} from the registry)`,
+        );
       }),
     );
 }

@@ -13,7 +13,10 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -25,7 +28,11 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('nrf91sim project / things / shadow / broker', () => {
@@ -40,8 +47,16 @@ describe('nrf91sim project / things / shadow / broker', () => {
     const added = await cli(['things', 'add', project, '--count', '3', '--json'], env);
     expect(added.code).toBe(0);
     expect(jsonLines(added.stdout).at(-1)).toMatchObject({ event: 'added', count: 3, active: 'demo_0' });
-    const conf = JSON.parse(await readFile(path.join(project, 'thing.conf.json'), 'utf8')) as Record<string, unknown>;
-    expect(conf).toMatchObject({ name: 'demo', thingName: 'demo_0', things: ['demo_0', 'demo_1', 'demo_2'], certificate: 'things/demo_0/certificate.pem.crt' });
+    const conf = JSON.parse(await readFile(path.join(project, 'thing.conf.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(conf).toMatchObject({
+      name: 'demo',
+      thingName: 'demo_0',
+      things: ['demo_0', 'demo_1', 'demo_2'],
+      certificate: 'things/demo_0/certificate.pem.crt',
+    });
 
     expect((await cli(['things', 'set-active', project, '--thing-id', '2'], env)).code).toBe(0);
     const list = jsonLines((await cli(['things', 'list', project, '--json'], env)).stdout);
@@ -51,17 +66,44 @@ describe('nrf91sim project / things / shadow / broker', () => {
       ['demo_2', true, 'ACTIVE'],
     ]);
 
-    const offline = await cli(['shadow', 'update', '--thing', 'demo_2', '--reported', '{"fw":"1.0.0"}', '--json'], env);
+    const offline = await cli(
+      ['shadow', 'update', '--thing', 'demo_2', '--reported', '{"fw":"1.0.0"}', '--json'],
+      env,
+    );
     expect(jsonLines(offline.stdout)[0]).toMatchObject({ event: 'update', document: { version: 1 } });
-    const bad = await cli(['shadow', 'update', '--thing', 'demo_2', '--reported', '{"fw":2}', '--expected-version', '9', '--json'], env);
+    const bad = await cli(
+      [
+        'shadow',
+        'update',
+        '--thing',
+        'demo_2',
+        '--reported',
+        '{"fw":2}',
+        '--expected-version',
+        '9',
+        '--json',
+      ],
+      env,
+    );
     expect(bad.code).toBe(1);
     expect(jsonLines(bad.stdout)[0]).toMatchObject({ event: 'error', code: 'NRF91SIM_SHADOW_REJECTED' });
 
-    const broker = spawn(process.execPath, [BIN, 'broker', '--port', '0', '--alpn-port', '0', '--api-port', '0', '--json'], { env: { ...process.env, ...env } });
+    const broker = spawn(
+      process.execPath,
+      [BIN, 'broker', '--port', '0', '--alpn-port', '0', '--api-port', '0', '--json'],
+      { env: { ...process.env, ...env } },
+    );
     try {
       const ready = await firstLine(broker);
-      expect(ready).toMatchObject({ event: 'ready', alpn: 'x-amzn-mqtt-ca', caFile: path.join(state, 'broker', 'ca', 'ca.crt') });
-      const fixtures = { endpoints: ready, ca: { certificatePem: await readFile(path.join(project, 'ca.pem'), 'utf8') } } as unknown as BrokerFixtures;
+      expect(ready).toMatchObject({
+        event: 'ready',
+        alpn: 'x-amzn-mqtt-ca',
+        caFile: path.join(state, 'broker', 'ca', 'ca.crt'),
+      });
+      const fixtures = {
+        endpoints: ready,
+        ca: { certificatePem: await readFile(path.join(project, 'ca.pem'), 'utf8') },
+      } as unknown as BrokerFixtures;
       const creds = {
         cert: await readFile(path.join(project, 'things/demo_2/certificate.pem.crt'), 'utf8'),
         key: await readFile(path.join(project, 'things/demo_2/private.pem.key'), 'utf8'),
@@ -74,7 +116,18 @@ describe('nrf91sim project / things / shadow / broker', () => {
       expect(JSON.parse((await delta)[0]!.payload)).toMatchObject({ state: { fw: '1.1.0' }, version: 2 });
       await device.endAsync();
 
-      const busy = await cli(['broker', '--port', String(ready.mqttPort), '--alpn-port', '0', '--api-port', '0', '--state', path.join(work, 'other'), '--json']);
+      const busy = await cli([
+        'broker',
+        '--port',
+        String(ready.mqttPort),
+        '--alpn-port',
+        '0',
+        '--api-port',
+        '0',
+        '--state',
+        path.join(work, 'other'),
+        '--json',
+      ]);
       expect(busy.code).toBe(1);
       expect(jsonLines(busy.stdout)[0]).toMatchObject({ event: 'error', code: 'NRF91SIM_PORT_IN_USE' });
     } finally {
@@ -84,7 +137,10 @@ describe('nrf91sim project / things / shadow / broker', () => {
 
     const cleanup = await cli(['things', 'cleanup', project, '--json'], env);
     expect(jsonLines(cleanup.stdout)[0]).toMatchObject({ event: 'cleanup', removed: 3 });
-    const after = JSON.parse(await readFile(path.join(project, 'thing.conf.json'), 'utf8')) as Record<string, unknown>;
+    const after = JSON.parse(await readFile(path.join(project, 'thing.conf.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(after).toMatchObject({ things: [], thingName: null });
   });
 
@@ -105,4 +161,3 @@ function firstLine(child: ChildProcess): Promise<Record<string, unknown> & { mqt
     child.once('close', () => reject(new Error('the broker exited before its ready line')));
   });
 }
-

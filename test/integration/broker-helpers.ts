@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { startBrokerFixtures, type BrokerFixtures, type BrokerFixturesOptions } from '../../broker-fixtures/index.js';
+import {
+  startBrokerFixtures,
+  type BrokerFixtures,
+  type BrokerFixturesOptions,
+} from '../../broker-fixtures/index.js';
 
 export interface StandIn {
   fixtures: BrokerFixtures;
@@ -35,7 +39,11 @@ export interface ThingCredentials {
   key: string;
 }
 
-export async function createThing(fixtures: BrokerFixtures, thingName: string, policyName?: string): Promise<ThingCredentials> {
+export async function createThing(
+  fixtures: BrokerFixtures,
+  thingName: string,
+  policyName?: string,
+): Promise<ThingCredentials> {
   const [t] = await fixtures.provisioning.provisionThings([thingName], policyName);
   return { thingName, certificateId: t!.certificateId, cert: t!.certificatePem, key: t!.privateKey! };
 }
@@ -84,7 +92,12 @@ export function connectClient(
 }
 
 /** Collects messages on `filter` until `count` arrived (or `timeoutMs` passed). */
-export async function nextMessages(client: MqttClient, filter: string, count: number, timeoutMs = 5000): Promise<Array<{ topic: string; payload: string; retain: boolean }>> {
+export async function nextMessages(
+  client: MqttClient,
+  filter: string,
+  count: number,
+  timeoutMs = 5000,
+): Promise<Array<{ topic: string; payload: string; retain: boolean }>> {
   const got: Array<{ topic: string; payload: string; retain: boolean }> = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -126,7 +139,10 @@ export function closed(client: MqttClient, timeoutMs = 5000): Promise<void> {
   });
 }
 
-export const OPEN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] });
+export const OPEN_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }],
+});
 
 /** A thing whose policy allows everything: an observer for events and other things' topics. */
 export async function createObserver(fixtures: BrokerFixtures, name = 'observer'): Promise<ThingCredentials> {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../broker-fixtures/index.js';
-import { closed, connectClient, createObserver, createThing, nextMessages, startStandIn, type StandIn, type ThingCredentials } from './broker-helpers.js';
+import {
+  closed,
+  connectClient,
+  createObserver,
+  createThing,
+  nextMessages,
+  startStandIn,
+  type StandIn,
+  type ThingCredentials,
+} from './broker-helpers.js';
 
 let s: StandIn;
 let a: ThingCredentials;
@@ -14,33 +23,45 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 describe('identity and policies', () => {
-  it('thing A cannot publish to thing B\'s shadow: the connection is closed and B\'s shadow is untouched', async () => {
+  it("thing A cannot publish to thing B's shadow: the connection is closed and B's shadow is untouched", async () => {
     const c = await connectClient(s.fixtures, a, 'thing-a');
     const gone = closed(c);
-    c.publish('$aws/things/thing-b/shadow/update', JSON.stringify({ state: { desired: { evil: true } } }), { qos: 1 });
+    c.publish('$aws/things/thing-b/shadow/update', JSON.stringify({ state: { desired: { evil: true } } }), {
+      qos: 1,
+    });
     await gone;
     const res = await fetch(`${s.fixtures.endpoints.apiUrl}/things/thing-b/shadow`);
     expect(res.status).toBe(404);
   });
 
-  it('thing A cannot subscribe to thing B\'s topics', async () => {
+  it("thing A cannot subscribe to thing B's topics", async () => {
     const c = await connectClient(s.fixtures, a, 'thing-a');
     const gone = closed(c);
     c.subscribe('$aws/things/thing-b/shadow/update/delta', { qos: 1 });
     await gone;
-    expect(s.fixtures.log.recent({ type: 'subscribe-refused', clientId: 'thing-a' }).at(-1)?.detail).toMatch(/iot:Subscribe/);
+    expect(s.fixtures.log.recent({ type: 'subscribe-refused', clientId: 'thing-a' }).at(-1)?.detail).toMatch(
+      /iot:Subscribe/,
+    );
   });
 
-  it('a thing cannot connect with another thing\'s client id', async () => {
+  it("a thing cannot connect with another thing's client id", async () => {
     await expect(connectClient(s.fixtures, a, 'thing-b')).rejects.toThrow();
   });
 
   it('an unknown certificate from a foreign CA cannot connect', async () => {
     const rogue = await CertificateAuthority.create('rogue CA');
     const issued = await rogue.issue({ commonName: 'thing-a' });
-    await expect(connectClient(s.fixtures, { cert: issued.certificatePem, key: issued.privateKeyPem! }, 'thing-a')).rejects.toThrow();
+    await expect(
+      connectClient(s.fixtures, { cert: issued.certificatePem, key: issued.privateKeyPem! }, 'thing-a'),
+    ).rejects.toThrow();
     const unregistered = await s.fixtures.ca.issue({ commonName: 'thing-a' });
-    await expect(connectClient(s.fixtures, { cert: unregistered.certificatePem, key: unregistered.privateKeyPem! }, 'thing-a')).rejects.toThrow();
+    await expect(
+      connectClient(
+        s.fixtures,
+        { cert: unregistered.certificatePem, key: unregistered.privateKeyPem! },
+        'thing-a',
+      ),
+    ).rejects.toThrow();
     expect(s.fixtures.log.recent({ type: 'connect-refused' }).at(-1)?.detail).toMatch(/not registered/);
   });
 
@@ -48,7 +69,10 @@ describe('identity and policies', () => {
     const t = await createThing(s.fixtures, 'thing-r');
     const c = await connectClient(s.fixtures, t, 'thing-r');
     const gone = closed(c);
-    const res = await fetch(`${s.fixtures.endpoints.apiUrl}/certificates/${t.certificateId}`, { method: 'PATCH', body: JSON.stringify({ status: 'REVOKED' }) });
+    const res = await fetch(`${s.fixtures.endpoints.apiUrl}/certificates/${t.certificateId}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'REVOKED' }),
+    });
     expect(res.status).toBe(200);
     c.publish('thing-r/data', 'x', { qos: 1 });
     await gone;
@@ -63,11 +87,18 @@ describe('AWS broker limits where aedes differs (§3.12)', () => {
     const c = await connectClient(s.fixtures, o, 'obs-filters');
     const gone = closed(c);
     let subacked = false;
-    c.subscribe(Array.from({ length: 9 }, (_, i) => `f/${i}`), { qos: 1 }, () => (subacked = true));
+    c.subscribe(
+      Array.from({ length: 9 }, (_, i) => `f/${i}`),
+      { qos: 1 },
+      () => (subacked = true),
+    );
     await gone;
     expect(subacked).toBe(false);
     const ok = await connectClient(s.fixtures, o, 'obs-filters');
-    const granted = await ok.subscribeAsync(Array.from({ length: 8 }, (_, i) => `f/${i}`), { qos: 1 });
+    const granted = await ok.subscribeAsync(
+      Array.from({ length: 8 }, (_, i) => `f/${i}`),
+      { qos: 1 },
+    );
     expect(granted.map((g) => g.qos)).toEqual(Array(8).fill(1));
     await ok.endAsync();
   });
@@ -102,12 +133,18 @@ describe('AWS broker limits where aedes differs (§3.12)', () => {
     expect((await got).map((m) => m.topic)).toEqual(['m/child']);
 
     await sub.publishAsync('r/state', 'kept', { qos: 1, retain: true });
-    const other = await connectClient(s.fixtures, await createObserver(s.fixtures, 'obs-retain'), 'obs-retain');
+    const other = await connectClient(
+      s.fixtures,
+      await createObserver(s.fixtures, 'obs-retain'),
+      'obs-retain',
+    );
     // A wildcard subscription gets no retained message, the exact one gets it once (with RETAIN).
     const seen = nextMessages(other, 'r/state', 2, 500).catch((err: Error) => err.message);
     await other.subscribeAsync('r/+', { qos: 1 });
     await other.subscribeAsync('r/state', { qos: 1 });
-    expect(await seen).toBe('only 1 of 2 messages on r/state: [{"topic":"r/state","payload":"kept","retain":true}]');
+    expect(await seen).toBe(
+      'only 1 of 2 messages on r/state: [{"topic":"r/state","payload":"kept","retain":true}]',
+    );
     await sub.endAsync();
     await other.endAsync();
   });

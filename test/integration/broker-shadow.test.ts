@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, createThing, nextMessages, startStandIn, type StandIn, type ThingCredentials } from './broker-helpers.js';
+import {
+  connectClient,
+  createThing,
+  nextMessages,
+  startStandIn,
+  type StandIn,
+  type ThingCredentials,
+} from './broker-helpers.js';
 
 let s: StandIn;
 let a: ThingCredentials;
@@ -17,20 +24,36 @@ describe('Device Shadow over MQTT with mutual TLS', () => {
     await c.subscribeAsync([`${p}/update/+`, `${p}/get/+`, `${p}/delete/+`], { qos: 1 });
 
     const upd = nextMessages(c, `${p}/update/+`, 3);
-    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { desired: { led: 'on' } }, clientToken: 'u1' }), { qos: 1 });
+    await c.publishAsync(
+      `${p}/update`,
+      JSON.stringify({ state: { desired: { led: 'on' } }, clientToken: 'u1' }),
+      { qos: 1 },
+    );
     const [accepted, delta, documents] = await upd;
     expect(accepted!.topic).toBe(`${p}/update/accepted`);
-    expect(JSON.parse(accepted!.payload)).toMatchObject({ state: { desired: { led: 'on' } }, version: 1, clientToken: 'u1' });
+    expect(JSON.parse(accepted!.payload)).toMatchObject({
+      state: { desired: { led: 'on' } },
+      version: 1,
+      clientToken: 'u1',
+    });
     expect(delta!.topic).toBe(`${p}/update/delta`);
     expect(JSON.parse(delta!.payload)).toMatchObject({ state: { led: 'on' }, version: 1, clientToken: 'u1' });
     expect(documents!.topic).toBe(`${p}/update/documents`);
-    expect(JSON.parse(documents!.payload)).toMatchObject({ previous: null, current: { version: 1 }, clientToken: 'u1' });
+    expect(JSON.parse(documents!.payload)).toMatchObject({
+      previous: null,
+      current: { version: 1 },
+      clientToken: 'u1',
+    });
 
     const get = nextMessages(c, `${p}/get/+`, 1);
     await c.publishAsync(`${p}/get`, JSON.stringify({ clientToken: 'g1' }), { qos: 1 });
     const [got] = await get;
     expect(got!.topic).toBe(`${p}/get/accepted`);
-    expect(JSON.parse(got!.payload)).toMatchObject({ state: { desired: { led: 'on' }, delta: { led: 'on' } }, version: 1, clientToken: 'g1' });
+    expect(JSON.parse(got!.payload)).toMatchObject({
+      state: { desired: { led: 'on' }, delta: { led: 'on' } },
+      version: 1,
+      clientToken: 'g1',
+    });
 
     const del = nextMessages(c, `${p}/delete/+`, 1);
     await c.publishAsync(`${p}/delete`, '', { qos: 1 });
@@ -42,7 +65,11 @@ describe('Device Shadow over MQTT with mutual TLS', () => {
     await c.publishAsync(`${p}/get`, JSON.stringify({ clientToken: 'g2' }), { qos: 1 });
     const [missing] = await get2;
     expect(missing!.topic).toBe(`${p}/get/rejected`);
-    expect(JSON.parse(missing!.payload)).toMatchObject({ code: 404, message: "No shadow exists with name: 'shadow-thing'", clientToken: 'g2' });
+    expect(JSON.parse(missing!.payload)).toMatchObject({
+      code: 404,
+      message: "No shadow exists with name: 'shadow-thing'",
+      clientToken: 'g2',
+    });
 
     // §1.5: re-created within 48 h, the version continues.
     const again = nextMessages(c, `${p}/update/accepted`, 1);
@@ -60,16 +87,28 @@ describe('Device Shadow over MQTT with mutual TLS', () => {
     expect(JSON.parse((await bad)[0]!.payload)).toMatchObject({ code: 400, message: 'Invalid JSON' });
 
     const ok = nextMessages(c, `${p}/update/accepted`, 1);
-    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { interval: 60 } } }), { qos: 1 });
+    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { interval: 60 } } }), {
+      qos: 1,
+    });
     expect(JSON.parse((await ok)[0]!.payload)).toMatchObject({ version: 1 });
 
     const conflict = nextMessages(c, `${p}/update/rejected`, 1);
-    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { interval: 30 } }, version: 7, clientToken: 'c9' }), { qos: 1 });
-    expect(JSON.parse((await conflict)[0]!.payload)).toMatchObject({ code: 409, message: 'Version conflict', clientToken: 'c9' });
+    await c.publishAsync(
+      `${p}/update`,
+      JSON.stringify({ state: { reported: { interval: 30 } }, version: 7, clientToken: 'c9' }),
+      { qos: 1 },
+    );
+    expect(JSON.parse((await conflict)[0]!.payload)).toMatchObject({
+      code: 409,
+      message: 'Version conflict',
+      clientToken: 'c9',
+    });
     expect(c.connected).toBe(true);
 
     const big = nextMessages(c, `${p}/update/rejected`, 1);
-    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { blob: 'x'.repeat(9000) } } }), { qos: 1 });
+    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { blob: 'x'.repeat(9000) } } }), {
+      qos: 1,
+    });
     expect(JSON.parse((await big)[0]!.payload)).toMatchObject({ code: 413 });
     await c.endAsync();
   });

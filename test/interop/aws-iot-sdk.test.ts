@@ -40,18 +40,27 @@ describe('AWS IoT Device SDK v2 (MQTT 3.1.1) shadow client against the stand-in'
     expect(JSON.stringify(missing)).toMatch(/404/);
 
     const deltas = shadow.createShadowDeltaUpdatedStream({ thingName: 'sdk-thing' });
-    const delta = new Promise<unknown>((resolve) => deltas.on('incomingPublish', (event: { message: unknown }) => resolve(event.message)));
+    const delta = new Promise<unknown>((resolve) =>
+      deltas.on('incomingPublish', (event: { message: unknown }) => resolve(event.message)),
+    );
     const subscribed = new Promise<void>((resolve) => deltas.on('subscriptionStatus', () => resolve()));
     deltas.open();
     await subscribed;
 
-    const updated = await shadow.updateShadow({ thingName: 'sdk-thing', state: { desired: { color: 'RED' }, reported: { color: 'BLUE' } } });
+    const updated = await shadow.updateShadow({
+      thingName: 'sdk-thing',
+      state: { desired: { color: 'RED' }, reported: { color: 'BLUE' } },
+    });
     expect(updated.version).toBe(1);
     expect(updated.state?.desired).toEqual({ color: 'RED' });
     expect(await delta).toMatchObject({ state: { color: 'RED' }, version: 1 });
 
     const got = await shadow.getShadow({ thingName: 'sdk-thing' });
-    expect(got.state).toMatchObject({ desired: { color: 'RED' }, reported: { color: 'BLUE' }, delta: { color: 'RED' } });
+    expect(got.state).toMatchObject({
+      desired: { color: 'RED' },
+      reported: { color: 'BLUE' },
+      delta: { color: 'RED' },
+    });
     expect(got.version).toBe(1);
 
     const deleted = await shadow.deleteShadow({ thingName: 'sdk-thing' });

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { awsFilterMatches, checkClientId, checkPublishTopic, checkSubscribeFilter, clampKeepalive } from '../../broker-fixtures/index.js';
+import {
+  awsFilterMatches,
+  checkClientId,
+  checkPublishTopic,
+  checkSubscribeFilter,
+  clampKeepalive,
+} from '../../broker-fixtures/index.js';
 
 describe('AWS IoT broker rules (cloud-services §3.2–3.5)', () => {
   it('clamps keep-alive to 30–1200 s', () => {
-    expect([0, 1, 29, 30, 600, 1200, 1201, 65535].map(clampKeepalive)).toEqual([1200, 30, 30, 30, 600, 1200, 1200, 1200]);
+    expect([0, 1, 29, 30, 600, 1200, 1201, 65535].map(clampKeepalive)).toEqual([
+      1200, 30, 30, 30, 600, 1200, 1200, 1200,
+    ]);
   });
 
   it('client ids: 1–128 bytes, no $ prefix', () => {

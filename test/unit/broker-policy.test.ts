@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CompiledPolicies, defaultThingPolicy, parsePolicyDocument, type PolicyVariables } from '../../broker-fixtures/index.js';
+import {
+  CompiledPolicies,
+  defaultThingPolicy,
+  parsePolicyDocument,
+  type PolicyVariables,
+} from '../../broker-fixtures/index.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -40,7 +45,11 @@ describe('AWS IoT policy evaluation (cloud-services §3.9)', () => {
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Allow', Action: 'iot:*', Resource: '*' },
-          { Effect: 'Deny', Action: 'iot:Publish', Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topic/secret/*` },
+          {
+            Effect: 'Deny',
+            Action: 'iot:Publish',
+            Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topic/secret/*`,
+          },
         ],
       }),
     );
@@ -54,8 +63,16 @@ describe('AWS IoT policy evaluation (cloud-services §3.9)', () => {
     const doc = parsePolicyDocument(
       JSON.stringify({
         Statement: [
-          { Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topic/\${iot:ClientId}/x` },
-          { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topicfilter/lit/\${*}` },
+          {
+            Effect: 'Allow',
+            Action: 'iot:Publish',
+            Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topic/\${iot:ClientId}/x`,
+          },
+          {
+            Effect: 'Allow',
+            Action: 'iot:Subscribe',
+            Resource: `arn:aws:iot:${REGION}:${ACCOUNT}:topicfilter/lit/\${*}`,
+          },
         ],
       }),
     );
@@ -68,7 +85,9 @@ describe('AWS IoT policy evaluation (cloud-services §3.9)', () => {
 
   it('refuses malformed documents with a clear error', () => {
     expect(() => parsePolicyDocument('{')).toThrow(/not JSON/);
-    expect(() => parsePolicyDocument('{"Statement":[{"Effect":"Maybe","Action":"iot:*","Resource":"*"}]}')).toThrow(/Effect/);
+    expect(() =>
+      parsePolicyDocument('{"Statement":[{"Effect":"Maybe","Action":"iot:*","Resource":"*"}]}'),
+    ).toThrow(/Effect/);
     expect(() => parsePolicyDocument('{"Statement":[]}')).toThrow(/Statement/);
   });
 });

@@ -12,7 +12,12 @@ import {
 
 const T = 1_700_000_000;
 
-function update(current: StoredShadow | undefined, body: unknown, now = T, base = 0): UpdateOutcome | ShadowError {
+function update(
+  current: StoredShadow | undefined,
+  body: unknown,
+  now = T,
+  base = 0,
+): UpdateOutcome | ShadowError {
   const req = parseUpdateRequest(JSON.stringify(body));
   if (req instanceof ShadowError) return req;
   return applyUpdate(current, req, now, base);
@@ -45,7 +50,10 @@ describe('shadow update requests (cloud-services §1.3 step 1)', () => {
     const five = { state: { desired: { one: { two: { three: { four: { five: 1 } } } } } } };
     const six = { state: { desired: { one: { two: { three: { four: { five: { six: 1 } } } } } } } };
     expect(parseUpdateRequest(JSON.stringify(five))).not.toBeInstanceOf(ShadowError);
-    expect(parseUpdateRequest(JSON.stringify(six))).toMatchObject({ code: 400, message: 'JSON contains too many levels of nesting; maximum is 6' });
+    expect(parseUpdateRequest(JSON.stringify(six))).toMatchObject({
+      code: 400,
+      message: 'JSON contains too many levels of nesting; maximum is 6',
+    });
   });
 
   it('refuses non-UTF-8 payloads with 415', () => {
@@ -69,7 +77,12 @@ describe('shadow update semantics (§1.3, §1.8 worked sequence)', () => {
       version: 1,
       timestamp: T,
     });
-    expect(first.delta).toEqual({ version: 1, timestamp: T, state: { color: 'RED' }, metadata: { color: { timestamp: T } } });
+    expect(first.delta).toEqual({
+      version: 1,
+      timestamp: T,
+      state: { color: 'RED' },
+      metadata: { color: { timestamp: T } },
+    });
 
     const second = ok(update(first.shadow, { state: { reported: { color: 'RED' } } }, T + 5));
     expect(second.shadow.version).toBe(2);
@@ -81,7 +94,9 @@ describe('shadow update semantics (§1.3, §1.8 worked sequence)', () => {
 
   it('deletes keys with null, drops empty sections and their metadata', () => {
     const a = ok(update(undefined, { state: { desired: { a: 1, b: { c: 2 } }, reported: { x: 1 } } }));
-    const b = ok(update(a.shadow, { state: { desired: { a: null, b: { c: null } }, reported: null } }, T + 1));
+    const b = ok(
+      update(a.shadow, { state: { desired: { a: null, b: { c: null } }, reported: null } }, T + 1),
+    );
     expect(b.shadow.state).toEqual({});
     expect(b.shadow.metadata).toEqual({});
     expect(b.accepted.state).toEqual({ desired: { a: null, b: { c: null } }, reported: null });

@@ -21,7 +21,10 @@ describe('FileStore', () => {
     await expect(readFile(path.join(dir, 'things.json'), 'utf8')).rejects.toThrow();
     await clock.advance(100);
     await store.flush();
-    expect(JSON.parse(await readFile(path.join(dir, 'things.json'), 'utf8'))).toEqual({ a: { thingName: 'a' }, b: { thingName: 'b' } });
+    expect(JSON.parse(await readFile(path.join(dir, 'things.json'), 'utf8'))).toEqual({
+      a: { thingName: 'a' },
+      b: { thingName: 'b' },
+    });
     expect(await store.delete('things', 'a')).toBe(true);
     await store.close();
     const again = new FileStore({ dir, clock });

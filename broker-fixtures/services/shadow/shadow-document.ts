@@ -77,7 +77,8 @@ function common(body: JsonObject): ShadowRequest | ShadowError {
     out.clientToken = body.clientToken;
   }
   if (body.version !== undefined) {
-    if (typeof body.version !== 'number' || !Number.isInteger(body.version)) return new ShadowError(400, 'Invalid version');
+    if (typeof body.version !== 'number' || !Number.isInteger(body.version))
+      return new ShadowError(400, 'Invalid version');
     out.version = body.version;
   }
   return out;
@@ -89,7 +90,10 @@ export function parseSimpleRequest(payload: Buffer | string): ShadowRequest | Sh
   return body instanceof ShadowError ? body : common(body);
 }
 
-export function parseUpdateRequest(payload: Buffer | string, limits: ShadowLimits = DEFAULT_SHADOW_LIMITS): UpdateRequest | ShadowError {
+export function parseUpdateRequest(
+  payload: Buffer | string,
+  limits: ShadowLimits = DEFAULT_SHADOW_LIMITS,
+): UpdateRequest | ShadowError {
   const body = parseJsonObject(payload, false);
   if (body instanceof ShadowError) return body;
   const base = common(body);
@@ -100,9 +104,13 @@ export function parseUpdateRequest(payload: Buffer | string, limits: ShadowLimit
   if (!isObject(state)) return new ShadowError(400, 'State node must be an object');
   const out: UpdateRequest = { ...base, state: {} };
   for (const [key, value] of Object.entries(state)) {
-    if (key !== 'desired' && key !== 'reported') return new ShadowError(400, 'State contains an invalid node');
+    if (key !== 'desired' && key !== 'reported')
+      return new ShadowError(400, 'State contains an invalid node');
     if (value !== null && !isObject(value)) {
-      return new ShadowError(400, key === 'desired' ? 'Desired node must be an object' : 'Reported node must be an object');
+      return new ShadowError(
+        400,
+        key === 'desired' ? 'Desired node must be an object' : 'Reported node must be an object',
+      );
     }
     if (value !== null && depthOf(value) + 1 > limits.maxDepth) {
       return new ShadowError(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`);
@@ -130,17 +138,28 @@ function merge(base: JsonObject | undefined, patch: JsonObject): JsonObject | un
 /** Metadata mirrors the value's shape; every leaf (and each array element) gets `{timestamp}`. */
 export function mirror(value: JsonValue, timestamp: number): JsonValue {
   if (Array.isArray(value)) return value.map((v) => mirror(v, timestamp));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mirror(v, timestamp)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mirror(v, timestamp)]));
   return { timestamp };
 }
 
 /** Merge for metadata: written leaves get the new timestamp, deleted ones disappear. */
-function mergeMetadata(base: JsonObject | undefined, patch: JsonObject, timestamp: number): JsonObject | undefined {
+function mergeMetadata(
+  base: JsonObject | undefined,
+  patch: JsonObject,
+  timestamp: number,
+): JsonObject | undefined {
   const out: JsonObject = { ...(base ?? {}) };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else if (isObject(value)) {
-      const merged = mergeMetadata(isObject(out[key]) && !('timestamp' in (out[key] as JsonObject)) ? (out[key] as JsonObject) : undefined, value, timestamp);
+      const merged = mergeMetadata(
+        isObject(out[key]) && !('timestamp' in (out[key] as JsonObject))
+          ? (out[key] as JsonObject)
+          : undefined,
+        value,
+        timestamp,
+      );
       if (merged) out[key] = merged;
       else delete out[key];
     } else out[key] = mirror(value, timestamp);
@@ -149,7 +168,10 @@ function mergeMetadata(base: JsonObject | undefined, patch: JsonObject, timestam
 }
 
 /** §1.3 delta rules: every desired leaf that reported lacks or holds differently, full path kept. */
-export function computeDelta(desired: JsonObject | undefined, reported: JsonObject | undefined): JsonObject | undefined {
+export function computeDelta(
+  desired: JsonObject | undefined,
+  reported: JsonObject | undefined,
+): JsonObject | undefined {
   if (!desired) return undefined;
   const out: JsonObject = {};
   for (const [key, d] of Object.entries(desired)) {
@@ -193,7 +215,8 @@ export function applyUpdate(
   limits: ShadowLimits = DEFAULT_SHADOW_LIMITS,
 ): UpdateOutcome | ShadowError {
   const version = current?.version ?? baseVersion;
-  if (request.version !== undefined && request.version !== version) return new ShadowError(409, 'Version conflict');
+  if (request.version !== undefined && request.version !== version)
+    return new ShadowError(409, 'Version conflict');
   const state: StoredShadow['state'] = {};
   const metadata: StoredShadow['metadata'] = {};
   for (const section of ['desired', 'reported'] as const) {

@@ -1,5 +1,12 @@
 import { ErrorCode, SimError } from '../../../core/errors.js';
-import type { ApiRequest, ApiResponse, ApiRoute, BrokerService, InboundMessage, ServiceContext } from '../service.js';
+import type {
+  ApiRequest,
+  ApiResponse,
+  ApiRoute,
+  BrokerService,
+  InboundMessage,
+  ServiceContext,
+} from '../service.js';
 import type { JsonObject } from './json.js';
 import { KeyedQueue } from './keyed-queue.js';
 import {
@@ -83,9 +90,16 @@ export class ShadowService implements BrokerService {
   }
 
   /** Runs one operation and publishes its responses; the console and MQTT both come through here. */
-  handle(address: ShadowAddress, operation: ShadowOperation, payload: Buffer | string): Promise<ShadowResult> {
+  handle(
+    address: ShadowAddress,
+    operation: ShadowOperation,
+    payload: Buffer | string,
+  ): Promise<ShadowResult> {
     if (!isValidShadowAddress(address)) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `invalid thing or shadow name: ${JSON.stringify(address)}`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `invalid thing or shadow name: ${JSON.stringify(address)}`,
+      );
     }
     // Only reading and writing the document is serialised per shadow; the responses are handed to
     // aedes inside that section (so they leave in order) and completed outside it.
@@ -98,7 +112,10 @@ export class ShadowService implements BrokerService {
               ? await this.get(address, payload)
               : await this.delete(address, payload);
         if (!result.accepted) {
-          result.sent = this.context.publish(`${shadowPrefix(address)}/${operation}/rejected`, JSON.stringify(result.body));
+          result.sent = this.context.publish(
+            `${shadowPrefix(address)}/${operation}/rejected`,
+            JSON.stringify(result.body),
+          );
         }
         return result;
       })
@@ -110,7 +127,10 @@ export class ShadowService implements BrokerService {
 
   async listNamedShadows(thingName: string): Promise<string[]> {
     const prefix = `${thingName}/`;
-    return (await this.context.store.list('shadows')).map(([key]) => key).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    return (await this.context.store.list('shadows'))
+      .map(([key]) => key)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length));
   }
 
   private nowSeconds(): number {
@@ -122,12 +142,20 @@ export class ShadowService implements BrokerService {
     return {
       sent: Promise.resolve(),
       accepted: false,
-      body: { code: error.code, message: error.message, timestamp: this.nowSeconds(), ...(clientToken !== undefined ? { clientToken } : {}) },
+      body: {
+        code: error.code,
+        message: error.message,
+        timestamp: this.nowSeconds(),
+        ...(clientToken !== undefined ? { clientToken } : {}),
+      },
     };
   }
 
   private noShadow(address: ShadowAddress, payload: Buffer | string): Pending {
-    return this.rejected(new ShadowError(404, `No shadow exists with name: '${address.shadowName ?? address.thingName}'`), payload);
+    return this.rejected(
+      new ShadowError(404, `No shadow exists with name: '${address.shadowName ?? address.thingName}'`),
+      payload,
+    );
   }
 
   private async update(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
@@ -152,14 +180,26 @@ export class ShadowService implements BrokerService {
     // §1.3 step 6: accepted, then delta, then documents. aedes routes publishes in the order they
     // are made, so they go out together instead of one round of persistence after another.
     const sent = [this.context.publish(`${prefix}/update/accepted`, JSON.stringify(accepted))];
-    if (outcome.delta) sent.push(this.context.publish(`${prefix}/update/delta`, JSON.stringify({ ...outcome.delta, ...token })));
+    if (outcome.delta)
+      sent.push(
+        this.context.publish(`${prefix}/update/delta`, JSON.stringify({ ...outcome.delta, ...token })),
+      );
     sent.push(
       this.context.publish(
         `${prefix}/update/documents`,
-        JSON.stringify({ previous: current ? snapshot(current) : null, current: snapshot(outcome.shadow), timestamp: now, ...token }),
+        JSON.stringify({
+          previous: current ? snapshot(current) : null,
+          current: snapshot(outcome.shadow),
+          timestamp: now,
+          ...token,
+        }),
       ),
     );
-    this.context.log.add({ type: 'shadow-update', thingName: address.thingName, detail: `${key} v${outcome.shadow.version}` });
+    this.context.log.add({
+      type: 'shadow-update',
+      thingName: address.thingName,
+      detail: `${key} v${outcome.shadow.version}`,
+    });
     return { accepted: true, body: accepted, sent: Promise.all(sent) };
   }
 
@@ -168,8 +208,15 @@ export class ShadowService implements BrokerService {
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const shadow = await this.context.store.get<StoredShadow>('shadows', shadowKey(address));
     if (!shadow) return this.noShadow(address, payload);
-    const body = { ...getDocument(shadow, this.nowSeconds()), ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}) };
-    return { accepted: true, body, sent: this.context.publish(`${shadowPrefix(address)}/get/accepted`, JSON.stringify(body)) };
+    const body = {
+      ...getDocument(shadow, this.nowSeconds()),
+      ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}),
+    };
+    return {
+      accepted: true,
+      body,
+      sent: this.context.publish(`${shadowPrefix(address)}/get/accepted`, JSON.stringify(body)),
+    };
   }
 
   private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
@@ -187,18 +234,27 @@ export class ShadowService implements BrokerService {
       ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}),
     };
     this.context.log.add({ type: 'shadow-delete', thingName: address.thingName, detail: key });
-    return { accepted: true, body, sent: this.context.publish(`${shadowPrefix(address)}/delete/accepted`, JSON.stringify(body)) };
+    return {
+      accepted: true,
+      body,
+      sent: this.context.publish(`${shadowPrefix(address)}/delete/accepted`, JSON.stringify(body)),
+    };
   }
 
   /** AWS IoT data plane REST shapes: `/things/{thing}/shadow?name=…`. */
   routes(): ApiRoute[] {
-    const run = (operation: ShadowOperation) => async (req: ApiRequest): Promise<ApiResponse> => {
-      const name = req.query.get('name');
-      const address: ShadowAddress = { thingName: req.params.thing ?? '', ...(name ? { shadowName: name } : {}) };
-      const payload = req.body === undefined ? '' : JSON.stringify(req.body);
-      const result = await this.handle(address, operation, payload);
-      return { status: result.accepted ? 200 : Number(result.body.code), body: result.body };
-    };
+    const run =
+      (operation: ShadowOperation) =>
+      async (req: ApiRequest): Promise<ApiResponse> => {
+        const name = req.query.get('name');
+        const address: ShadowAddress = {
+          thingName: req.params.thing ?? '',
+          ...(name ? { shadowName: name } : {}),
+        };
+        const payload = req.body === undefined ? '' : JSON.stringify(req.body);
+        const result = await this.handle(address, operation, payload);
+        return { status: result.accepted ? 200 : Number(result.body.code), body: result.body };
+      };
     return [
       { method: 'GET', path: '/things/:thing/shadow', handler: run('get') },
       { method: 'POST', path: '/things/:thing/shadow', handler: run('update') },
@@ -206,7 +262,12 @@ export class ShadowService implements BrokerService {
       {
         method: 'GET',
         path: '/api/things/shadow/ListNamedShadowsForThing/:thing',
-        handler: async (req) => ({ body: { results: await this.listNamedShadows(req.params.thing ?? ''), timestamp: this.nowSeconds() } }),
+        handler: async (req) => ({
+          body: {
+            results: await this.listNamedShadows(req.params.thing ?? ''),
+            timestamp: this.nowSeconds(),
+          },
+        }),
       },
     ];
   }

@@ -15,7 +15,9 @@ const REQUEST = new RegExp(`^\\$aws/things/(${THING})/shadow(?:/name/(${SHADOW})
 /** Server-side subscription filters that see every shadow request (and no response). */
 export const SHADOW_REQUEST_FILTERS = ['$aws/things/+/shadow/+', '$aws/things/+/shadow/name/+/+'];
 
-export function parseShadowRequestTopic(topic: string): (ShadowAddress & { operation: ShadowOperation }) | undefined {
+export function parseShadowRequestTopic(
+  topic: string,
+): (ShadowAddress & { operation: ShadowOperation }) | undefined {
   const m = REQUEST.exec(topic);
   if (!m?.[1] || !m[3]) return undefined;
   return { thingName: m[1], ...(m[2] ? { shadowName: m[2] } : {}), operation: m[3] as ShadowOperation };
