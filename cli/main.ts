@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAt } from './commands/at.js';
 import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
+import { registerDeviceControl } from './commands/device-control.js';
 import { registerImage } from './commands/image.js';
 import { registerS3 } from './commands/s3.js';
 import { registerProject } from './commands/project.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const device = program.command('device').description('boot and manage virtual devices');
   registerDeviceBoot(device);
+  registerDeviceControl(device);
   registerAt(program);
   registerBroker(program);
   registerProject(program);

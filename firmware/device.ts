@@ -73,6 +73,16 @@ export type DeviceEvents = {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** Device names name folders: letters, digits, `_ . -`, at most 64, not starting with a dot. */
+export function validateDeviceName(name: string): void {
+  if (!NAME.test(name)) {
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `device name ${JSON.stringify(name)}: use letters, digits, _ . - (max 64)`,
+    );
+  }
+}
+
 const BUILT_IN_APPS: Record<string, AppStarter> = {
   at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
 };
@@ -108,12 +118,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
 
   static async boot(options: DeviceOptions = {}): Promise<Device> {
     const name = options.name ?? 'nrf91-0';
-    if (!NAME.test(name)) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `device name ${JSON.stringify(name)}: use letters, digits, _ . - (max 64)`,
-      );
-    }
+    validateDeviceName(name);
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
     const credentials = await openCredentials(deviceDir, profile);

@@ -9,9 +9,29 @@ export function temperatureLevel(temperatureC: number): 0 | 1 | 2 {
   return 0;
 }
 
+const LOW_BATTERY_MV = 3000;
+
+export interface ModemStatus {
+  name: string;
+  imei: string;
+  functionalMode: number;
+  registration: number;
+  coverage: boolean;
+  sim: boolean;
+  roaming: boolean;
+  rrc: 'idle' | 'connected';
+  powerSaving: 'awake' | 'psm';
+  dataPath: boolean;
+  ipv4: string | undefined;
+  signal: { rsrp: number; rsrq: number; snr: number };
+  temperatureC: number;
+  batteryMv: number;
+}
+
 /**
  * The backend face of a simulated modem, as Zephyr emulators have one: what tests and the CLI use to
- * steer it (sensor readings, time, injected notifications; later: signal, coverage, faults). Firmware
+ * steer it (sensor readings, time, signal, coverage, registration denial, roaming, PDN drop, SIM removal,
+ * injected notifications). Firmware
  * never uses this; it only sees AT and sockets.
  */
 export class ModemControl {
@@ -25,11 +45,86 @@ export class ModemControl {
     if (after !== before && this.modem.subscriptions.xtemp) {
       this.modem.notify(`%XTEMP: ${after},${Math.round(temperatureC)}`);
     }
+    if (after === 2 && before !== 2 && this.modem.network.subscriptions.mdmev >= 1) {
+      this.modem.notify('%MDMEV: ME OVERHEATED');
+    }
   }
 
-  /** Sets the supply voltage `%XVBAT` reports, in millivolts. */
+  /** Sets the supply voltage `%XVBAT` reports, in millivolts; under 3000 mV is a low battery. */
   setBatteryVoltage(millivolts: number): void {
+    const wasLow = this.modem.sensors.batteryMv < LOW_BATTERY_MV;
     this.modem.sensors.batteryMv = millivolts;
+    if (!wasLow && millivolts < LOW_BATTERY_MV && this.modem.network.subscriptions.mdmev >= 1) {
+      this.modem.notify('%MDMEV: ME BATTERY LOW');
+    }
+  }
+
+  // ---- the radio network ----------------------------------------------------------------------
+
+  /** Sets RSRP (dBm), RSRQ (dB) and SNR (dB); `%CESQ` subscribers hear about threshold changes. */
+  setSignal(signal: { rsrp?: number; rsrq?: number; snr?: number }): void {
+    this.modem.network.setSignal(signal);
+  }
+
+  /** Coverage lost: the data path drops, `+CEREG: 2` (searching), later `+CEREG: 4`. */
+  loseCoverage(): void {
+    this.modem.network.setCoverage(false);
+  }
+
+  /** Coverage back: the modem searches and registers again. */
+  regainCoverage(): void {
+    this.modem.network.setCoverage(true);
+  }
+
+  /** The network rejects the device with EMM `cause` (`+CEREG: 3,...,0,<cause>`, `+CNEC_EMM`). */
+  denyRegistration(cause = 15): void {
+    this.modem.network.deny(cause);
+  }
+
+  /** Lifts a denial; the modem searches again. */
+  allowRegistration(): void {
+    this.modem.network.allow();
+  }
+
+  /** Serving network is (not) the home network: `+CEREG` stat 5 (1). */
+  setRoaming(roaming: boolean): void {
+    this.modem.network.setRoaming(roaming);
+  }
+
+  /** The network deactivates the default bearer (`+CGEV: NW PDN DEACT 0`); it comes back shortly. */
+  dropPdn(): void {
+    this.modem.network.dropPdn();
+  }
+
+  /** The SIM is pulled: detach, `+CEREG: 90`, SIM commands fail. */
+  removeSim(): void {
+    this.modem.network.removeSim();
+  }
+
+  insertSim(): void {
+    this.modem.network.insertSim();
+  }
+
+  /** A snapshot for people and scripts (the CLI's `device control status`). */
+  status(): ModemStatus {
+    const net = this.modem.network;
+    const s = net.radio.signal;
+    return {
+      name: this.modem.name,
+      imei: this.modem.identity.imei,
+      functionalMode: this.modem.functionalMode.mode,
+      registration: net.registration,
+      coverage: net.inCoverage,
+      sim: net.sim,
+      roaming: net.radio.roaming,
+      rrc: net.rrc.state,
+      powerSaving: net.rrc.sleep,
+      dataPath: this.modem.dataPath.up,
+      ipv4: this.modem.dataPath.ipv4,
+      signal: { rsrp: s.rsrp, rsrq: s.rsrq, snr: s.snr },
+      temperatureC: this.modem.sensors.temperatureC,
+      batteryMv: this.modem.sensors.batteryMv,
+    };
   }
 
   /** Sets the modem clock (`+CCLK?`), as network time would. */

@@ -12,6 +12,7 @@ import { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
 import { DataPath } from './network/data-path.js';
 import { FunctionalModeState } from './network/functional-mode.js';
+import { NetworkService } from './network/network.js';
 import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
 import type { Transport } from './transport/transport.js';
 
@@ -66,6 +67,8 @@ export class Modem extends TypedEmitter<ModemEvents> {
   readonly functionalMode: FunctionalModeState;
   /** Registered with an active default PDN: what sockets need. */
   readonly dataPath: DataPath;
+  /** Registration, PDN, RRC and power saving. */
+  readonly network: NetworkService;
   /** Live sensor readings (start from the profile; `control` changes them). */
   readonly sensors: SensorProfile;
   time: ModemTime | undefined;
@@ -88,11 +91,7 @@ export class Modem extends TypedEmitter<ModemEvents> {
     this.commands = new CommandTable(defaultCommands());
     this.functionalMode = new FunctionalModeState(this.name);
     this.dataPath = new DataPath(this.name);
-    // Until the registration model drives it: LTE on means attached with the default bearer up.
-    this.functionalMode.on('change', (parts) => {
-      if (parts.lte) this.dataPath.setUp({ ipv4: '10.160.1.74' });
-      else this.dataPath.setDown('cfun');
-    });
+    this.network = new NetworkService(this, this.profile.network);
     this.sensors = { ...this.profile.sensors };
     this.credentials =
       options.credentials ??
@@ -161,6 +160,8 @@ export class Modem extends TypedEmitter<ModemEvents> {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.network.dispose();
+    this.dataPath.setDown('power');
     for (const session of this.sessions) session.detach();
     this.sessions.clear();
     this.emit('close');

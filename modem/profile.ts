@@ -5,6 +5,8 @@ import {
   type CredentialLimits,
 } from './credentials/types.js';
 import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
+import { DEFAULT_RADIO, type RadioProfile } from './network/radio.js';
+import { DEFAULT_TIMINGS, type NetworkProfile, type NetworkTimings } from './network/types.js';
 
 /** Readings the modem reports; `modem/control` changes them at run time. */
 export interface SensorProfile {
@@ -34,6 +36,17 @@ export interface ModemProfile {
   sensors: SensorProfile;
   at: AtProfile;
   credentials: CredentialProfile;
+  network: NetworkProfile;
+}
+
+/** Network values to override; the rest come from {@link DEFAULT_RADIO} and {@link DEFAULT_TIMINGS}. */
+export interface NetworkProfileInput {
+  radio?: Partial<Omit<RadioProfile, 'cell' | 'signal'>> & {
+    cell?: Partial<RadioProfile['cell']>;
+    signal?: Partial<RadioProfile['signal']>;
+  };
+  timings?: Partial<NetworkTimings>;
+  grantPsm?: boolean;
 }
 
 export interface ProfileInput {
@@ -43,6 +56,7 @@ export interface ProfileInput {
   sensors?: Partial<SensorProfile>;
   at?: Partial<AtProfile>;
   credentials?: Partial<CredentialProfile>;
+  network?: NetworkProfileInput;
 }
 
 export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
@@ -58,5 +72,20 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     sensors: { ...DEFAULT_SENSORS, ...input.sensors },
     at: { ...DEFAULT_AT, ...input.at },
     credentials: { ...DEFAULT_CREDENTIAL_LIMITS, factory: [], ...input.credentials },
+    network: buildNetworkProfile(input.network),
+  };
+}
+
+function buildNetworkProfile(input: NetworkProfileInput = {}): NetworkProfile {
+  const radio = input.radio ?? {};
+  return {
+    radio: {
+      ...DEFAULT_RADIO,
+      ...radio,
+      cell: { ...DEFAULT_RADIO.cell, ...radio.cell },
+      signal: { ...DEFAULT_RADIO.signal, ...radio.signal },
+    },
+    timings: { ...DEFAULT_TIMINGS, ...input.timings },
+    grantPsm: input.grantPsm ?? true,
   };
 }

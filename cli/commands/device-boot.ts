@@ -2,12 +2,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { createDevice, type Device } from '../../firmware/device.js';
+import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
 import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
 import { NRF_CLOUD_SEC_TAG } from '../../modem/credentials/types.js';
 import { PtyTransport } from '../../modem/transport/pty.js';
+import { DeviceControlServer, ensureNotRunning } from '../device-control-server.js';
 import { Output, reportError, stateDirFrom, untilSignal, EXIT_FAILURE } from '../output.js';
 
 interface BootOptions {
@@ -87,6 +88,11 @@ export function registerDeviceBoot(device: Command): void {
           );
         }
         const serial = parseSerialSpec(options.serial);
+        validateDeviceName(options.name);
+        await ensureNotRunning(
+          path.resolve(stateDirFrom(options.state), 'devices', options.name),
+          options.name,
+        );
         device = await createDevice({
           name: options.name,
           serial,
@@ -103,6 +109,15 @@ export function registerDeviceBoot(device: Command): void {
       }
       try {
         await applyCredentials(device, options, stateDirFrom(options.state), out);
+      } catch (err) {
+        reportError(err, out.json);
+        await device.close();
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      let control: DeviceControlServer | undefined;
+      try {
+        if (device.stateDir) control = await DeviceControlServer.start(device, device.stateDir);
       } catch (err) {
         reportError(err, out.json);
         await device.close();
@@ -139,6 +154,7 @@ export function registerDeviceBoot(device: Command): void {
         `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion} (Ctrl-C to stop)`,
       );
       const signal = await stopped;
+      await control?.close();
       await device.close();
       out.event('shutdown', { signal }, `device ${device.name} stopped`);
     });

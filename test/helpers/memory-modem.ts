@@ -46,7 +46,7 @@ export function memoryModem(options: ModemOptions = {}): {
     cmd: async (line: string) => {
       const start = out.length;
       raw(`${line}\r\n`);
-      await until(/(^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n$/, 2000, start);
+      await until(/(^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n/, 2000, start);
       return out.slice(start);
     },
   };

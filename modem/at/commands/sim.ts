@@ -4,7 +4,7 @@ import { AtError, CmeError } from '../errors.js';
 
 /** The UICC answers only while powered (CFUN 1, 4, 41, 44 …): spec §1.4 and §8 item 15. */
 function requireUicc(modem: Modem): void {
-  if (!modem.functionalMode.uiccActive) throw new AtError(CmeError.SIM_NOT_INSERTED);
+  if (!modem.functionalMode.uiccActive || !modem.network.sim) throw new AtError(CmeError.SIM_NOT_INSERTED);
 }
 
 /** `+CIMI`: the bare 15-digit IMSI. */

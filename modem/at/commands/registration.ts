@@ -1,0 +1,71 @@
+import { ceregFields } from '../../network/urc.js';
+import type { AtCommand } from '../command.js';
+import { AtError, CmeError } from '../errors.js';
+
+/**
+ * `+CEREG`: EPS registration status. The read form leads with `<n>`; notifications do not
+ * (spec §1.4, §8 item 14). lte_lc subscribes with `AT+CEREG=5`.
+ */
+export const cereg: AtCommand = {
+  name: '+CEREG',
+  ref: 'ncs-behaviour §1.4 +CEREG; 3GPP TS 27.007 §10.1.22',
+  set: ({ modem, params }) => {
+    params.count(1);
+    modem.network.subscriptions.cereg = params.int(0, { min: 0, max: 5 });
+  },
+  read: ({ modem }) => {
+    const n = modem.network.subscriptions.cereg;
+    // Fields follow the subscription level, as for notifications (n=0 reads like n=1).
+    return [`+CEREG: ${n},${ceregFields(Math.max(n, 1), modem.network.ceregState())}`];
+  },
+  test: () => ['+CEREG: (0-5)'],
+};
+
+/**
+ * `+COPS`: PLMN selection. Read `+COPS: <mode>[,<format>,"<oper>",<AcT>]`; set 0 automatic,
+ * 1 manual (`=1,2,"26201"`), 2 deregister, 3 set the format; test lists the networks found.
+ */
+export const cops: AtCommand = {
+  name: '+COPS',
+  ref: 'ncs-behaviour §1.4 +COPS; 3GPP TS 27.007 §7.3',
+  read: ({ modem }) => {
+    const net = modem.network;
+    if (!net.registered) return [`+COPS: ${net.copsMode}`];
+    const cell = net.cell;
+    const oper =
+      net.copsFormat === 0 ? cell.longName : net.copsFormat === 1 ? cell.shortName : net.servingPlmn;
+    return [`+COPS: ${net.copsMode},${net.copsFormat},"${oper}",${net.act}`];
+  },
+  set: ({ modem, params }) => {
+    params.count(1, 3);
+    const mode = params.oneOf(0, [0, 1, 2, 3]);
+    const net = modem.network;
+    if (mode === 0) {
+      net.setAutomatic();
+    } else if (mode === 1) {
+      const format = params.oneOf(1, [0, 1, 2]);
+      // The modem selects networks by numeric id only.
+      if (format !== 2) throw new AtError(CmeError.OPERATION_NOT_SUPPORTED);
+      const plmn = params.string(2);
+      if (!/^\d{5,6}$/.test(plmn)) throw new AtError(CmeError.INCORRECT_PARAMETERS);
+      net.setManual(plmn);
+    } else if (mode === 2) {
+      net.deregister();
+    } else {
+      net.copsFormat = params.oneOf(1, [0, 1, 2]);
+    }
+  },
+  test: ({ modem }) => {
+    const net = modem.network;
+    if (!net.lteActive || !net.inCoverage) return ['+COPS: ,,(0,1,2,3,4),(0,1,2)'];
+    const serving = net.cell;
+    const entries = [
+      { plmn: serving.plmn, longName: serving.longName, shortName: serving.shortName },
+      ...net.radio.otherNetworks,
+    ].map((n) => {
+      const stat = net.registered && n.plmn === net.servingPlmn ? 2 : 1;
+      return `(${stat},"${n.longName}","${n.shortName}","${n.plmn}",${net.act})`;
+    });
+    return [`+COPS: ${entries.join(',')},,(0,1,2,3,4),(0,1,2)`];
+  },
+};
