@@ -20,14 +20,7 @@ export class PdnTable {
   private readonly contexts = new Map<number, PdnContext>();
 
   constructor(defaultApn: string) {
-    this.contexts.set(0, {
-      cid: 0,
-      type: 'IPV4V6',
-      apn: defaultApn,
-      active: false,
-      ipv4: undefined,
-      ipv6: undefined,
-    });
+    this.define(0, 'IPV4V6', defaultApn);
   }
 
   get(cid: number): PdnContext | undefined {
@@ -49,15 +42,7 @@ export class PdnTable {
   undefine(cid: number, defaultApn: string): void {
     const existing = this.contexts.get(cid);
     if (existing?.active) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
-    if (cid === 0)
-      this.contexts.set(0, {
-        cid: 0,
-        type: 'IPV4V6',
-        apn: defaultApn,
-        active: false,
-        ipv4: undefined,
-        ipv6: undefined,
-      });
+    if (cid === 0) this.define(0, 'IPV4V6', defaultApn);
     else this.contexts.delete(cid);
   }
 
