@@ -134,6 +134,7 @@ export function registerAt(program: Command): void {
       }
       leaving = true;
       await link.close();
-      if (failed || closedByPeer) process.exitCode = EXIT_FAILURE;
+      // A script (commands or a pipe) learns of a failed command; a person at the prompt already saw it.
+      if ((failed && !interactive) || closedByPeer) process.exitCode = EXIT_FAILURE;
     });
 }
