@@ -15,7 +15,10 @@ export type Collection =
   | 'templates'
   | 'shadows'
   | 'shadow-tombstones'
-  | 'retained';
+  | 'retained'
+  | 'thing-groups'
+  | 'jobs'
+  | 'job-executions';
 
 export interface StateStore {
   get<T>(collection: Collection, key: string): Promise<T | undefined>;
