@@ -1,5 +1,6 @@
 export * from './jobs-service.js';
 export * from './control-plane.js';
+export * from './job-queries.js';
 export * from './job-types.js';
 export type { JobsErrorCode } from './jobs-errors.js';
 export * from './jobs-topics.js';

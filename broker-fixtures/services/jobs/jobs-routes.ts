@@ -2,6 +2,7 @@ import { ErrorCode, SimError } from '../../../core/errors.js';
 import { isObject } from '../shadow/json.js';
 import type { ApiRequest, ApiRoute } from '../service.js';
 import type { JobsControlPlane } from './control-plane.js';
+import type { JobQueries } from './job-queries.js';
 
 const param = (req: ApiRequest, name: string): string => req.params[name] ?? '';
 
@@ -31,10 +32,10 @@ function executionNumber(req: ApiRequest): number | undefined {
 }
 
 /**
- * AWS IoT control-plane REST shapes for jobs, served by the console. `control` is called per request:
+ * AWS IoT control-plane REST shapes for jobs, served by the console. `control` and `queries` are called per request:
  * routes are collected before the service starts.
  */
-export function jobsRoutes(control: () => JobsControlPlane): ApiRoute[] {
+export function jobsRoutes(control: () => JobsControlPlane, queries: () => JobQueries): ApiRoute[] {
   const force = (req: ApiRequest): boolean => req.query.get('force') === 'true';
   return [
     {
@@ -49,7 +50,7 @@ export function jobsRoutes(control: () => JobsControlPlane): ApiRoute[] {
         const status = q.query.get('status');
         const thingName = q.query.get('thingName');
         return {
-          body: await control().listJobs({
+          body: await queries().listJobs({
             ...(status ? { status } : {}),
             ...(thingName ? { thingName } : {}),
           }),
@@ -59,17 +60,17 @@ export function jobsRoutes(control: () => JobsControlPlane): ApiRoute[] {
     {
       method: 'GET',
       path: '/jobs/:jobId',
-      handler: async (q) => ({ body: await control().describeJob(param(q, 'jobId')) }),
+      handler: async (q) => ({ body: await queries().describeJob(param(q, 'jobId')) }),
     },
     {
       method: 'GET',
       path: '/jobs/:jobId/job-document',
-      handler: async (q) => ({ body: await control().jobDocument(param(q, 'jobId')) }),
+      handler: async (q) => ({ body: await queries().jobDocument(param(q, 'jobId')) }),
     },
     {
       method: 'GET',
       path: '/jobs/:jobId/things',
-      handler: async (q) => ({ body: await control().executionsForJob(param(q, 'jobId')) }),
+      handler: async (q) => ({ body: await queries().executionsForJob(param(q, 'jobId')) }),
     },
     {
       method: 'PUT',
@@ -93,13 +94,13 @@ export function jobsRoutes(control: () => JobsControlPlane): ApiRoute[] {
     {
       method: 'GET',
       path: '/things/:thing/jobs',
-      handler: async (q) => ({ body: await control().executionsForThing(param(q, 'thing')) }),
+      handler: async (q) => ({ body: await queries().executionsForThing(param(q, 'thing')) }),
     },
     {
       method: 'GET',
       path: '/things/:thing/jobs/:jobId',
       handler: async (q) => ({
-        body: await control().describeExecution(param(q, 'thing'), param(q, 'jobId'), executionNumber(q)),
+        body: await queries().describeExecution(param(q, 'thing'), param(q, 'jobId'), executionNumber(q)),
       }),
     },
     {

@@ -1,6 +1,7 @@
 import { ErrorCode, SimError } from '../../../core/errors.js';
 import type { ApiRoute, BrokerService, ServiceContext } from '../service.js';
 import { JobsControlPlane } from './control-plane.js';
+import { JobQueries } from './job-queries.js';
 import { JobsDeviceApi } from './device-api.js';
 import { ExecutionEngine } from './execution-engine.js';
 import { jobsRoutes } from './jobs-routes.js';
@@ -24,17 +25,15 @@ export interface JobsServiceOptions {
  */
 export class JobsService implements BrokerService {
   readonly name = 'jobs';
-  private parts: { engine: ExecutionEngine; plane: JobsControlPlane } | undefined;
+  private parts: { engine: ExecutionEngine; plane: JobsControlPlane; queries: JobQueries } | undefined;
   private readonly onMembership = (group: string, thing: string, member: boolean): void => {
-    this.control
-      .onMembership(group, thing, member)
-      .catch((err: Error) =>
-        this.context?.log.add({
-          type: 'service-error',
-          thingName: thing,
-          detail: `jobs membership: ${err.message}`,
-        }),
-      );
+    this.control.onMembership(group, thing, member).catch((err: Error) =>
+      this.context?.log.add({
+        type: 'service-error',
+        thingName: thing,
+        detail: `jobs membership: ${err.message}`,
+      }),
+    );
   };
   private context: ServiceContext | undefined;
 
@@ -43,8 +42,9 @@ export class JobsService implements BrokerService {
   async start(context: ServiceContext): Promise<void> {
     this.context = context;
     const engine = new ExecutionEngine(context, this.options.presigner ?? (() => undefined));
-    const plane = new JobsControlPlane(context, engine);
-    this.parts = { engine, plane };
+    const queries = new JobQueries(context, engine);
+    const plane = new JobsControlPlane(context, engine, queries);
+    this.parts = { engine, plane, queries };
     const throttle = this.options.throttle
       ? new RequestThrottle(context.clock, this.options.throttle)
       : undefined;
@@ -65,7 +65,16 @@ export class JobsService implements BrokerService {
     return this.parts.plane;
   }
 
+  /** The control plane's reads (DescribeJob, ListJobs, …). */
+  get queries(): JobQueries {
+    if (!this.parts) throw new SimError(ErrorCode.INVALID_STATE, 'the jobs service has not been started');
+    return this.parts.queries;
+  }
+
   routes(): ApiRoute[] {
-    return jobsRoutes(() => this.control);
+    return jobsRoutes(
+      () => this.control,
+      () => this.queries,
+    );
   }
 }
