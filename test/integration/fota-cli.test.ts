@@ -132,7 +132,12 @@ describe('nrf91sim image build → fota start → the device gets the job', () =
       execution: {
         jobId: string;
         status: string;
-        jobDocument: { operation: string; fwversion: string; size: number; location: Record<string, string> };
+        jobDocument: {
+          operation: string;
+          fwversion: string;
+          size: number;
+          location: { host: string; path: string };
+        };
       };
     };
     expect(next.execution).toMatchObject({ jobId: out.jobId, status: 'QUEUED' });
