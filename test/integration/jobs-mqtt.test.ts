@@ -323,6 +323,12 @@ describe('AWS IoT Jobs over MQTT with mutual TLS (mqtt.js)', () => {
         jobExecutionSummary: expect.objectContaining({ status: 'QUEUED' }),
       }),
     ]);
+    // Back in the group: a new execution of the continuous job.
+    const back = a.log.length;
+    expect((await api('PUT', '/thing-groups/fleet/things/grp-a')).status).toBe(200);
+    expect((await a.waitFor('notify', back)).body).toMatchObject({
+      jobs: { QUEUED: [{ jobId: 'snap-1' }, { jobId: 'cont-1', executionNumber: 2, versionNumber: 1 }] },
+    });
     await a.end();
     await b.end();
   });

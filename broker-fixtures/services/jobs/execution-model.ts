@@ -219,7 +219,10 @@ export function updateExecution(
   return { executions: replace(executions, e, next), execution: next };
 }
 
-/** Queues a new execution of `job` unless the thing already has one. */
+/**
+ * Queues an execution of `job` unless the thing already has one; a thing whose execution was
+ * REMOVED (it left the target group of a continuous job) and is targeted again gets a new one.
+ */
 export function queueExecution(
   executions: readonly JobExecutionRecord[],
   job: JobRecord,
@@ -227,11 +230,11 @@ export function queueExecution(
   now: number,
 ): Changed {
   const existing = findExecution(executions, job.jobId);
-  if (existing) return { executions: [...executions], execution: existing };
+  if (existing && existing.status !== 'REMOVED') return { executions: [...executions], execution: existing };
   const e: JobExecutionRecord = {
     jobId: job.jobId,
     thingName,
-    executionNumber: 1,
+    executionNumber: (existing?.executionNumber ?? 0) + 1,
     status: 'QUEUED',
     queuedAt: now,
     lastUpdatedAt: now,
