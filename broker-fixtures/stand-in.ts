@@ -15,13 +15,18 @@ import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
 import { FleetProvisioningService } from './services/fleet-provisioning.js';
 import { JitpService } from './services/jitp.js';
+import { JobsService } from './services/jobs/jobs-service.js';
+import type { ThrottleOptions } from './services/jobs/request-throttle.js';
 import { PresenceService } from './services/presence.js';
 import { RegistryApiService } from './services/registry-api.js';
+import { S3HostingService, type S3Endpoints } from './services/s3-hosting.js';
 import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
+import { ThingGroupsApiService } from './services/thing-groups-api.js';
 import { FileStore } from './store/file-store.js';
 import type { StateStore } from './store/store.js';
+import type { S3Server } from './s3/server.js';
 
 export interface BrokerFixturesOptions {
   /** The state directory; the stand-in keeps its files under `<stateDir>/broker/`. */
@@ -43,6 +48,18 @@ export interface BrokerFixturesOptions {
   /** More services (Jobs, nRF Cloud, …), started after the built-in ones. */
   services?: BrokerService[];
   shadow?: ShadowServiceOptions;
+  /**
+   * Serve the S3 stand-in from the broker process (state in `<stateDir>/s3/`); its presigned URLs
+   * replace the `${aws:iot:s3-presigned-url:…}` placeholders of job documents. Off unless given.
+   */
+  s3?: {
+    httpPort?: number | null;
+    httpsPort?: number | null;
+    region?: string;
+    presignScheme?: 'https' | 'http';
+  };
+  /** Jobs API requests per second per thing before RequestThrottled (off by default). */
+  jobsThrottle?: ThrottleOptions;
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
@@ -58,6 +75,8 @@ export interface BrokerEndpoints {
   apiUrl: string;
   /** PEM file of the local CA: clients' `--cafile`. */
   caFile: string;
+  /** The hosted S3 stand-in, when the broker serves one. */
+  s3?: S3Endpoints;
 }
 
 export interface BrokerState {
@@ -67,6 +86,7 @@ export interface BrokerState {
   readonly log: EventLog;
   readonly services: ServiceRegistry;
   readonly shadows: ShadowService;
+  readonly jobs: JobsService;
   readonly provisioning: RegistryApiService;
   readonly console: ApiRouter;
   close(): Promise<void>;
@@ -75,6 +95,8 @@ export interface BrokerState {
 export interface BrokerFixtures extends BrokerState {
   readonly endpoints: BrokerEndpoints;
   readonly aedes: Aedes;
+  /** The hosted S3 stand-in (`options.s3`), or undefined. */
+  readonly s3: S3Server | undefined;
 }
 
 export const DEFAULT_ENDPOINT = 'local-ats.iot.eu-west-1.amazonaws.com';
@@ -90,6 +112,7 @@ interface Assembly extends BrokerState {
   authorizer: Authorizer;
   store: StateStore;
   config: StandInConfig;
+  s3: S3HostingService | undefined;
   startServices(aedes: Aedes | undefined): Promise<void>;
 }
 
@@ -114,6 +137,18 @@ async function assemble(
   const log = new EventLog(clock);
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
+  const s3 = options.s3
+    ? new S3HostingService({
+        ...options.s3,
+        stateDir: options.stateDir,
+        host: options.host ?? '127.0.0.1',
+        region: options.s3.region ?? config.region,
+      })
+    : undefined;
+  const jobs = new JobsService({
+    ...(s3 ? { presigner: s3.presigner } : {}),
+    ...(options.jobsThrottle ? { throttle: options.jobsThrottle } : {}),
+  });
   const provisioning = new RegistryApiService(endpointInfo);
   const authorizer = new Authorizer({
     registry,
@@ -130,6 +165,8 @@ async function assemble(
     .add(new PresenceService(authorizer))
     .add(new JitpService())
     .add(new FleetProvisioningService());
+  if (s3) services.add(s3);
+  services.add(jobs).add(new ThingGroupsApiService());
   for (const extra of options.services ?? []) services.add(extra);
   const router = new ApiRouter(services.routes());
   return {
@@ -139,11 +176,13 @@ async function assemble(
     log,
     services,
     shadows,
+    jobs,
     provisioning,
     console: router,
     authorizer,
     store,
     config,
+    s3,
     async startServices(aedes) {
       await services.start(
         createServiceContext({ clock, store, registry, ca, log, config, aedes, authorizer }),
@@ -226,6 +265,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       alpn: AWS_MQTT_ALPN,
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
+      ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
@@ -243,9 +283,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     log: state.log,
     services: state.services,
     shadows: state.shadows,
+    jobs: state.jobs,
     provisioning: state.provisioning,
     console: state.console,
     aedes,
+    s3: state.s3?.server,
     endpoints: ready,
     close: () => (closing ??= shutdown()),
   };

@@ -3,10 +3,13 @@ import { registerAt } from './commands/at.js';
 import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
 import { registerDeviceControl } from './commands/device-control.js';
+import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerS3 } from './commands/s3.js';
 import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
+import { registerThingGroups } from './commands/thing-groups.js';
 import { registerThings } from './commands/things.js';
 import { EXIT_USAGE, reportError } from './output.js';
 
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerShadow(program);
   registerImage(program);
   registerS3(program);
+  registerThingGroups(program);
+  registerJobs(program);
+  registerFota(program);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

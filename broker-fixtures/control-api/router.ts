@@ -14,6 +14,7 @@ const STATUS_OF: Partial<Record<string, number>> = {
   [ErrorCode.INVALID_ARGUMENT]: 400,
   [ErrorCode.POLICY_INVALID]: 400,
   [ErrorCode.CERTIFICATE_INVALID]: 400,
+  [ErrorCode.JOB_DOCUMENT_INVALID]: 400,
   [ErrorCode.INVALID_STATE]: 409,
 };
 

@@ -11,12 +11,15 @@ import type {
   CertificateStatus,
   PolicyRecord,
   ProvisioningTemplateRecord,
+  ThingGroupRecord,
   ThingRecord,
 } from './types.js';
 
 export type RegistryEvents = {
   /** Something that an authorization decision may depend on changed. */
   changed: [];
+  /** A thing joined (`member` true) or left a thing group; continuous jobs follow it. */
+  membership: [thingGroupName: string, thingName: string, member: boolean];
 };
 
 // AWS IoT thing names: 1–128 characters of [a-zA-Z0-9:_-].
@@ -79,6 +82,8 @@ export class Registry extends TypedEmitter<RegistryEvents> {
 
   async deleteThing(thingName: string): Promise<void> {
     if (!(await this.store.delete('things', thingName))) throw notFound('thing', thingName);
+    for (const group of await this.thingGroupsOf(thingName))
+      await this.removeThingFromThingGroup(group, thingName);
     this.bump();
   }
 
@@ -99,6 +104,64 @@ export class Registry extends TypedEmitter<RegistryEvents> {
       principals: thing.principals.filter((p) => p !== certificateId),
     });
     this.bump();
+  }
+
+  // --- thing groups (static) ----------------------------------------------------------------
+  // Group membership does not take part in authorization here, so it does not bump the revision.
+
+  async createThingGroup(thingGroupName: string): Promise<ThingGroupRecord> {
+    if (!THING_NAME.test(thingGroupName)) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `invalid thing group name ${JSON.stringify(thingGroupName)}: use 1-128 of [a-zA-Z0-9:_-]`,
+      );
+    }
+    const existing = await this.getThingGroup(thingGroupName);
+    if (existing) return existing;
+    const group: ThingGroupRecord = { thingGroupName, things: [], creationDate: this.clock.now() };
+    await this.store.put('thing-groups', thingGroupName, group);
+    return group;
+  }
+
+  getThingGroup(thingGroupName: string): Promise<ThingGroupRecord | undefined> {
+    return this.store.get<ThingGroupRecord>('thing-groups', thingGroupName);
+  }
+
+  async listThingGroups(): Promise<ThingGroupRecord[]> {
+    return (await this.store.list<ThingGroupRecord>('thing-groups')).map(([, g]) => g);
+  }
+
+  async deleteThingGroup(thingGroupName: string): Promise<void> {
+    const group = await this.getThingGroup(thingGroupName);
+    if (!group) throw notFound('thing group', thingGroupName);
+    await this.store.delete('thing-groups', thingGroupName);
+    for (const thing of group.things) this.emit('membership', thingGroupName, thing, false);
+  }
+
+  async addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    const group = await this.getThingGroup(thingGroupName);
+    if (!group) throw notFound('thing group', thingGroupName);
+    if (!(await this.getThing(thingName))) throw notFound('thing', thingName);
+    if (group.things.includes(thingName)) return;
+    await this.store.put('thing-groups', thingGroupName, { ...group, things: [...group.things, thingName] });
+    this.emit('membership', thingGroupName, thingName, true);
+  }
+
+  async removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    const group = await this.getThingGroup(thingGroupName);
+    if (!group) throw notFound('thing group', thingGroupName);
+    if (!group.things.includes(thingName)) return;
+    await this.store.put('thing-groups', thingGroupName, {
+      ...group,
+      things: group.things.filter((t) => t !== thingName),
+    });
+    this.emit('membership', thingGroupName, thingName, false);
+  }
+
+  async thingGroupsOf(thingName: string): Promise<string[]> {
+    return (await this.listThingGroups())
+      .filter((g) => g.things.includes(thingName))
+      .map((g) => g.thingGroupName);
   }
 
   // --- certificates -------------------------------------------------------------------------

@@ -11,6 +11,14 @@ export interface ThingRecord {
   creationDate: number;
 }
 
+/** A static thing group: a named set of things that jobs can target. */
+export interface ThingGroupRecord {
+  thingGroupName: string;
+  /** Names of the member things, in the order they were added. */
+  things: string[];
+  creationDate: number;
+}
+
 export interface CertificateRecord {
   certificateId: string;
   certificatePem: string;

@@ -8,7 +8,17 @@
  * place without touching the services.
  */
 export type Collection =
-  'things' | 'certificates' | 'policies' | 'cas' | 'templates' | 'shadows' | 'shadow-tombstones' | 'retained';
+  | 'things'
+  | 'certificates'
+  | 'policies'
+  | 'cas'
+  | 'templates'
+  | 'shadows'
+  | 'shadow-tombstones'
+  | 'retained'
+  | 'thing-groups'
+  | 'jobs'
+  | 'job-executions';
 
 export interface StateStore {
   get<T>(collection: Collection, key: string): Promise<T | undefined>;

@@ -10,6 +10,9 @@ interface BrokerOptions {
   alpnPort: string;
   apiPort: string;
   endpoint: string;
+  s3: boolean;
+  s3Port: string;
+  s3HttpsPort: string;
   json?: boolean;
 }
 
@@ -28,7 +31,7 @@ export function registerBroker(program: Command): void {
   program
     .command('broker')
     .description(
-      'run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, console) until SIGINT/SIGTERM',
+      'run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, Jobs, S3, console) until SIGINT/SIGTERM',
     )
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -36,6 +39,9 @@ export function registerBroker(program: Command): void {
     .option('--alpn-port <n>', 'MQTT over mutual TLS requiring ALPN x-amzn-mqtt-ca (AWS: 443)', '8443')
     .option('--api-port <n>', 'HTTP/JSON console', '8880')
     .option('--endpoint <name>', 'endpoint name in the server certificate', DEFAULT_ENDPOINT)
+    .option('--s3-port <n>', 'HTTP port of the S3 stand-in serving firmware (0 picks a free port)', '0')
+    .option('--s3-https-port <n>', 'HTTPS port of the S3 stand-in (0 picks a free port)', '0')
+    .option('--no-s3', 'do not serve S3 (job documents keep their presigned-URL placeholders)')
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {
       const out = new Output(options.json === true);
@@ -48,6 +54,14 @@ export function registerBroker(program: Command): void {
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
           endpoint: options.endpoint,
+          ...(options.s3
+            ? {
+                s3: {
+                  httpPort: parsePort(options.s3Port, '--s3-port'),
+                  httpsPort: parsePort(options.s3HttpsPort, '--s3-https-port'),
+                },
+              }
+            : {}),
         });
       } catch (err) {
         reportError(err, out.json);
@@ -64,6 +78,7 @@ export function registerBroker(program: Command): void {
           `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
           `  console ${e.apiUrl}`,
           `  CA file ${e.caFile}`,
+          ...(e.s3 ? [`  S3 ${e.s3.http} and ${e.s3.https} (CA ${e.s3.caFile})`] : []),
           '(Ctrl-C to stop)',
         ].join('\n'),
       );
