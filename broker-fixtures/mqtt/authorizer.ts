@@ -292,8 +292,9 @@ export class Authorizer {
     if (ctx.revision !== this.options.registry.revision) void this.refresh(client, ctx);
     const topic = packet.topic;
     if (!ctx.policies.allows('iot:Receive', topic)) return false;
-    // aedes lets `a/#` match `a`; AWS IoT does not (§3.3).
-    if (!hasSubscription(client, `${topic}/#`)) return true;
-    return subscriptionFilters(client).some((f) => awsFilterMatches(f, topic));
+    // aedes lets `a/#` (and `+/#`, `x/+/#` …) match the parent level; AWS IoT does not (§3.3).
+    const filters = subscriptionFilters(client);
+    if (!filters.some((f) => f === '#' || f.endsWith('/#'))) return true;
+    return filters.some((f) => awsFilterMatches(f, topic));
   }
 }

@@ -131,6 +131,12 @@ describe('AWS broker limits where aedes differs (§3.12)', () => {
     await sub.publishAsync('m', 'parent', { qos: 1 });
     await sub.publishAsync('m/child', 'child', { qos: 1 });
     expect((await got).map((m) => m.topic)).toEqual(['m/child']);
+    // The same with a wildcard before the `#` (as `.../jobs/+/update/#` subscriptions are).
+    await sub.subscribeAsync('w/+/update/#', { qos: 1 });
+    const gotW = nextMessages(sub, 'w/#', 1);
+    await sub.publishAsync('w/j1/update', 'parent', { qos: 1 });
+    await sub.publishAsync('w/j1/update/accepted', 'child', { qos: 1 });
+    expect((await gotW).map((m) => m.topic)).toEqual(['w/j1/update/accepted']);
 
     await sub.publishAsync('r/state', 'kept', { qos: 1, retain: true });
     const other = await connectClient(
