@@ -32,11 +32,6 @@ export function sentDisconnect(client: Client): boolean {
   return (client as unknown as ClientInternals)._disconnected === true;
 }
 
-export function hasSubscription(client: Client, filter: string): boolean {
-  const subs = (client as unknown as ClientInternals).subscriptions;
-  return subs !== undefined && subs[filter] !== undefined;
-}
-
 export function subscriptionFilters(client: Client): string[] {
   const subs = (client as unknown as ClientInternals).subscriptions;
   return subs ? Object.keys(subs) : [];

@@ -14,7 +14,7 @@ import { certificateIdOf } from '../pki/x509.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/policy-document.js';
 import { CompiledPolicies } from '../policy/policy-evaluator.js';
 import type { Registry } from '../registry/registry.js';
-import { hasSubscription, subscriptionFilters, tapPackets } from './aedes-internals.js';
+import { subscriptionFilters, tapPackets } from './aedes-internals.js';
 import {
   AWS_LIMITS,
   awsFilterMatches,
