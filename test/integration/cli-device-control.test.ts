@@ -117,6 +117,17 @@ describe('a running device steered from another process (nrf91sim device control
     await seen('+CGEV: ME PDN ACT 0\r\n', from);
   });
 
+  it('reboots and power-cycles: the modem starts over in CFUN=0 and the serial port keeps working', async () => {
+    expect(await at('AT+CFUN?')).toBe('+CFUN: 1\r\nOK\r\n');
+    const reboot = await control('reboot', '--json');
+    expect(reboot.code).toBe(0);
+    expect(JSON.parse(reboot.stdout)).toMatchObject({ boot: { bootable: true, version: '1.0.0' } });
+    expect(await at('AT+CFUN?')).toBe('+CFUN: 0\r\nOK\r\n');
+    expect(await at('AT+CEREG?')).toBe('+CEREG: 0,0\r\nOK\r\n');
+    expect((await control('power-cut')).code).toBe(0);
+    expect(await at('AT+CGMR')).toBe('mfw_nrf9160_1.3.5\r\nOK\r\n');
+  });
+
   it('refuses bad requests with one clear line, and a second boot of the same device', async () => {
     const bad = await control('coverage', 'sideways');
     expect(bad.code).toBe(1);
