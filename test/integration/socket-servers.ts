@@ -6,7 +6,7 @@ import type { SocketPki } from './socket-pki.js';
 export interface TlsEchoServer {
   port: number;
   /** One entry per completed handshake. */
-  handshakes: Array<{ resumed: boolean; clientCn: string | undefined; servername: string | false }>;
+  handshakes: Array<{ resumed: boolean; clientCn: string | undefined; servername: string | false | null }>;
   /** Writes to every open connection. */
   broadcast(data: Buffer): void;
   sockets: Set<tls.TLSSocket>;
