@@ -49,6 +49,7 @@ export const Errno = {
   EISCONN: 127,
   ENOTCONN: 128,
   ENOTSUP: 134,
+  EOVERFLOW: 139,
   ECANCELED: 140,
 } as const;
 
