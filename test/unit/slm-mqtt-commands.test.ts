@@ -9,18 +9,26 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function broker(): Promise<{ port: number; aedes: Aedes; server: net.Server }> {
+async function broker(): Promise<{ port: number; aedes: Aedes; dropAll(): void }> {
   const aedes = await Aedes.createBroker();
-  const server = net.createServer(aedes.handle);
+  const connections = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    aedes.handle(socket);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const dropAll = (): void => {
+    for (const c of connections) c.destroy();
+  };
   cleanup.push(
     () =>
       new Promise((r) => {
+        dropAll();
         server.close(() => aedes.close(() => r()));
-        server.closeAllConnections?.();
       }),
   );
-  return { port: (server.address() as net.AddressInfo).port, aedes, server };
+  return { port: (server.address() as net.AddressInfo).port, aedes, dropAll };
 }
 
 async function online() {
