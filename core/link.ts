@@ -230,6 +230,16 @@ export class LinkFlow {
     return this.isClosed;
   }
 
+  /**
+   * True when a chunk sent now in `direction` would be delivered at once (ideal link, nothing in
+   * flight): the caller may then skip {@link send} and its callback. Counts as traffic.
+   */
+  passThrough(direction: LinkDirection): boolean {
+    if (this.isClosed || !this.link.ideal || this.inFlight[direction] !== 0) return false;
+    this.touch();
+    return true;
+  }
+
   /** Carries `size` bytes in `direction` and calls `deliver` when they arrive (never, if lost). */
   send(direction: LinkDirection, size: number, deliver: () => void): void {
     if (this.isClosed) return;
@@ -280,6 +290,7 @@ export class LinkFlow {
 
   /** Marks traffic that bypasses {@link send} (keeps the NAT mapping alive). */
   touch(): void {
+    if (this.natLifetime() <= 0) return;
     this.lastActivity = this.link.clock.monotonic();
     if (!this.natTimer) this.armNat();
   }

@@ -71,6 +71,11 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
   abstract bind(addr: SockAddr): Promise<void>;
   abstract send(data: Uint8Array, flags: number, to?: SockAddr): Promise<number>;
   abstract recv(max: number, flags: number): Promise<Received>;
+
+  /** recv() without the sender address. */
+  recvData(max: number, flags: number): Promise<Buffer> {
+    return this.recv(max, flags).then((r) => r.data);
+  }
   /** Readiness as poll() reports it (POLLIN, POLLOUT, POLLERR, POLLHUP). */
   abstract pollEvents(): number;
   /** Drops the host-side connection and anything in flight. */

@@ -127,7 +127,7 @@ export class ModemSockets {
 
   /** Up to `max` bytes; an empty buffer means the peer closed the stream. */
   recv(fd: number, max: number, flags = 0): Promise<Buffer> {
-    return this.run(fd, async (s) => (await s.recv(max, flags)).data);
+    return this.run(fd, (s) => s.recvData(max, flags));
   }
 
   recvfrom(fd: number, max: number, flags = 0): Promise<{ data: Buffer; from: SockAddr | undefined }> {

@@ -25,9 +25,13 @@ import { errnoForFailure, type FailurePhase } from './tls-errors.js';
 import { recordOverhead, TlsRecordTap } from './tls-record-tap.js';
 
 /** Above this many unread bytes the host connection stops reading (the modem's receive window). */
-const RECEIVE_WINDOW = 64 * 1024;
+const RECEIVE_WINDOW = 1024 * 1024;
 /** After its NAT mapping expired, a connection that sends gets no answer; it gives up after this. */
 const TCP_GIVE_UP_MS = 60_000;
+/** Bytes written to the host connection but not yet taken by the kernel before send() blocks. */
+const HOST_HIGH_WATER = 256 * 1024;
+/** Bytes gathered before a host write without waiting for the end of the event-loop turn. */
+const OUTBOX_FLUSH = 16 * 1024;
 /** Bytes of a TCP three-way handshake each way, for the link model. */
 const SYN_BYTES = 60;
 
@@ -45,7 +49,11 @@ export class StreamSocket extends ModemSocket {
   private queued = 0;
   private eof = false;
   private hostEnded = false;
+  private wakePending = false;
   private backlog = 0;
+  /** Chunks that crossed the link, written to the host connection together on the next turn. */
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
   private natExpired = false;
   private giveUp: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
@@ -102,55 +110,61 @@ export class StreamSocket extends ModemSocket {
     return settled;
   }
 
-  async send(data: Uint8Array, flags: number): Promise<number> {
+  send(data: Uint8Array, flags: number): Promise<number> {
     const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
-    const chunk = Buffer.from(data);
-    await this.waitUntil(
+    return this.waitUntil(
       () => {
         this.checkUsable();
         if (this.state === 'peer-closed') throw new SocketError(Errno.EPIPE);
         if (this.state !== 'connected') throw new SocketError(Errno.ENOTCONN);
         if (!this.ctx.dataPath.up) throw new SocketError(Errno.ENETDOWN);
-        return this.hasSendSpace() ? true : undefined;
+        return this.hasSendSpace() ? this.transmit(data) : undefined;
       },
       this.options.sndTimeoMs,
       dontWait,
     );
-    if (chunk.length === 0) return 0;
-    this.ctx.dataPath.notifyActivity();
-    if (this.natExpired) {
-      // The mapping is gone: the segment never reaches the server and is never acknowledged.
-      this.giveUp ??= this.ctx.clock.setTimeout(() => this.fail(Errno.ETIMEDOUT), TCP_GIVE_UP_MS);
-      return chunk.length;
-    }
-    this.backlog += chunk.length;
-    (this.flow as LinkFlow).send('up', chunk.length, () => {
-      this.backlog -= chunk.length;
-      const out = this.secureSocket ?? this.raw;
-      if (out && !out.destroyed) out.write(chunk);
-      this.notify();
-    });
-    return chunk.length;
   }
 
-  async recv(max: number, flags: number): Promise<Received> {
-    if (!Number.isInteger(max) || max < 0) throw new SocketError(Errno.EINVAL);
+  recv(max: number, flags: number): Promise<Received> {
+    return this.recvData(max, flags).then((data) => ({ data }));
+  }
+
+  override recvData(max: number, flags: number): Promise<Buffer> {
+    if (!Number.isInteger(max) || max < 0) return Promise.reject(new SocketError(Errno.EINVAL));
     const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     const peek = (flags & MSG_PEEK) !== 0;
     const waitAll = (flags & MSG_WAITALL) !== 0 && !peek;
-    const data = await this.waitUntil(
+    return this.waitUntil(
       () => {
         this.checkUsable();
         if (this.state === 'open') throw new SocketError(Errno.ENOTCONN);
         if (max === 0) return Buffer.alloc(0);
-        if (this.queued > 0 && (!waitAll || this.queued >= max || this.eof)) return this.take(max, peek);
+        if (this.queued > 0 && (!waitAll || this.queued >= max || this.eof))
+          return this.take(max, peek, waitAll);
         if (this.eof) return Buffer.alloc(0);
         return undefined;
       },
       this.options.rcvTimeoMs,
       dontWait,
     );
-    return { data };
+  }
+
+  /** Hands `data` to the link (copied: the caller may reuse its buffer at once). */
+  private transmit(data: Uint8Array): number {
+    const n = data.length;
+    if (n === 0) return 0;
+    const chunk = Buffer.from(data);
+    this.ctx.dataPath.notifyActivity();
+    if (this.natExpired) {
+      // The mapping is gone: the segment never reaches the server and is never acknowledged.
+      this.giveUp ??= this.ctx.clock.setTimeout(() => this.fail(Errno.ETIMEDOUT), TCP_GIVE_UP_MS);
+      return n;
+    }
+    this.backlog += n;
+    const flow = this.flow as LinkFlow;
+    if (flow.passThrough('up')) this.post(chunk);
+    else flow.send('up', n, () => this.post(chunk));
+    return n;
   }
 
   pollEvents(): number {
@@ -173,37 +187,76 @@ export class StreamSocket extends ModemSocket {
     this.raw?.destroy();
     this.queue.length = 0;
     this.queued = 0;
+    this.outbox = [];
+    this.outboxBytes = 0;
   }
 
-  private hasSendSpace(): boolean {
+  private post(chunk: Buffer): void {
+    if (this.outboxBytes === 0) setImmediate(() => this.flushOutbox());
+    this.outbox.push(chunk);
+    this.outboxBytes += chunk.length;
+    if (this.outboxBytes >= Math.min(OUTBOX_FLUSH, this.ctx.profile.sendBufferBytes)) this.flushOutbox();
+  }
+
+  // One host write per event-loop turn: sends in a loop cost one syscall, not one each.
+  private flushOutbox(): void {
+    const chunks = this.outbox;
+    const bytes = this.outboxBytes;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.backlog -= bytes;
     const out = this.secureSocket ?? this.raw;
-    const hostBuffered = out ? out.writableLength : 0;
-    return this.backlog + hostBuffered < this.ctx.profile.sendBufferBytes;
+    if (out && !out.destroyed && chunks.length > 0) {
+      out.cork();
+      for (const c of chunks) out.write(c);
+      out.uncork();
+    }
+    this.notify();
   }
 
-  private take(max: number, peek: boolean): Buffer {
-    const n = Math.min(max, this.queued);
+  /**
+   * Room in the modem's send buffer (bytes not yet across the link), and a peer that keeps up:
+   * bytes past the link but unread by the server only stop the sender beyond a high-water mark.
+   */
+  private hasSendSpace(): boolean {
+    const hostBuffered = (this.secureSocket?.writableLength ?? 0) + (this.raw?.writableLength ?? 0);
+    return this.backlog < this.ctx.profile.sendBufferBytes && hostBuffered < HOST_HIGH_WATER;
+  }
+
+  private take(max: number, peek: boolean, whole = false): Buffer {
     const head = this.queue[0] as Buffer;
-    let out: Buffer;
+    // Without MSG_WAITALL one arrived chunk is a complete answer (recv may return less than asked).
+    const n = whole ? Math.min(max, this.queued) : Math.min(max, head.length);
     if (head.length >= n) {
-      out = head.subarray(0, n);
       if (!peek) {
         if (head.length === n) this.queue.shift();
         else this.queue[0] = head.subarray(n);
+        this.consumed(n);
       }
-    } else {
-      out = Buffer.concat(this.queue, this.queued).subarray(0, n);
-      if (!peek) {
-        const rest = Buffer.concat(this.queue, this.queued).subarray(n);
-        this.queue.length = 0;
-        if (rest.length > 0) this.queue.push(rest);
-      }
+      return head.subarray(0, n);
+    }
+    // Copy exactly n bytes out of the leading chunks; a chunk cut in two stays queued in part.
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const c = this.queue[i] as Buffer;
+      const part = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, part);
+      filled += part;
+      if (!peek && part < c.length) this.queue[i] = c.subarray(part);
+      else i++;
     }
     if (!peek) {
-      this.queued -= n;
-      if (this.queued < RECEIVE_WINDOW / 2 && this.readSide()?.isPaused()) this.readSide()?.resume();
+      this.queue.splice(0, i);
+      this.consumed(n);
     }
     return out;
+  }
+
+  private consumed(n: number): void {
+    this.queued -= n;
+    if (this.queued < RECEIVE_WINDOW / 2 && this.readSide()?.isPaused()) this.readSide()?.resume();
   }
 
   private readSide(): net.Socket | undefined {
@@ -213,12 +266,23 @@ export class StreamSocket extends ModemSocket {
   private onIncoming(chunk: Buffer): void {
     if (this.natExpired) return;
     this.ctx.dataPath.notifyActivity();
-    (this.flow as LinkFlow).send('down', chunk.length, () => {
-      this.queue.push(chunk);
-      this.queued += chunk.length;
-      if (this.queued > RECEIVE_WINDOW) this.readSide()?.pause();
-      this.notify();
-    });
+    const flow = this.flow as LinkFlow;
+    if (flow.passThrough('down')) this.enqueue(chunk);
+    else flow.send('down', chunk.length, () => this.enqueue(chunk));
+  }
+
+  private enqueue(chunk: Buffer): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > RECEIVE_WINDOW) this.readSide()?.pause();
+    // Wake readers once per event-loop turn: chunks that arrive together are read together.
+    if (!this.wakePending) {
+      this.wakePending = true;
+      setImmediate(() => {
+        this.wakePending = false;
+        this.notify();
+      });
+    }
   }
 
   private onEnd(): void {
@@ -262,6 +326,7 @@ export class StreamSocket extends ModemSocket {
     stream.on('end', () => this.onEnd());
     stream.on('error', (err) => this.onHostError(err, 'established'));
     stream.on('drain', () => this.notify());
+    if (stream !== this.raw) this.raw?.on('drain', () => this.notify());
     stream.on('close', () => {
       if (!this.hostEnded && this.state === 'connected') this.fail(Errno.ECONNRESET);
     });

@@ -65,7 +65,22 @@ export class TlsRecordTap extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytesOut += chunk.length;
-    this.socket.write(chunk, callback);
+    // Completed once handed over: the TCP socket buffers, and the socket layer watches its length.
+    this.socket.write(chunk);
+    callback();
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.socket.cork();
+    for (const { chunk } of chunks) {
+      this.bytesOut += chunk.length;
+      this.socket.write(chunk);
+    }
+    this.socket.uncork();
+    callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
