@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js';
+import { ErrorCode, SimError } from './errors.js';
 import { TypedEmitter } from './events.js';
 import type { Random } from './random.js';
 import { trace } from './trace.js';
@@ -330,7 +331,29 @@ export class LinkFlow {
   }
 }
 
+/** A preset by name, or validated figures; INVALID_ARGUMENT for an unknown name or a bad figure. */
 function resolveProfile(profile: LinkProfile | LinkPresetName): LinkProfile {
-  if (typeof profile === 'string') return LINK_PRESETS[profile];
+  if (typeof profile === 'string') {
+    if (!isLinkPresetName(profile)) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `link preset ${profile}: expected ${LINK_PRESET_NAMES.join(', ')}`,
+      );
+    }
+    return LINK_PRESETS[profile];
+  }
+  const nonNegative = ['latencyMs', 'jitterMs', 'natTcpIdleMs', 'natUdpIdleMs'] as const;
+  for (const key of nonNegative) {
+    if (!(Number.isFinite(profile[key]) && profile[key] >= 0)) {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `link ${key} must be a number ≥ 0`);
+    }
+  }
+  for (const key of ['uplinkBps', 'downlinkBps'] as const) {
+    if (!(profile[key] > 0))
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `link ${key} must be > 0 (Infinity: no limit)`);
+  }
+  if (!(profile.loss >= 0 && profile.loss < 1)) {
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, 'link loss must be in [0, 1)');
+  }
   return { ...profile };
 }

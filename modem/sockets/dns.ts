@@ -1,5 +1,6 @@
 import { promises as dnsPromises } from 'node:dns';
 import net from 'node:net';
+import { ErrorCode, SimError } from '../../core/errors.js';
 import type { Link } from '../../core/link.js';
 import type { DataPath } from '../network/data-path.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, type AddressFamily, type SockAddr } from './constants.js';
@@ -100,10 +101,18 @@ export class DnsResolver {
     this.realDns = profile.realDns;
   }
 
-  /** Adds or replaces a name; throws TypeError when an address is not a numeric IPv4/IPv6 address. */
+  /** Adds or replaces a name; INVALID_ARGUMENT when an address is not a numeric IPv4/IPv6 address. */
   set(name: string, addresses: string | readonly string[]): void {
     const list = typeof addresses === 'string' ? [addresses] : [...addresses];
-    for (const a of list) if (!familyOf(a)) throw new TypeError(`${a} is not a numeric IP address`);
+    if (list.length === 0 || !/^(\*\.)?[A-Za-z0-9_.-]{1,253}$/.test(name.trim())) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `DNS entry ${JSON.stringify(name)}: a host name and addresses`,
+      );
+    }
+    for (const a of list) {
+      if (!familyOf(a)) throw new SimError(ErrorCode.INVALID_ARGUMENT, `${a} is not a numeric IP address`);
+    }
     this.table.set(normalise(name), list);
   }
 

@@ -69,7 +69,9 @@ describe('modem DNS resolver', () => {
     const modem = await online();
     modem.control.dns.set('late.example.org', ['203.0.113.5']);
     expect((await modem.dns.getaddrinfo('late.example.org'))[0]?.addr.address).toBe('203.0.113.5');
-    expect(() => modem.control.dns.set('bad.example.org', 'not-an-ip')).toThrow(TypeError);
+    expect(() => modem.control.dns.set('bad.example.org', 'not-an-ip')).toThrow(
+      expect.objectContaining({ code: 'NRF91SIM_INVALID_ARGUMENT' }),
+    );
     modem.control.dns.delete('localhost');
     expect(await eai(modem.dns.getaddrinfo('localhost'))).toBe(DnsEai.DNS_EAI_NONAME);
     modem.control.dns.realDns = true;

@@ -137,3 +137,17 @@ describe('Link model on the virtual clock', () => {
     expect(clock.monotonic()).toBeLessThan(2 * (140 + 80) + 100);
   });
 });
+
+describe('Link profiles', () => {
+  it('refuses unknown presets and impossible figures with INVALID_ARGUMENT', () => {
+    const { link } = setup('ideal');
+    const invalid = expect.objectContaining({ code: 'NRF91SIM_INVALID_ARGUMENT' });
+    expect(() => link.setProfile('wifi' as 'ideal')).toThrow(invalid);
+    expect(() => link.setProfile({ ...LTE_M_NO_LOSS, loss: 1 })).toThrow(invalid);
+    expect(() => link.setProfile({ ...LTE_M_NO_LOSS, latencyMs: -1 })).toThrow(invalid);
+    expect(() => link.setProfile({ ...LTE_M_NO_LOSS, uplinkBps: 0 })).toThrow(invalid);
+    link.setProfile('nb-iot');
+    expect(link.profile.name).toBe('nb-iot');
+    expect(link.ideal).toBe(false);
+  });
+});
