@@ -222,6 +222,29 @@ describe('TCP sockets against a real echo server', () => {
   });
 });
 
+describe('IPv6', () => {
+  it('connects over IPv6 when the PDN has an IPv6 address, ENETUNREACH when it has none', async () => {
+    const { modem } = await online();
+    const server = net.createServer((c) => c.end('v6'));
+    await new Promise<void>((r) => server.listen(0, '::1', r));
+    cleanup.push(() => new Promise((r) => server.close(() => r())));
+    const addr = {
+      family: AF_INET6,
+      address: '::1',
+      port: (server.address() as net.AddressInfo).port,
+    } as const;
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET6, SOCK_STREAM, 0);
+    expect(await errnoOf(s.connect(fd, addr))).toBe(Errno.ENETUNREACH);
+    // The network layer gives the default PDN an IPv6 address too (IPv4v6 PDN).
+    modem.dataPath.setDown('pdn');
+    modem.dataPath.setUp({ ipv4: '10.160.1.74', ipv6: '2001:db8::74' });
+    const fd6 = s.socket(AF_INET6, SOCK_STREAM, 0);
+    await s.connect(fd6, addr);
+    expect((await s.recv(fd6, 10, MSG_WAITALL)).toString()).toBe('v6');
+  });
+});
+
 describe('UDP sockets', () => {
   it('sends with sendto and receives the echo with the sender address from recvfrom', async () => {
     const { modem } = await online();

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryModem } from '../helpers/memory-modem.js';
 import { tcpEchoServer, udpEchoServer } from '../integration/socket-servers.js';
@@ -92,6 +93,21 @@ describe('#XCONNECT, #XSEND, #XRECV, #XPOLL on a real TCP echo server', () => {
     expect(await m.cmd('AT#XSEND="Test TCP"')).toBe('#XSEND: 8\r\nOK\r\n');
     expect(await m.cmd('AT#XPOLL=-1')).toBe('#XPOLL: 0,"0x0001"\r\nOK\r\n');
     expect(await m.cmd('AT#XRECV=10')).toBe('#XRECV: 8\r\nTest TCP\r\nOK\r\n');
+  });
+
+  it('binds with #XBIND and reports the peer closing: #XPOLL shows POLLIN|POLLHUP, #XRECV answers only OK', async () => {
+    const m = await online();
+    const server = net.createServer((c) => c.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => server.close(() => r())));
+    await m.cmd('AT#XSOCKET=1,1,0');
+    expect(await m.cmd('AT#XBIND=5000')).toBe('OK\r\n');
+    expect(await m.cmd('AT#XBIND=70000')).toBe('ERROR\r\n');
+    const port = (server.address() as net.AddressInfo).port;
+    expect(await m.cmd(`AT#XCONNECT="127.0.0.1",${port}`)).toBe('#XCONNECT: 1\r\nOK\r\n');
+    expect(await m.cmd('AT#XPOLL=-1,0')).toBe('#XPOLL: 0,"0x0011"\r\nOK\r\n');
+    expect(await m.cmd('AT#XRECV=1')).toBe('OK\r\n');
+    expect(await m.cmd('AT#XPOLL=0,5')).toBe('ERROR\r\n');
   });
 
   it('times #XRECV out on the modem clock with ERROR', async () => {
