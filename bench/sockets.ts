@@ -141,7 +141,8 @@ async function main(): Promise<void> {
     return Math.round(n / SECONDS);
   };
   const mbps = (ms: number): number => Math.round((BYTES / 1e6 / (ms / 1000)) * 10) / 10;
-  const up = Buffer.alloc(2048, 0x33);
+  const small = Buffer.alloc(2048, 0x33);
+  const large = Buffer.alloc(16 * 1024, 0x33);
 
   const plain = {
     handshake: async (): Promise<void> => {
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       c.destroy();
       return mbps(performance.now() - t0);
     },
-    upload: async (): Promise<number> => {
+    upload: async (up: Buffer): Promise<number> => {
       const t0 = performance.now();
       const c = await openPlain();
       const done = new Promise<void>((r) => c.once('data', () => r()));
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
         s.close(fd);
         return mbps(performance.now() - t0);
       },
-      upload: async (): Promise<number> => {
+      upload: async (up: Buffer): Promise<number> => {
         const t0 = performance.now();
         const fd = await open();
         await s.send(fd, Buffer.from('u'));
@@ -235,6 +236,8 @@ async function main(): Promise<void> {
     plainUp: 0,
     modemUp: 0,
     noGuardUp: 0,
+    plainUpLarge: 0,
+    modemUpLarge: 0,
   };
   for (let round = 0; round < ROUNDS; round++) {
     best.plainHs = Math.max(best.plainHs, await rate(plain.handshake));
@@ -247,9 +250,11 @@ async function main(): Promise<void> {
     best.noGuardDown = Math.max(best.noGuardDown, await noGuard.download());
   }
   for (let round = 0; round < 2 * ROUNDS; round++) {
-    best.plainUp = Math.max(best.plainUp, await plain.upload());
-    best.modemUp = Math.max(best.modemUp, await viaModem.upload());
-    best.noGuardUp = Math.max(best.noGuardUp, await noGuard.upload());
+    best.plainUp = Math.max(best.plainUp, await plain.upload(small));
+    best.modemUp = Math.max(best.modemUp, await viaModem.upload(small));
+    best.noGuardUp = Math.max(best.noGuardUp, await noGuard.upload(small));
+    best.plainUpLarge = Math.max(best.plainUpLarge, await plain.upload(large));
+    best.modemUpLarge = Math.max(best.modemUpLarge, await viaModem.upload(large));
   }
   const plainHandshakes = best.plainHs;
   const modemHandshakes = best.modemHs;
@@ -270,16 +275,18 @@ async function main(): Promise<void> {
         rounds: ROUNDS,
         seconds_per_rate: SECONDS,
         bulk_bytes: BYTES,
-        upload_send_bytes: up.length,
+        upload_send_bytes: small.length,
         handshakes_per_s: { node_tls: plainHandshakes, modem: modemHandshakes, modem_resumed: modemResumed },
         download_MB_per_s: { node_tls: plainDown, modem: modemDown, modem_no_record_check: best.noGuardDown },
         upload_MB_per_s: { node_tls: plainUp, modem: modemUp, modem_no_record_check: best.noGuardUp },
+        upload_16k_sends_MB_per_s: { node_tls: best.plainUpLarge, modem: best.modemUpLarge },
         modem_overhead_percent: {
           handshake: overhead(modemHandshakes, plainHandshakes),
           download: overhead(modemDown, plainDown),
           upload: overhead(modemUp, plainUp),
           download_no_record_check: overhead(best.noGuardDown, plainDown),
           upload_no_record_check: overhead(best.noGuardUp, plainUp),
+          upload_16k_sends: overhead(best.modemUpLarge, best.plainUpLarge),
         },
       },
       null,

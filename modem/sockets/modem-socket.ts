@@ -129,25 +129,45 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
     if (dontWait) return Promise.reject(new SocketError(Errno.EAGAIN));
     return new Promise<T>((resolve, reject) => {
       let timer: TimerHandle | undefined;
-      const done = (): void => {
+      let finished = false;
+      let running = false;
+      let again = false;
+      const finish = (): void => {
+        finished = true;
         this.off('ready', onReady);
         timer?.cancel();
       };
+      // `check` may act (send) and so wake waiters itself: a nested wake-up re-runs it afterwards
+      // instead of running it inside itself, so an operation happens once.
       const onReady = (): void => {
+        if (finished) return;
+        if (running) {
+          again = true;
+          return;
+        }
+        running = true;
         try {
-          const value = this.state === 'closed' ? failClosed() : check();
-          if (value === undefined) return;
-          done();
-          resolve(value);
+          do {
+            again = false;
+            const value = this.state === 'closed' ? failClosed() : check();
+            if (value !== undefined) {
+              finish();
+              resolve(value);
+              return;
+            }
+          } while (again && !finished);
         } catch (err) {
-          done();
+          finish();
           reject(err);
+        } finally {
+          running = false;
         }
       };
       this.on('ready', onReady);
       if (timeoutMs > 0) {
         timer = this.ctx.clock.setTimeout(() => {
-          done();
+          if (finished) return;
+          finish();
           reject(new SocketError(Errno.EAGAIN, 'timed out'));
         }, timeoutMs);
       }

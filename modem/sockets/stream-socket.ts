@@ -50,6 +50,7 @@ export class StreamSocket extends ModemSocket {
   private eof = false;
   private hostEnded = false;
   private wakePending = false;
+  private flushPending = false;
   private backlog = 0;
   /** Chunks that crossed the link, written to the host connection together on the next turn. */
   private outbox: Buffer[] = [];
@@ -192,10 +193,16 @@ export class StreamSocket extends ModemSocket {
   }
 
   private post(chunk: Buffer): void {
-    if (this.outboxBytes === 0) setImmediate(() => this.flushOutbox());
     this.outbox.push(chunk);
     this.outboxBytes += chunk.length;
     if (this.outboxBytes >= Math.min(OUTBOX_FLUSH, this.ctx.profile.sendBufferBytes)) this.flushOutbox();
+    else if (!this.flushPending) {
+      this.flushPending = true;
+      setImmediate(() => {
+        this.flushPending = false;
+        this.flushOutbox();
+      });
+    }
   }
 
   // One host write per event-loop turn: sends in a loop cost one syscall, not one each.

@@ -115,6 +115,38 @@ describe('TCP sockets against a real echo server', () => {
     expect((await s.recv(fd, 10)).toString()).toBe('abc');
   });
 
+  it('sends every byte exactly once when a sender had to wait for a slow peer', async () => {
+    const { modem } = await online();
+    const received: Buffer[] = [];
+    let peer: net.Socket | undefined;
+    const server = net.createServer((c) => {
+      peer = c;
+      c.pause(); // a slow reader: the sender fills the buffers and has to wait
+      c.on('data', (d) => received.push(d));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => server.close(() => r())));
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    await s.connect(fd, {
+      family: AF_INET,
+      address: '127.0.0.1',
+      port: (server.address() as net.AddressInfo).port,
+    });
+    const total = 8 * 1024 * 1024;
+    const sending = (async () => {
+      for (let i = 0; i < total / 16384; i++) await s.send(fd, Buffer.alloc(16384, i & 0xff));
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    peer?.resume();
+    await sending;
+    while (received.reduce((n, b) => n + b.length, 0) < total) await new Promise((r) => setTimeout(r, 5));
+    const all = Buffer.concat(received);
+    expect(all.length).toBe(total);
+    for (let i = 0; i < total / 16384; i++) expect(all[i * 16384 + 16383]).toBe(i & 0xff);
+    s.close(fd);
+  });
+
   it('reports the peer closing: POLLIN|POLLHUP, then recv returns 0 bytes', async () => {
     const { modem } = await online();
     const server = net.createServer((c) => c.end('bye'));
