@@ -10,6 +10,7 @@ export * from './socket-options.js';
 export * from './socket-stream.js';
 export * from './stream-socket.js';
 export * from './tls-ciphers.js';
+export * from './tls-connect.js';
 export * from './tls-credentials.js';
 export * from './tls-errors.js';
 export * from './tls-record-tap.js';

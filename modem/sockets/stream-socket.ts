@@ -13,16 +13,14 @@ import {
   POLLOUT,
   TLS_HANDSHAKE_STATUS_CACHED,
   TLS_HANDSHAKE_STATUS_FULL,
-  TLS_PEER_VERIFY_REQUIRED,
   type SockAddr,
 } from './constants.js';
 import { Errno, SocketError } from './errno.js';
 import { ModemSocket, type Received } from './modem-socket.js';
-import { TlsSessionCache } from './socket-context.js';
-import { cipherIdOf, cipherString } from './tls-ciphers.js';
-import { collectMaterial } from './tls-credentials.js';
 import { errnoForFailure, type FailurePhase } from './tls-errors.js';
-import { recordOverhead, TlsRecordTap } from './tls-record-tap.js';
+import { cipherIdOf } from './tls-ciphers.js';
+import { startModemTls } from './tls-connect.js';
+import { recordOverhead, type TlsRecordTap } from './tls-record-tap.js';
 
 /** Above this many unread bytes the host connection stops reading (the modem's receive window). */
 const RECEIVE_WINDOW = 1024 * 1024;
@@ -342,51 +340,28 @@ export class StreamSocket extends ModemSocket {
   }
 
   private startTls(addr: SockAddr, raw: net.Socket): void {
-    const o = this.options;
-    const profile = this.ctx.profile;
-    const material = collectMaterial(this.ctx.credentials, o.secTags);
-    let context: tls.SecureContext;
+    let secure: tls.TLSSocket;
     try {
-      context = this.ctx.secureContexts.get(material, cipherString(o.cipherList), profile.tlsMaxVersion);
+      ({ secure, tap: this.tap } = startModemTls(this.ctx, this.options, addr, raw, () =>
+        this.fail(Errno.EMSGSIZE),
+      ));
     } catch (err) {
       this.fail(err instanceof SocketError ? err.errno : Errno.EINVAL);
       return;
     }
-    if (o.purgeRequested) {
-      this.ctx.sessions.purge(o.secTags);
-      o.purgeRequested = false;
-    }
-    const cacheKey = TlsSessionCache.key(o.secTags, o.hostname, addr.address, addr.port);
-    const session = o.sessionCache ? this.ctx.sessions.get(cacheKey) : undefined;
-    if (profile.tlsMaxIncomingRecord > 0) {
-      this.tap = new TlsRecordTap(raw, profile.tlsMaxIncomingRecord, () => this.fail(Errno.EMSGSIZE));
-    }
-    const hostname = o.hostname;
-    const secure = tls.connect({
-      socket: this.tap ?? raw,
-      secureContext: context,
-      ...(hostname && !net.isIP(hostname) ? { servername: hostname } : {}),
-      ...(session ? { session } : {}),
-      rejectUnauthorized: o.peerVerify === TLS_PEER_VERIFY_REQUIRED,
-      // Without TLS_HOSTNAME the modem does not check the name (nrf_modem NRF_SO_SEC_HOSTNAME).
-      checkServerIdentity: (_host, cert) => (hostname ? tls.checkServerIdentity(hostname, cert) : undefined),
-      ...(material.psk && material.pskIdentity
-        ? { pskCallback: () => ({ psk: material.psk as Buffer, identity: material.pskIdentity as string }) }
-        : {}),
-    });
     this.secureSocket = secure;
     secure.on('error', (err) =>
       this.onHostError(err, this.state === 'connecting' ? 'handshake' : 'established'),
     );
-    if (o.sessionCache) secure.on('session', (s: Buffer) => this.ctx.sessions.set(cacheKey, s));
     secure.once('secureConnect', () => {
       const resumed = secure.isSessionReused();
       this.handshakeStatus = resumed ? TLS_HANDSHAKE_STATUS_CACHED : TLS_HANDSHAKE_STATUS_FULL;
       const cipher = secure.getCipher();
       this.cipherSuiteUsed = cipherIdOf(cipher?.standardName);
       this.tap?.setOverhead(recordOverhead(cipher?.standardName, secure.getProtocol()));
-      const up = this.tap?.bytesOut ?? 0;
-      const down = this.tap?.bytesIn ?? 0;
+      // Without the tap, typical sizes: a full handshake carries the server's certificate chain.
+      const up = this.tap?.bytesOut ?? (resumed ? 300 : 1200);
+      const down = this.tap?.bytesIn ?? (resumed ? 300 : 3000);
       // A full TLS 1.2 handshake takes two round trips, a resumed one one.
       secure.pause();
       void (this.flow as LinkFlow).exchange(resumed ? 1 : 2, up, down).then(() => {
