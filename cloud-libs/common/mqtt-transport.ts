@@ -1,4 +1,4 @@
-import { MqttClient, type IClientOptions } from 'mqtt';
+import { MqttClient, type IClientOptions, type Timer } from 'mqtt';
 import type { Modem } from '../../modem/modem.js';
 import { clockIntervalTimer } from '../../modem/sockets/interval-timer.js';
 import { ModemSocketStream, type ModemStreamOptions } from '../../modem/sockets/socket-stream.js';
@@ -59,6 +59,6 @@ export function createModemMqttClient(modem: Modem, options: ModemMqttClientOpti
     protocolVersion: 4,
     reconnectPeriod: 0,
     ...mqttOptions,
-    timerVariant: clockIntervalTimer(modem.clock) as unknown as IClientOptions['timerVariant'],
+    timerVariant: clockIntervalTimer(modem.clock) as unknown as Timer,
   });
 }

@@ -1,11 +1,12 @@
-import { MqttClient, type IClientOptions } from 'mqtt';
-import type { Packet } from 'mqtt-packet';
+import { MqttClient, type IClientOptions, type OnPacketCallback, type Timer } from 'mqtt';
 import type { Modem } from '../../modem.js';
 import { AF_INET, AF_INET6 } from '../../sockets/constants.js';
 import { Errno, errnoOf } from '../../sockets/errno.js';
 import { clockIntervalTimer } from '../../sockets/interval-timer.js';
 import { ModemSocketStream } from '../../sockets/socket-stream.js';
 import { slmError } from './slm-state.js';
+
+type Packet = Parameters<OnPacketCallback>[0];
 
 /** `#XMQTTEVT` event types: Zephyr `enum mqtt_evt_type`. */
 export const MqttEvt = {
@@ -78,7 +79,7 @@ export class SlmMqtt {
       reconnectPeriod: 0,
       ...(target.username ? { username: target.username } : {}),
       ...(target.username && target.password ? { password: target.password } : {}),
-      timerVariant: clockIntervalTimer(this.modem.clock) as unknown as IClientOptions['timerVariant'],
+      timerVariant: clockIntervalTimer(this.modem.clock) as unknown as Timer,
     };
     const client = new MqttClient(() => stream, options);
     client.on('error', () => undefined);
