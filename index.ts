@@ -1,4 +1,5 @@
 export * from './core/index.js';
 export * from './modem/index.js';
+export * from './cloud-libs/common/index.js';
 export * from './firmware/index.js';
 export * from './broker-fixtures/index.js';

@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './random.js';
 export * from './state-machine.js';
 export * from './trace.js';
+export * from './link.js';

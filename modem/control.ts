@@ -1,6 +1,8 @@
+import type { LinkPresetName, LinkProfile } from '../core/link.js';
 import { deviceIdentityKey } from './credentials/identity-key.js';
 import type { CredentialStore } from './credentials/store.js';
 import type { Modem } from './modem.js';
+import type { DnsResolver } from './sockets/dns.js';
 
 /** `%XTEMP` notification levels: 0 normal, 1 high-temperature warning, 2 critical (modem shuts down). */
 export function temperatureLevel(temperatureC: number): 0 | 1 | 2 {
@@ -145,5 +147,24 @@ export class ModemControl {
   /** PEM public key of the device identity key that signs `%KEYGEN` and `%ATTESTTOKEN` answers. */
   identityPublicKey(): string {
     return deviceIdentityKey(this.modem.identity.deviceUuid).publicKeyPem;
+  }
+
+  /** Changes the radio link of every socket: a preset (`ideal`, `lte-m`, `nb-iot`) or figures. */
+  setLink(profile: LinkProfile | LinkPresetName): void {
+    this.modem.link.setProfile(profile);
+  }
+
+  /** The radio goes silent without losing the PDN: TCP stalls, UDP is lost, until {@link healLink}. */
+  partitionLink(): void {
+    this.modem.link.partition();
+  }
+
+  healLink(): void {
+    this.modem.link.heal();
+  }
+
+  /** The resolver table: add, replace or delete names at run time, or switch real DNS on. */
+  get dns(): DnsResolver {
+    return this.modem.dns;
   }
 }

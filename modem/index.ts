@@ -18,3 +18,4 @@ export * from './transport/pty.js';
 export * from './transport/tcp.js';
 export * from './transport/transport.js';
 export * from './network/data-path.js';
+export * from './sockets/index.js';

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { TypedEmitter } from '../core/events.js';
+import { Link } from '../core/link.js';
 import { Random } from '../core/random.js';
 import { trace } from '../core/trace.js';
 import { AtChannel } from './at/channel.js';
@@ -13,6 +14,10 @@ import type { ModemIdentity } from './identity.js';
 import { DataPath } from './network/data-path.js';
 import { FunctionalModeState } from './network/functional-mode.js';
 import { NetworkService } from './network/network.js';
+import { DnsResolver } from './sockets/dns.js';
+import { ModemSockets } from './sockets/modem-sockets.js';
+import { TlsSessionCache } from './sockets/socket-context.js';
+import { SecureContextCache } from './sockets/tls-credentials.js';
 import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
 import type { Transport } from './transport/transport.js';
 
@@ -79,6 +84,12 @@ export class Modem extends TypedEmitter<ModemEvents> {
   readonly control: ModemControl;
   /** `%CMNG` items keyed by sec tag and type; `control.credentials` is its host-side face. */
   readonly credentials: CredentialStore;
+  /** The radio link all of the device's sockets go through (`control` steers it). */
+  readonly link: Link;
+  /** The resolver table behind `getaddrinfo` and `AT#XGETADDRINFO`. */
+  readonly dns: DnsResolver;
+  /** The offloaded socket API (nrf_modem style) for code running on the device. */
+  readonly sockets: ModemSockets;
   private readonly sessions = new Set<AtSession>();
   private isClosed = false;
 
@@ -99,6 +110,21 @@ export class Modem extends TypedEmitter<ModemEvents> {
         limits: this.profile.credentials,
         factory: this.profile.credentials.factory,
       });
+    this.link = new Link(this.clock, this.random.fork('link'), this.profile.link, this.name);
+    this.dns = new DnsResolver(this.profile.dns, this.dataPath, this.link);
+    this.sockets = new ModemSockets(
+      {
+        owner: this.name,
+        clock: this.clock,
+        link: this.link,
+        dataPath: this.dataPath,
+        credentials: this.credentials,
+        secureContexts: new SecureContextCache(this.credentials),
+        sessions: new TlsSessionCache(),
+        profile: this.profile.sockets,
+      },
+      this.dns,
+    );
     this.control = new ModemControl(this);
   }
 
@@ -160,6 +186,7 @@ export class Modem extends TypedEmitter<ModemEvents> {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.sockets.shutdown();
     this.network.dispose();
     this.dataPath.setDown('power');
     for (const session of this.sessions) session.detach();

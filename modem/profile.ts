@@ -1,4 +1,5 @@
 import { ErrorCode, SimError } from '../core/errors.js';
+import type { LinkPresetName, LinkProfile } from '../core/link.js';
 import {
   DEFAULT_CREDENTIAL_LIMITS,
   type CredentialInput,
@@ -7,6 +8,8 @@ import {
 import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
 import { DEFAULT_RADIO, type RadioProfile } from './network/radio.js';
 import { DEFAULT_TIMINGS, type NetworkProfile, type NetworkTimings } from './network/types.js';
+import { DEFAULT_DNS, type DnsProfile } from './sockets/dns.js';
+import { DEFAULT_SOCKET_PROFILE, type SocketProfile } from './sockets/socket-context.js';
 
 /** Readings the modem reports; `modem/control` changes them at run time. */
 export interface SensorProfile {
@@ -30,12 +33,31 @@ export interface CredentialProfile extends CredentialLimits {
   factory: CredentialInput[];
 }
 
+/** Serial LTE Modem (`AT#X…`) settings. */
+export interface SlmProfile {
+  /**
+   * Silence in ms required before and after the data-mode terminator `+++` (NCS 1.x
+   * `CONFIG_SLM_DATAMODE_SILENCE`); 0, the NCS 2.x behaviour, takes `+++` anywhere in the data.
+   */
+  datamodeSilenceMs: number;
+  /** Quiet time after which buffered data-mode bytes are sent (`#XDATACTRL` time limit). */
+  datamodeTimeLimitMs: number;
+}
+
+export const DEFAULT_SLM: SlmProfile = { datamodeSilenceMs: 0, datamodeTimeLimitMs: 32 };
+
 /** Everything that makes one simulated modem differ from another. */
 export interface ModemProfile {
   identity: ModemIdentity;
   sensors: SensorProfile;
   at: AtProfile;
   credentials: CredentialProfile;
+  /** The resolver table `getaddrinfo` and `AT#XGETADDRINFO` answer from. */
+  dns: DnsProfile;
+  /** The radio link every socket of the device goes through: a preset name or figures. */
+  link: LinkProfile | LinkPresetName;
+  sockets: SocketProfile;
+  slm: SlmProfile;
   network: NetworkProfile;
 }
 
@@ -57,6 +79,11 @@ export interface ProfileInput {
   at?: Partial<AtProfile>;
   credentials?: Partial<CredentialProfile>;
   network?: NetworkProfileInput;
+  /** Entries are added to the default table (loopback for AWS IoT, S3 and nRF Cloud names). */
+  dns?: Partial<DnsProfile>;
+  link?: LinkProfile | LinkPresetName;
+  sockets?: Partial<SocketProfile>;
+  slm?: Partial<SlmProfile>;
 }
 
 export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
@@ -72,6 +99,10 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     sensors: { ...DEFAULT_SENSORS, ...input.sensors },
     at: { ...DEFAULT_AT, ...input.at },
     credentials: { ...DEFAULT_CREDENTIAL_LIMITS, factory: [], ...input.credentials },
+    dns: { ...DEFAULT_DNS, ...input.dns, table: { ...DEFAULT_DNS.table, ...input.dns?.table } },
+    link: input.link ?? 'ideal',
+    sockets: { ...DEFAULT_SOCKET_PROFILE, ...input.sockets },
+    slm: { ...DEFAULT_SLM, ...input.slm },
     network: buildNetworkProfile(input.network),
   };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
 import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
@@ -20,6 +21,7 @@ interface BootOptions {
   json?: boolean;
   provision?: string;
   credentials?: string;
+  link?: string;
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -77,6 +79,11 @@ export function registerDeviceBoot(device: Command): void {
       '--credentials <file>',
       'JSON manifest of credentials to write at boot: [{"secTag","type","file"|"content"}]',
     )
+    .option(
+      '--link <preset>',
+      `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
+      'ideal',
+    )
     .action(async (options: BootOptions) => {
       const out = new Output(options.json === true);
       let device;
@@ -85,6 +92,13 @@ export function registerDeviceBoot(device: Command): void {
           throw new SimError(
             ErrorCode.INVALID_ARGUMENT,
             `--provision ${options.provision}: expected one of ${PROVISIONING_PROFILES.join(', ')}`,
+          );
+        }
+        const link = options.link ?? 'ideal';
+        if (!isLinkPresetName(link)) {
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            `--link ${link}: expected one of ${LINK_PRESET_NAMES.join(', ')}`,
           );
         }
         const serial = parseSerialSpec(options.serial);
@@ -100,6 +114,7 @@ export function registerDeviceBoot(device: Command): void {
           profile: {
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
             ...(options.imei !== undefined ? { identity: { imei: options.imei } } : {}),
+            link,
           },
         });
       } catch (err) {
@@ -150,6 +165,7 @@ export function registerDeviceBoot(device: Command): void {
           iccid: identity.iccid,
           imsi: identity.imsi,
           firmware: identity.firmwareVersion,
+          link: device.modem.link.profile.name,
         },
         `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion} (Ctrl-C to stop)`,
       );

@@ -1,4 +1,5 @@
 import type { Modem } from '../modem.js';
+import type { DataModePort } from './data-mode.js';
 import type { ParsedCommand, Params } from './parser.js';
 
 /** Per-connection AT settings: each serial session and each in-process channel has its own. */
@@ -7,6 +8,8 @@ export interface SessionSettings {
   cmee: 0 | 1;
   /** `ATE`: echo received characters back. */
   echo: boolean;
+  /** Data mode (SLM), on sessions over a serial line only. */
+  readonly dataMode?: DataModePort;
 }
 
 export interface CommandContext {

@@ -56,6 +56,7 @@ export async function dispatchLine(
       const result = await handler({ modem, session, command, params: new Params(command.params) });
       if (result) lines.push(...result);
     } catch (err) {
+      if (err instanceof AtError && err.lines) lines.push(...err.lines);
       if (!(err instanceof AtError)) modem.reportInternalError(command.name, err);
       return { lines, final: failure(err) };
     }

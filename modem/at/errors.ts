@@ -37,6 +37,9 @@ export type CmeErrorCode = (typeof CmeError)[keyof typeof CmeError];
  * it is `+CME ERROR: <code>` under `AT+CMEE=1` and `ERROR` under `AT+CMEE=0`.
  */
 export class AtError extends Error {
+  /** Information lines written before the error result (SLM: `#XGETADDRINFO: "EAI_NONAME"`). */
+  lines?: readonly string[];
+
   constructor(
     readonly cme?: number,
     message?: string,

@@ -1,0 +1,130 @@
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  IPPROTO_TLS_1_2,
+  SOCK_STREAM,
+  SOL_TLS,
+  TLS_HOSTNAME,
+  TLS_PEER_VERIFY,
+  TLS_PEER_VERIFY_REQUIRED,
+  TLS_SEC_TAG_LIST,
+  TLS_SESSION_CACHE,
+  type AddressFamily,
+} from './constants.js';
+import type { AddrInfo } from './dns.js';
+import type { ModemSockets } from './modem-sockets.js';
+
+export interface ModemStreamOptions {
+  /** Host name (resolved with the modem's DNS) or numeric address. */
+  host: string;
+  port: number;
+  family?: AddressFamily;
+  /** Sec tags for TLS; a non-empty list makes the socket IPPROTO_TLS_1_2. */
+  secTags?: readonly number[];
+  /** TLS_HOSTNAME (SNI and the name check); defaults to `host` when it is a name, null disables it. */
+  hostname?: string | null;
+  /** TLS_PEER_VERIFY, 2 (required) by default. */
+  peerVerify?: 0 | 1 | 2;
+  /** TLS_SESSION_CACHE: resume the previous session on reconnect. */
+  sessionCache?: boolean;
+  /** Bytes asked of recv() per read. */
+  readSize?: number;
+}
+
+/**
+ * A Node duplex stream over one modem socket, for protocol libraries that take a stream (mqtt.js).
+ * It resolves the host with the modem's DNS, opens a TCP or TLS socket, sets its TLS options and
+ * connects, all through the modem socket API, so everything the modem does (sec tags, errno, link,
+ * ENETDOWN) shows through. Writes wait for the connection; a failure destroys the stream with the
+ * {@link SocketError} or DnsError.
+ */
+export class ModemSocketStream extends Duplex {
+  private fd: number | undefined;
+  private readonly connected: Promise<number>;
+  private reading = false;
+  private readonly readSize: number;
+
+  constructor(
+    private readonly sockets: ModemSockets,
+    options: ModemStreamOptions,
+  ) {
+    super({ allowHalfOpen: false });
+    this.readSize = options.readSize ?? 4096;
+    this.connected = this.open(options);
+    this.connected.then(
+      () => this.emit('connect'),
+      (err: Error) => this.destroy(err),
+    );
+  }
+
+  /** The modem socket descriptor once open. */
+  get socketFd(): number | undefined {
+    return this.fd;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.connected
+      .then(async (fd) => {
+        let sent = 0;
+        while (sent < chunk.length) sent += await this.sockets.send(fd, chunk.subarray(sent));
+      })
+      .then(
+        () => callback(),
+        (err: Error) => callback(err),
+      );
+  }
+
+  override _read(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.pump();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.fd !== undefined && this.sockets.isOpen(this.fd)) this.sockets.close(this.fd);
+    this.fd = undefined;
+    callback(err);
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      const fd = await this.connected;
+      for (;;) {
+        if (this.destroyed) return;
+        const data = await this.sockets.recv(fd, this.readSize);
+        if (this.destroyed) return;
+        if (data.length === 0) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(data)) break;
+      }
+      this.reading = false;
+    } catch (err) {
+      if (!this.destroyed) this.destroy(err as Error);
+    }
+  }
+
+  private async open(o: ModemStreamOptions): Promise<number> {
+    const family = o.family ?? AF_INET;
+    const [info] = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
+    const secure = (o.secTags?.length ?? 0) > 0;
+    const fd = this.sockets.socket(family, SOCK_STREAM, secure ? IPPROTO_TLS_1_2 : IPPROTO_TCP);
+    this.fd = fd;
+    if (this.destroyed) {
+      this.sockets.close(fd);
+      throw new Error('stream destroyed while connecting');
+    }
+    if (secure) {
+      this.sockets.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, o.secTags ?? []);
+      this.sockets.setsockopt(fd, SOL_TLS, TLS_PEER_VERIFY, o.peerVerify ?? TLS_PEER_VERIFY_REQUIRED);
+      const hostname = o.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : o.hostname;
+      this.sockets.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, hostname);
+      if (o.sessionCache) this.sockets.setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, 1);
+    }
+    await this.sockets.connect(fd, { ...(info as AddrInfo).addr, port: o.port });
+    return fd;
+  }
+}

@@ -1,0 +1,57 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { TLS_PEER_VERIFY_REQUIRED, type SockAddr } from './constants.js';
+import { TlsSessionCache, type SocketContext } from './socket-context.js';
+import type { SocketOptions } from './socket-options.js';
+import { cipherString } from './tls-ciphers.js';
+import { collectMaterial } from './tls-credentials.js';
+import { TlsRecordTap } from './tls-record-tap.js';
+
+export interface ModemTlsConnection {
+  secure: tls.TLSSocket;
+  /** The ciphertext tap, unless the profile lifts the record size check. */
+  tap: TlsRecordTap | undefined;
+}
+
+/**
+ * Starts the modem's TLS 1.2 handshake over a connected TCP socket, set up from the socket's
+ * options: trust and client credentials from its sec tags, SNI and the name check from
+ * TLS_HOSTNAME, verification per TLS_PEER_VERIFY, a cached session when TLS_SESSION_CACHE is on.
+ * Throws SocketError(EINVAL) when the sec tag's certificate and key do not load together.
+ */
+export function startModemTls(
+  ctx: SocketContext,
+  o: SocketOptions,
+  addr: SockAddr,
+  raw: net.Socket,
+  onOversize: () => void,
+): ModemTlsConnection {
+  const profile = ctx.profile;
+  const material = collectMaterial(ctx.credentials, o.secTags);
+  const context = ctx.secureContexts.get(material, cipherString(o.cipherList), profile.tlsMaxVersion);
+  if (o.purgeRequested) {
+    ctx.sessions.purge(o.secTags);
+    o.purgeRequested = false;
+  }
+  const cacheKey = TlsSessionCache.key(o.secTags, o.hostname, addr.address, addr.port);
+  const session = o.sessionCache ? ctx.sessions.get(cacheKey) : undefined;
+  const tap =
+    profile.tlsMaxIncomingRecord > 0
+      ? new TlsRecordTap(raw, profile.tlsMaxIncomingRecord, onOversize)
+      : undefined;
+  const hostname = o.hostname;
+  const secure = tls.connect({
+    socket: tap ?? raw,
+    secureContext: context,
+    ...(hostname && !net.isIP(hostname) ? { servername: hostname } : {}),
+    ...(session ? { session } : {}),
+    rejectUnauthorized: o.peerVerify === TLS_PEER_VERIFY_REQUIRED,
+    // Without TLS_HOSTNAME the modem does not check the name (nrf_modem NRF_SO_SEC_HOSTNAME).
+    checkServerIdentity: (_host, cert) => (hostname ? tls.checkServerIdentity(hostname, cert) : undefined),
+    ...(material.psk && material.pskIdentity
+      ? { pskCallback: () => ({ psk: material.psk as Buffer, identity: material.pskIdentity as string }) }
+      : {}),
+  });
+  if (o.sessionCache) secure.on('session', (s: Buffer) => ctx.sessions.set(cacheKey, s));
+  return { secure, tap };
+}

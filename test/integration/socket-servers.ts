@@ -1,0 +1,103 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { SocketPki } from './socket-pki.js';
+
+export interface TlsEchoServer {
+  port: number;
+  /** One entry per completed handshake. */
+  handshakes: Array<{ resumed: boolean; clientCn: string | undefined; servername: string | false | null }>;
+  /** Writes to every open connection. */
+  broadcast(data: Buffer): void;
+  sockets: Set<tls.TLSSocket>;
+  close(): Promise<void>;
+}
+
+/** A TLS echo server on 127.0.0.1:0 with the test PKI; it requires a client certificate by default. */
+export async function tlsEchoServer(
+  pki: SocketPki,
+  options: { requireClientCert?: boolean; maxSendFragment?: number } = {},
+): Promise<TlsEchoServer> {
+  const handshakes: TlsEchoServer['handshakes'] = [];
+  const sockets = new Set<tls.TLSSocket>();
+  const requireClientCert = options.requireClientCert ?? true;
+  const server = tls.createServer(
+    {
+      key: pki.serverKeyPem,
+      cert: pki.serverCertPem,
+      ca: [pki.caPem],
+      requestCert: requireClientCert,
+      rejectUnauthorized: requireClientCert,
+    },
+    (socket) => {
+      sockets.add(socket);
+      if (options.maxSendFragment) socket.setMaxSendFragment(options.maxSendFragment);
+      const peer = socket.getPeerCertificate();
+      handshakes.push({
+        resumed: socket.isSessionReused(),
+        clientCn: peer && 'subject' in peer && peer.subject ? (peer.subject.CN as string) : undefined,
+        servername: socket.servername,
+      });
+      socket.on('data', (d) => socket.write(d));
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    },
+  );
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    handshakes,
+    sockets,
+    broadcast: (data) => {
+      for (const s of sockets) s.write(data);
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface TcpEchoServer {
+  port: number;
+  received: () => number;
+  close(): Promise<void>;
+}
+
+/** A plain TCP echo server on 127.0.0.1:0 (set `echo: false` to only count bytes). */
+export async function tcpEchoServer(echo = true): Promise<TcpEchoServer> {
+  let received = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (d) => {
+      received += d.length;
+      if (echo) socket.write(d);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received: () => received,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A UDP echo server on 127.0.0.1:0. */
+export async function udpEchoServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (msg, rinfo) => socket.send(msg, rinfo.port, rinfo.address));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    port: socket.address().port,
+    close: () => new Promise((resolve) => socket.close(() => resolve())),
+  };
+}
