@@ -24,6 +24,7 @@ export class RrcModel {
   private inactivity: TimerHandle | undefined;
   private activeTimer: TimerHandle | undefined;
   private tauTimer: TimerHandle | undefined;
+  private releaseAt = 0;
 
   constructor(
     private readonly owner: string,
@@ -42,11 +43,28 @@ export class RrcModel {
 
   /** Uplink or downlink traffic: connect (waking from PSM) and restart the inactivity timer. */
   activity(holdMs = this.timings.rrcInactivityMs): void {
+    const releaseAt = this.clock.monotonic() + holdMs;
+    if (this.rrcState === 'connected' && this.inactivity && releaseAt >= this.releaseAt) {
+      // Busy sockets call this per send: move the deadline and let the pending timer re-arm itself
+      // when it fires, instead of replacing a timer each time.
+      this.releaseAt = releaseAt;
+      return;
+    }
     this.wake();
     this.cancel('activeTimer');
     this.setRrc('connected');
+    this.releaseAt = releaseAt;
     this.inactivity?.cancel();
-    this.inactivity = this.clock.setTimeout(() => this.released(), holdMs);
+    this.inactivity = this.clock.setTimeout(() => this.inactivityExpired(), holdMs);
+  }
+
+  private inactivityExpired(): void {
+    const left = this.releaseAt - this.clock.monotonic();
+    if (left > 0) {
+      this.inactivity = this.clock.setTimeout(() => this.inactivityExpired(), left);
+      return;
+    }
+    this.released();
   }
 
   /** Detach, CFUN or coverage loss: the connection and every timer are gone. */
