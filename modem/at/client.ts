@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { LineFramer } from './framing.js';
@@ -97,7 +98,7 @@ interface PendingCommand {
   lines: string[];
   resolve: (r: AtClientResponse) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 /**
@@ -113,7 +114,11 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
 
   constructor(
     private readonly link: ByteLink,
-    private readonly options: { urcPrefixes?: readonly string[]; defaultTimeoutMs?: number } = {},
+    private readonly options: {
+      urcPrefixes?: readonly string[];
+      defaultTimeoutMs?: number;
+      clock?: Clock;
+    } = {},
   ) {
     super();
     this.detach.push(link.onData((chunk) => this.receive(chunk)));
@@ -128,7 +133,7 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
           reject(new SimError(ErrorCode.TRANSPORT_CLOSED, 'the AT link is closed'));
           return;
         }
-        const timer = setTimeout(() => {
+        const timer = (this.options.clock ?? systemClock).setTimeout(() => {
           this.pending = undefined;
           reject(new SimError(ErrorCode.AT_TIMEOUT, `no final result for ${command} within ${timeoutMs} ms`));
         }, timeoutMs);
@@ -154,7 +159,7 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
     const pending = this.pending;
     this.pending = undefined;
     if (pending) {
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(
         new SimError(ErrorCode.TRANSPORT_CLOSED, `the AT link closed while ${pending.command} was pending`),
       );
@@ -178,7 +183,7 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
     if (line === pending.command) return; // echo (ATE1)
     if (FINAL.test(line)) {
       this.pending = undefined;
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.resolve({ lines: pending.lines, final: line, ok: line === 'OK' });
       return;
     }
