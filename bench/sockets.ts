@@ -5,11 +5,18 @@
  * at most 2 KB (the modem's TLS buffer), so the difference is the cost of the modem layer on the
  * ideal link. Prints one JSON object.
  *
- *   npx tsx bench/sockets.ts [--seconds S] [--megabytes M] [--rounds N]
+ * The server runs in a worker thread of this process, as a remote server would run elsewhere. Each
+ * trial runs one client in a child process of its own (a fresh heap: one client's garbage is not
+ * collected on the other's time); trials come in pairs, plain and modem back to back in alternating
+ * order, and an overhead is the median of the per-pair ratios, so drift in the machine's load
+ * cancels out.
+ *
+ *   npx tsx bench/sockets.ts [--seconds S] [--megabytes M] [--pairs N]
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import tls from 'node:tls';
+import { execFile } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as x509 from '@peculiar/x509';
 import { Modem } from '../modem/modem.js';
@@ -28,9 +35,9 @@ const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const SECONDS = arg('--seconds', 1);
-const ROUNDS = arg('--rounds', 3);
-const BYTES = arg('--megabytes', 64) * 1024 * 1024;
+const SECONDS = arg('--seconds', 0.5);
+const PAIRS = arg('--pairs', 9);
+const BYTES = arg('--megabytes', 32) * 1024 * 1024;
 const TAG = 7;
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -105,14 +112,43 @@ const server = tls.createServer({ key, cert, ca: [ca], requestCert: true, reject
 server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
 `;
 
-async function main(): Promise<void> {
-  const p = await pki();
-  const worker = new Worker(SERVER, {
-    eval: true,
-    workerData: { key: p.server.key, cert: p.server.cert, ca: p.ca, bytes: BYTES },
-  });
-  const port = await new Promise<number>((r) => worker.once('message', r));
+interface Pki {
+  ca: string;
+  server: { cert: string; key: string };
+  client: { cert: string; key: string };
+}
 
+/** One trial's figures: handshakes/s and MB/s. */
+interface Figures {
+  handshake: number;
+  download: number;
+  upload2k: number;
+  upload16k: number;
+  resumed?: number;
+}
+
+const rate = async (once: () => Promise<void>): Promise<number> => {
+  for (let i = 0; i < 10; i++) await once();
+  let n = 0;
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    await once();
+    n++;
+  }
+  return n / SECONDS;
+};
+const mbps = (ms: number): number => BYTES / 1e6 / (ms / 1000);
+const small = Buffer.alloc(2048, 0x33);
+const large = Buffer.alloc(16 * 1024, 0x33);
+
+interface Client {
+  handshake(cache?: boolean): Promise<void>;
+  download(): Promise<number>;
+  upload(up: Buffer): Promise<number>;
+  close(): Promise<void>;
+}
+
+function plainClient(p: Pki, port: number): Client {
   const context = tls.createSecureContext({
     ca: [p.ca],
     cert: p.client.cert,
@@ -121,7 +157,7 @@ async function main(): Promise<void> {
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.2',
   });
-  const openPlain = (): Promise<tls.TLSSocket> =>
+  const open = (): Promise<tls.TLSSocket> =>
     new Promise((resolve, reject) => {
       const c = tls.connect(
         { host: '127.0.0.1', port, secureContext: context, servername: 'localhost' },
@@ -129,29 +165,14 @@ async function main(): Promise<void> {
       );
       c.once('error', reject);
     });
-
-  const rate = async (once: () => Promise<void>): Promise<number> => {
-    for (let i = 0; i < 10; i++) await once();
-    let n = 0;
-    const end = performance.now() + SECONDS * 1000;
-    while (performance.now() < end) {
-      await once();
-      n++;
-    }
-    return Math.round(n / SECONDS);
-  };
-  const mbps = (ms: number): number => Math.round((BYTES / 1e6 / (ms / 1000)) * 10) / 10;
-  const small = Buffer.alloc(2048, 0x33);
-  const large = Buffer.alloc(16 * 1024, 0x33);
-
-  const plain = {
-    handshake: async (): Promise<void> => {
-      const c = await openPlain();
+  return {
+    handshake: async () => {
+      const c = await open();
       c.end('h');
     },
-    download: async (): Promise<number> => {
+    download: async () => {
       const t0 = performance.now();
-      const c = await openPlain();
+      const c = await open();
       c.write('d');
       await new Promise<void>((r) => {
         c.on('data', () => undefined);
@@ -160,9 +181,9 @@ async function main(): Promise<void> {
       c.destroy();
       return mbps(performance.now() - t0);
     },
-    upload: async (up: Buffer): Promise<number> => {
+    upload: async (up) => {
       const t0 = performance.now();
-      const c = await openPlain();
+      const c = await open();
       const done = new Promise<void>((r) => c.once('data', () => r()));
       c.write('u');
       let sent = 0;
@@ -174,128 +195,145 @@ async function main(): Promise<void> {
       c.destroy();
       return mbps(performance.now() - t0);
     },
+    close: async () => undefined,
   };
-  const modemClient = async (name: string, recordLimit?: number) => {
-    const modem = new Modem({
-      name,
-      ...(recordLimit !== undefined ? { profile: { sockets: { tlsMaxIncomingRecord: recordLimit } } } : {}),
-    });
-    await modem.credentials.put({ secTag: TAG, type: 0, content: p.ca });
-    await modem.credentials.put({ secTag: TAG, type: 1, content: p.client.cert });
-    await modem.credentials.put({ secTag: TAG, type: 2, content: p.client.key });
-    await modem.channel().command('AT+CFUN=1');
-    await modem.dataPath.whenUp();
-    const s = modem.sockets;
-    const addr = { family: AF_INET, address: '127.0.0.1', port } as const;
-    const open = async (cache = false): Promise<number> => {
-      const fd = s.socket(AF_INET, SOCK_STREAM, IPPROTO_TLS_1_2);
-      s.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, [TAG]);
-      s.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, 'localhost');
-      if (cache) s.setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, 1);
-      await s.connect(fd, addr);
-      return fd;
-    };
-    return {
-      modem,
-      handshake: async (cache = false): Promise<void> => {
-        const fd = await open(cache);
-        await s.send(fd, Buffer.from('h'));
-        s.close(fd);
-      },
-      download: async (): Promise<number> => {
-        const t0 = performance.now();
-        const fd = await open();
-        await s.send(fd, Buffer.from('d'));
-        while ((await s.recv(fd, 64 * 1024)).length > 0);
-        s.close(fd);
-        return mbps(performance.now() - t0);
-      },
-      upload: async (up: Buffer): Promise<number> => {
-        const t0 = performance.now();
-        const fd = await open();
-        await s.send(fd, Buffer.from('u'));
-        for (let sent = 0; sent < BYTES;) sent += await s.send(fd, up);
-        await s.recv(fd, 1);
-        s.close(fd);
-        return mbps(performance.now() - t0);
-      },
-    };
-  };
-  const viaModem = await modemClient('bench');
-  // The same modem with the 2303-byte incoming TLS record check off (no ciphertext inspection).
-  const noGuard = await modemClient('bench-no-record-check', 0);
+}
 
-  // Alternate the two clients and keep each one's best round: the machine's noise hits both.
-  const best = {
-    plainHs: 0,
-    modemHs: 0,
-    resumedHs: 0,
-    plainDown: 0,
-    modemDown: 0,
-    noGuardDown: 0,
-    plainUp: 0,
-    modemUp: 0,
-    noGuardUp: 0,
-    plainUpLarge: 0,
-    modemUpLarge: 0,
+async function modemClient(p: Pki, port: number): Promise<Client> {
+  const modem = new Modem({ name: 'bench' });
+  await modem.credentials.put({ secTag: TAG, type: 0, content: p.ca });
+  await modem.credentials.put({ secTag: TAG, type: 1, content: p.client.cert });
+  await modem.credentials.put({ secTag: TAG, type: 2, content: p.client.key });
+  await modem.channel().command('AT+CFUN=1');
+  await modem.dataPath.whenUp();
+  const s = modem.sockets;
+  const addr = { family: AF_INET, address: '127.0.0.1', port } as const;
+  const open = async (cache = false): Promise<number> => {
+    const fd = s.socket(AF_INET, SOCK_STREAM, IPPROTO_TLS_1_2);
+    s.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, [TAG]);
+    s.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, 'localhost');
+    if (cache) s.setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, 1);
+    await s.connect(fd, addr);
+    return fd;
   };
-  for (let round = 0; round < ROUNDS; round++) {
-    best.plainHs = Math.max(best.plainHs, await rate(plain.handshake));
-    best.modemHs = Math.max(best.modemHs, await rate(() => viaModem.handshake()));
-    best.resumedHs = Math.max(best.resumedHs, await rate(() => viaModem.handshake(true)));
-  }
-  for (let round = 0; round < 2 * ROUNDS; round++) {
-    best.plainDown = Math.max(best.plainDown, await plain.download());
-    best.modemDown = Math.max(best.modemDown, await viaModem.download());
-    best.noGuardDown = Math.max(best.noGuardDown, await noGuard.download());
-  }
-  for (let round = 0; round < 2 * ROUNDS; round++) {
-    best.plainUp = Math.max(best.plainUp, await plain.upload(small));
-    best.modemUp = Math.max(best.modemUp, await viaModem.upload(small));
-    best.noGuardUp = Math.max(best.noGuardUp, await noGuard.upload(small));
-    best.plainUpLarge = Math.max(best.plainUpLarge, await plain.upload(large));
-    best.modemUpLarge = Math.max(best.modemUpLarge, await viaModem.upload(large));
-  }
-  const plainHandshakes = best.plainHs;
-  const modemHandshakes = best.modemHs;
-  const modemResumed = best.resumedHs;
-  const plainDown = best.plainDown;
-  const modemDown = best.modemDown;
-  const plainUp = best.plainUp;
-  const modemUp = best.modemUp;
+  return {
+    handshake: async (cache = false) => {
+      const fd = await open(cache);
+      await s.send(fd, Buffer.from('h'));
+      s.close(fd);
+    },
+    download: async () => {
+      const t0 = performance.now();
+      const fd = await open();
+      await s.send(fd, Buffer.from('d'));
+      while ((await s.recv(fd, 64 * 1024)).length > 0);
+      s.close(fd);
+      return mbps(performance.now() - t0);
+    },
+    upload: async (up) => {
+      const t0 = performance.now();
+      const fd = await open();
+      await s.send(fd, Buffer.from('u'));
+      for (let sent = 0; sent < BYTES;) sent += await s.send(fd, up);
+      await s.recv(fd, 1);
+      s.close(fd);
+      return mbps(performance.now() - t0);
+    },
+    close: () => modem.close(),
+  };
+}
 
-  const overhead = (modemValue: number, plainValue: number): number =>
-    Math.round((1 - modemValue / plainValue) * 1000) / 10;
+/** A child process's part: one client, warmed up, measured once on every figure. */
+async function trial(kind: 'plain' | 'modem', p: Pki, port: number): Promise<Figures> {
+  const client = kind === 'plain' ? plainClient(p, port) : await modemClient(p, port);
+  await client.download();
+  const figures: Figures = {
+    handshake: await rate(() => client.handshake()),
+    download: await client.download(),
+    upload2k: await client.upload(small),
+    upload16k: await client.upload(large),
+    ...(kind === 'modem' ? { resumed: await rate(() => client.handshake(true)) } : {}),
+  };
+  await client.close();
+  return figures;
+}
+
+function runChild(kind: 'plain' | 'modem', pkiJson: string, port: number): Promise<Figures> {
+  const args = [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2)];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      { env: { ...process.env, BENCH_TRIAL: JSON.stringify({ kind, port, pki: JSON.parse(pkiJson) }) } },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as Figures)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const p = await pki();
+  const worker = new Worker(SERVER, {
+    eval: true,
+    workerData: { key: p.server.key, cert: p.server.cert, ca: p.ca, bytes: BYTES },
+  });
+  const port = await new Promise<number>((r) => worker.once('message', r));
+  const pkiJson = JSON.stringify(p);
+
+  const plainRuns: Figures[] = [];
+  const modemRuns: Figures[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    if (i % 2 === 0) {
+      plainRuns.push(await runChild('plain', pkiJson, port));
+      modemRuns.push(await runChild('modem', pkiJson, port));
+    } else {
+      modemRuns.push(await runChild('modem', pkiJson, port));
+      plainRuns.push(await runChild('plain', pkiJson, port));
+    }
+  }
+  await worker.terminate();
+
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(v.length / 2);
+    return v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+  };
+  const round = (x: number): number => Math.round(x * 10) / 10;
+  const compare = (key: keyof Omit<Figures, 'resumed'>) => ({
+    node_tls: round(median(plainRuns.map((f) => f[key]))),
+    modem: round(median(modemRuns.map((f) => f[key]))),
+    overhead_percent: round(
+      (1 - median(modemRuns.map((m, i) => m[key] / (plainRuns[i] as Figures)[key]))) * 100,
+    ),
+  });
   console.log(
     JSON.stringify(
       {
         bench: 'sockets',
-        link: viaModem.modem.link.profile.name,
+        link: 'ideal',
         tls: 'TLSv1.2, server records ≤ 2048 bytes, mutual TLS with P-256',
-        rounds: ROUNDS,
+        pairs: PAIRS,
         seconds_per_rate: SECONDS,
         bulk_bytes: BYTES,
-        upload_send_bytes: small.length,
-        handshakes_per_s: { node_tls: plainHandshakes, modem: modemHandshakes, modem_resumed: modemResumed },
-        download_MB_per_s: { node_tls: plainDown, modem: modemDown, modem_no_record_check: best.noGuardDown },
-        upload_MB_per_s: { node_tls: plainUp, modem: modemUp, modem_no_record_check: best.noGuardUp },
-        upload_16k_sends_MB_per_s: { node_tls: best.plainUpLarge, modem: best.modemUpLarge },
-        modem_overhead_percent: {
-          handshake: overhead(modemHandshakes, plainHandshakes),
-          download: overhead(modemDown, plainDown),
-          upload: overhead(modemUp, plainUp),
-          download_no_record_check: overhead(best.noGuardDown, plainDown),
-          upload_no_record_check: overhead(best.noGuardUp, plainUp),
-          upload_16k_sends: overhead(best.modemUpLarge, best.plainUpLarge),
+        handshakes_per_s: {
+          ...compare('handshake'),
+          modem_resumed: round(median(modemRuns.map((f) => f.resumed ?? 0))),
         },
+        download_MB_per_s: compare('download'),
+        upload_2k_sends_MB_per_s: compare('upload2k'),
+        upload_16k_sends_MB_per_s: compare('upload16k'),
+        goal_overhead_percent: 15,
       },
       null,
       2,
     ),
   );
-  await viaModem.modem.close();
-  await noGuard.modem.close();
-  await worker.terminate();
 }
 
-await main();
+const job = process.env.BENCH_TRIAL;
+if (job) {
+  const { kind, port, pki: p } = JSON.parse(job) as { kind: 'plain' | 'modem'; port: number; pki: Pki };
+  console.log(JSON.stringify(await trial(kind, p, port)));
+  process.exit(0);
+} else {
+  await main();
+}

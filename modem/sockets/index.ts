@@ -13,4 +13,3 @@ export * from './tls-ciphers.js';
 export * from './tls-connect.js';
 export * from './tls-credentials.js';
 export * from './tls-errors.js';
-export * from './tls-record-tap.js';

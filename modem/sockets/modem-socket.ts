@@ -99,9 +99,14 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
 
   close(): void {
     if (this.state === 'closed') return;
-    this.teardown();
+    this.linger();
     this.machine.transition('closed');
     this.removeAllListeners();
+  }
+
+  /** What close() does to the host side: drop it, unless a socket type finishes gracefully. */
+  protected linger(): void {
+    this.teardown();
   }
 
   protected notify(): void {

@@ -51,6 +51,8 @@ export interface SocketInfo {
  */
 export class ModemSockets {
   private readonly table = new Map<number, ModemSocket>();
+  /** Closed streams still delivering what send() accepted. */
+  private readonly lingering = new Set<StreamSocket>();
   private isShutdown = false;
 
   constructor(
@@ -98,6 +100,11 @@ export class ModemSockets {
     const s = this.get(fd);
     this.table.delete(fd);
     s.close();
+    if (s instanceof StreamSocket && s.lingering) {
+      // The descriptor is free at once; the connection finishes sending in the background.
+      this.lingering.add(s);
+      s.onReleased = () => this.lingering.delete(s);
+    }
   }
 
   connect(fd: number, addr: SockAddr): Promise<void> {
@@ -118,7 +125,8 @@ export class ModemSockets {
   }
 
   send(fd: number, data: Uint8Array, flags = 0): Promise<number> {
-    return this.run(fd, (s) => s.send(data, flags));
+    const s = this.table.get(fd);
+    return s ? s.send(data, flags) : Promise.reject(new SocketError(Errno.EBADF, `no socket ${fd}`));
   }
 
   sendto(fd: number, data: Uint8Array, flags: number, addr: SockAddr): Promise<number> {
@@ -127,7 +135,9 @@ export class ModemSockets {
 
   /** Up to `max` bytes; an empty buffer means the peer closed the stream. */
   recv(fd: number, max: number, flags = 0): Promise<Buffer> {
-    return this.run(fd, (s) => s.recvData(max, flags));
+    // The hot path of every download: no closure per call.
+    const s = this.table.get(fd);
+    return s ? s.recvData(max, flags) : Promise.reject(new SocketError(Errno.EBADF, `no socket ${fd}`));
   }
 
   recvfrom(fd: number, max: number, flags = 0): Promise<{ data: Buffer; from: SockAddr | undefined }> {
@@ -205,6 +215,7 @@ export class ModemSockets {
   shutdown(): void {
     this.isShutdown = true;
     for (const s of this.table.values()) s.fail(Errno.ESHUTDOWN);
+    for (const s of this.lingering) s.abort();
     this.ctx.secureContexts.dispose();
   }
 
@@ -219,6 +230,7 @@ export class ModemSockets {
         (s instanceof DgramSocket && s.active);
       if (active) s.fail(Errno.ENETDOWN);
     }
+    for (const s of this.lingering) s.abort();
   }
 
   private get(fd: number): ModemSocket {

@@ -17,10 +17,10 @@ import {
 } from './constants.js';
 import { Errno, SocketError } from './errno.js';
 import { ModemSocket, type Received } from './modem-socket.js';
+import { SendSlabs, type Run } from './send-slabs.js';
 import { errnoForFailure, type FailurePhase } from './tls-errors.js';
 import { cipherIdOf } from './tls-ciphers.js';
 import { startModemTls } from './tls-connect.js';
-import { recordOverhead, type TlsRecordTap } from './tls-record-tap.js';
 
 /** Above this many unread bytes the host connection stops reading (the modem's receive window). */
 const RECEIVE_WINDOW = 1024 * 1024;
@@ -30,6 +30,8 @@ const TCP_GIVE_UP_MS = 60_000;
 const HOST_HIGH_WATER = 256 * 1024;
 /** Bytes gathered before a host write without waiting for the end of the event-loop turn. */
 const OUTBOX_FLUSH = 16 * 1024;
+/** Sent bytes are copied into slabs of this size: one allocation for many small sends. */
+const SLAB_BYTES = 64 * 1024;
 /** Bytes of a TCP three-way handshake each way, for the link model. */
 const SYN_BYTES = 60;
 
@@ -41,7 +43,6 @@ const SYN_BYTES = 60;
 export class StreamSocket extends ModemSocket {
   private raw: net.Socket | undefined;
   private secureSocket: tls.TLSSocket | undefined;
-  private tap: TlsRecordTap | undefined;
   private flow: LinkFlow | undefined;
   private readonly queue: Buffer[] = [];
   private queued = 0;
@@ -51,8 +52,12 @@ export class StreamSocket extends ModemSocket {
   private flushPending = false;
   private backlog = 0;
   /** Chunks that crossed the link, written to the host connection together on the next turn. */
-  private outbox: Buffer[] = [];
+  private outbox: Array<Buffer | Run> = [];
   private outboxBytes = 0;
+  private readonly slabs = new SendSlabs(SLAB_BYTES);
+  private flushedBytes = 0;
+  private closing = false;
+  private ending = false;
   private natExpired = false;
   private giveUp: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
@@ -110,6 +115,15 @@ export class StreamSocket extends ModemSocket {
   }
 
   send(data: Uint8Array, flags: number): Promise<number> {
+    // Room in the send buffer: no wait to set up (the hot path of every upload).
+    if (
+      this.state === 'connected' &&
+      this.failure === undefined &&
+      this.ctx.dataPath.up &&
+      this.hasSendSpace()
+    ) {
+      return Promise.resolve(this.transmit(data));
+    }
     const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     return this.waitUntil(
       () => {
@@ -133,6 +147,10 @@ export class StreamSocket extends ModemSocket {
     const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     const peek = (flags & MSG_PEEK) !== 0;
     const waitAll = (flags & MSG_WAITALL) !== 0 && !peek;
+    // Data already here: answer without setting up a wait.
+    if (this.queued > 0 && !waitAll && max > 0 && this.failure === undefined && this.state !== 'closed') {
+      return Promise.resolve(this.take(max, peek));
+    }
     return this.waitUntil(
       () => {
         this.checkUsable();
@@ -152,7 +170,6 @@ export class StreamSocket extends ModemSocket {
   private transmit(data: Uint8Array): number {
     const n = data.length;
     if (n === 0) return 0;
-    const chunk = Buffer.from(data);
     this.ctx.dataPath.notifyActivity();
     if (this.natExpired) {
       // The mapping is gone: the segment never reaches the server and is never acknowledged.
@@ -161,8 +178,11 @@ export class StreamSocket extends ModemSocket {
     }
     this.backlog += n;
     const flow = this.flow as LinkFlow;
-    if (flow.passThrough('up')) this.post(chunk);
-    else flow.send('up', n, () => this.post(chunk));
+    if (flow.passThrough('up')) this.stage(data);
+    else {
+      const chunk = Buffer.from(data);
+      flow.send('up', n, () => this.post(chunk));
+    }
     return n;
   }
 
@@ -177,44 +197,122 @@ export class StreamSocket extends ModemSocket {
     return events;
   }
 
+  /** True after close() while accepted bytes are still on their way to the peer. */
+  get lingering(): boolean {
+    return this.closing;
+  }
+
+  /** Called once a lingering socket has let go of its host connection (closed, given up, aborted). */
+  onReleased: (() => void) | undefined;
+
+  /** Drops a lingering connection at once (power loss, network loss). */
+  abort(): void {
+    this.teardown();
+  }
+
+  /**
+   * close() on a connected stream is graceful, as on the modem: what send() accepted still crosses
+   * the link and reaches the peer, then the connection ends (FIN, and close_notify for TLS).
+   * Received data is discarded. Bytes that cannot leave (partition, expired NAT mapping) are given
+   * up after the TCP retransmission limit.
+   */
+  protected override linger(): void {
+    const host = this.secureSocket ?? this.raw;
+    const established = this.state === 'connected' || this.state === 'peer-closed';
+    if (!established || !host || host.destroyed || this.natExpired) {
+      this.teardown();
+      return;
+    }
+    this.closing = true;
+    this.connectTimer?.cancel();
+    this.queue.length = 0;
+    this.queued = 0;
+    this.giveUp ??= this.ctx.clock.setTimeout(() => this.teardown(), TCP_GIVE_UP_MS);
+    if (this.outboxBytes > 0) this.flushOutbox();
+    else if (this.backlog === 0) this.release();
+    this.readSide()?.resume();
+  }
+
+  /** The last accepted byte is with the host connection: end it, and let go once it is closed. */
+  private release(): void {
+    const host = (this.secureSocket ?? this.raw) as net.Socket;
+    this.ending = true;
+    this.flow?.close();
+    host.once('close', () => this.teardown());
+    host.destroySoon();
+  }
+
   protected teardown(): void {
+    const wasClosing = this.closing;
+    this.closing = false;
     this.connectTimer?.cancel();
     this.giveUp?.cancel();
     this.flow?.close();
-    this.tap?.destroy();
     this.secureSocket?.destroy();
     this.raw?.destroy();
     this.queue.length = 0;
     this.queued = 0;
     this.outbox = [];
     this.outboxBytes = 0;
+    this.slabs.release();
+    if (wasClosing) this.onReleased?.();
+  }
+
+  /** Bytes that crossed the link at once: copied into the send slabs (see {@link SendSlabs}). */
+  private stage(data: Uint8Array): void {
+    if (!this.slabs.fits(data.length)) {
+      this.post(Buffer.from(data));
+      return;
+    }
+    this.slabs.append(data, (run) => this.outbox.push(run));
+    this.outboxBytes += data.length;
+    this.scheduleFlush();
   }
 
   private post(chunk: Buffer): void {
+    const run = this.slabs.takeRun();
+    if (run) this.outbox.push(run);
     this.outbox.push(chunk);
     this.outboxBytes += chunk.length;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.outboxBytes >= Math.min(OUTBOX_FLUSH, this.ctx.profile.sendBufferBytes)) this.flushOutbox();
     else if (!this.flushPending) {
       this.flushPending = true;
       setImmediate(() => {
         this.flushPending = false;
         this.flushOutbox();
+        // A socket that sent little since the last such turn is not streaming: it keeps no slab.
+        if (this.flushedBytes < OUTBOX_FLUSH) this.slabs.release();
+        this.flushedBytes = 0;
       });
     }
   }
 
   // One host write per event-loop turn: sends in a loop cost one syscall, not one each.
   private flushOutbox(): void {
+    const run = this.slabs.takeRun();
+    if (run) this.outbox.push(run);
     const chunks = this.outbox;
     const bytes = this.outboxBytes;
     this.outbox = [];
     this.outboxBytes = 0;
     this.backlog -= bytes;
+    this.flushedBytes += bytes;
     const out = this.secureSocket ?? this.raw;
     if (out && !out.destroyed && chunks.length > 0) {
-      out.cork();
-      for (const c of chunks) out.write(c);
-      out.uncork();
+      if (chunks.length > 1) out.cork();
+      for (const c of chunks) {
+        if (Buffer.isBuffer(c)) out.write(c);
+        else out.write(c.chunk, c.written);
+      }
+      if (chunks.length > 1) out.uncork();
+    }
+    if (this.closing) {
+      if (this.backlog === 0 && !this.ending) this.release();
+      return;
     }
     this.notify();
   }
@@ -230,15 +328,15 @@ export class StreamSocket extends ModemSocket {
 
   private take(max: number, peek: boolean, whole = false): Buffer {
     const head = this.queue[0] as Buffer;
-    // Without MSG_WAITALL one arrived chunk is a complete answer (recv may return less than asked).
+    // Without MSG_WAITALL one arrived chunk is a complete answer (recv may return less than asked):
+    // handing out what arrived as it is costs no copy.
     const n = whole ? Math.min(max, this.queued) : Math.min(max, head.length);
     if (head.length >= n) {
-      if (!peek) {
-        if (head.length === n) this.queue.shift();
-        else this.queue[0] = head.subarray(n);
-        this.consumed(n);
-      }
-      return head.subarray(0, n);
+      if (peek) return head.subarray(0, n);
+      if (head.length === n) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+      this.consumed(n);
+      return head.length === n ? head : head.subarray(0, n);
     }
     // Copy exactly n bytes out of the leading chunks; a chunk cut in two stays queued in part.
     const out = Buffer.allocUnsafe(n);
@@ -269,7 +367,14 @@ export class StreamSocket extends ModemSocket {
   }
 
   private onIncoming(chunk: Buffer): void {
-    if (this.natExpired) return;
+    if (this.natExpired || this.state === 'closed') return;
+    // node:tls hands over one record's plaintext per chunk: a larger one than the modem's TLS
+    // buffer takes fails the socket (NCS known issue, sdk-nrf #20182).
+    const limit = this.ctx.profile.tlsMaxIncomingRecord;
+    if (this.secureSocket && limit > 0 && chunk.length > limit) {
+      this.fail(Errno.EMSGSIZE);
+      return;
+    }
     this.ctx.dataPath.notifyActivity();
     const flow = this.flow as LinkFlow;
     if (flow.passThrough('down')) this.enqueue(chunk);
@@ -277,9 +382,12 @@ export class StreamSocket extends ModemSocket {
   }
 
   private enqueue(chunk: Buffer): void {
+    if (this.state === 'closed') return;
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > RECEIVE_WINDOW) this.readSide()?.pause();
+    // The window closes when the device does not read; a reader already blocked in recv (or poll)
+    // takes this turn's chunks as soon as it wakes.
+    if (this.queued > RECEIVE_WINDOW && this.listenerCount('ready') === 0) this.readSide()?.pause();
     // Wake readers once per event-loop turn: chunks that arrive together are read together.
     if (!this.wakePending) {
       this.wakePending = true;
@@ -342,9 +450,7 @@ export class StreamSocket extends ModemSocket {
   private startTls(addr: SockAddr, raw: net.Socket): void {
     let secure: tls.TLSSocket;
     try {
-      ({ secure, tap: this.tap } = startModemTls(this.ctx, this.options, addr, raw, () =>
-        this.fail(Errno.EMSGSIZE),
-      ));
+      secure = startModemTls(this.ctx, this.options, addr, raw);
     } catch (err) {
       this.fail(err instanceof SocketError ? err.errno : Errno.EINVAL);
       return;
@@ -356,13 +462,10 @@ export class StreamSocket extends ModemSocket {
     secure.once('secureConnect', () => {
       const resumed = secure.isSessionReused();
       this.handshakeStatus = resumed ? TLS_HANDSHAKE_STATUS_CACHED : TLS_HANDSHAKE_STATUS_FULL;
-      const cipher = secure.getCipher();
-      this.cipherSuiteUsed = cipherIdOf(cipher?.standardName);
-      this.tap?.setOverhead(recordOverhead(cipher?.standardName, secure.getProtocol()));
-      // Without the tap, typical sizes: a full handshake carries the server's certificate chain.
-      const up = this.tap?.bytesOut ?? (resumed ? 300 : 1200);
-      const down = this.tap?.bytesIn ?? (resumed ? 300 : 3000);
-      // A full TLS 1.2 handshake takes two round trips, a resumed one one.
+      this.cipherSuiteUsed = cipherIdOf(secure.getCipher()?.standardName);
+      // A full TLS 1.2 handshake takes two round trips, a resumed one one. The ideal link takes
+      // no time, so it needs no byte count (reading the certificates back is not free).
+      const { up, down } = this.ctx.link.ideal ? NO_BYTES : handshakeBytes(secure, resumed);
       secure.pause();
       void (this.flow as LinkFlow).exchange(resumed ? 1 : 2, up, down).then(() => {
         if (this.state !== 'connecting') return;
@@ -371,4 +474,33 @@ export class StreamSocket extends ModemSocket {
       });
     });
   }
+}
+
+const NO_BYTES = { up: 0, down: 0 };
+/** Handshake messages besides certificates: hellos, key exchange, verify, Finished, record headers. */
+const HANDSHAKE_FIXED_BYTES = 400;
+/** A resumed handshake: hellos with the session, ChangeCipherSpec and Finished. */
+const RESUMED_HANDSHAKE_BYTES = { up: 250, down: 150 };
+
+/**
+ * Bytes a completed handshake put on the link each way, for the link model: the fixed messages
+ * plus the certificates each side sent (the peer's chain up to, not including, a self-signed root).
+ */
+function handshakeBytes(secure: tls.TLSSocket, resumed: boolean): { up: number; down: number } {
+  if (resumed) return RESUMED_HANDSHAKE_BYTES;
+  const own = secure.getCertificate();
+  const up = HANDSHAKE_FIXED_BYTES + (own && 'raw' in own ? own.raw.length : 0);
+  let down = HANDSHAKE_FIXED_BYTES;
+  let cert: tls.DetailedPeerCertificate | undefined = secure.getPeerCertificate(true);
+  const seen = new Set<tls.DetailedPeerCertificate>();
+  while (cert?.raw && !seen.has(cert)) {
+    seen.add(cert);
+    const issuer: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
+    const selfSigned = issuer === cert || issuer?.fingerprint256 === cert.fingerprint256;
+    if (selfSigned && seen.size > 1) break;
+    down += cert.raw.length;
+    if (selfSigned) break;
+    cert = issuer;
+  }
+  return { up, down };
 }

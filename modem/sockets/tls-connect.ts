@@ -5,13 +5,6 @@ import { TlsSessionCache, type SocketContext } from './socket-context.js';
 import type { SocketOptions } from './socket-options.js';
 import { cipherString } from './tls-ciphers.js';
 import { collectMaterial } from './tls-credentials.js';
-import { TlsRecordTap } from './tls-record-tap.js';
-
-export interface ModemTlsConnection {
-  secure: tls.TLSSocket;
-  /** The ciphertext tap, unless the profile lifts the record size check. */
-  tap: TlsRecordTap | undefined;
-}
 
 /**
  * Starts the modem's TLS 1.2 handshake over a connected TCP socket, set up from the socket's
@@ -24,8 +17,7 @@ export function startModemTls(
   o: SocketOptions,
   addr: SockAddr,
   raw: net.Socket,
-  onOversize: () => void,
-): ModemTlsConnection {
+): tls.TLSSocket {
   const profile = ctx.profile;
   const material = collectMaterial(ctx.credentials, o.secTags);
   const context = ctx.secureContexts.get(material, cipherString(o.cipherList), profile.tlsMaxVersion);
@@ -35,13 +27,9 @@ export function startModemTls(
   }
   const cacheKey = TlsSessionCache.key(o.secTags, o.hostname, addr.address, addr.port);
   const session = o.sessionCache ? ctx.sessions.get(cacheKey) : undefined;
-  const tap =
-    profile.tlsMaxIncomingRecord > 0
-      ? new TlsRecordTap(raw, profile.tlsMaxIncomingRecord, onOversize)
-      : undefined;
   const hostname = o.hostname;
   const secure = tls.connect({
-    socket: tap ?? raw,
+    socket: raw,
     secureContext: context,
     ...(hostname && !net.isIP(hostname) ? { servername: hostname } : {}),
     ...(session ? { session } : {}),
@@ -53,5 +41,5 @@ export function startModemTls(
       : {}),
   });
   if (o.sessionCache) secure.on('session', (s: Buffer) => ctx.sessions.set(cacheKey, s));
-  return { secure, tap };
+  return secure;
 }

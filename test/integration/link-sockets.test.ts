@@ -3,7 +3,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { LINK_PRESETS, type LinkProfile } from '../../core/link.js';
 import { Modem } from '../../modem/modem.js';
 import { AF_INET, Errno, SocketError, SOCK_STREAM } from '../../modem/sockets/index.js';
-import { tcpEchoServer } from './socket-servers.js';
+import { collectingServer, tcpEchoServer, type CollectedConnection } from './socket-servers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 // Loss off and NAT off so the figures are exact; the core Link tests cover those.
@@ -135,6 +135,55 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     modem.control.healLink();
     await drive(clock, () => reply !== undefined);
     expect(reply).toBe('held');
+  });
+
+  it('close() right after a send on LTE-M: the bytes still cross the link, then the peer sees the end', async () => {
+    const server = await collectingServer();
+    cleanup.push(() => server.close());
+    const { clock, modem } = await setup(LTE_M);
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    let connected = false;
+    void s
+      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
+      .then(() => (connected = true));
+    await drive(clock, () => connected);
+    const payload = Buffer.alloc(12_000, 9);
+    let accepted = 0;
+    while (accepted < payload.length) accepted += await s.send(fd, payload.subarray(accepted));
+    const t0 = clock.monotonic();
+    s.close(fd);
+    let got: CollectedConnection | undefined;
+    void server.connection.then((c) => (got = c));
+    await drive(clock, () => got !== undefined);
+    expect(got?.data.equals(payload)).toBe(true);
+    expect(got?.orderly).toBe(true);
+    // 12 kB at 375 kbit/s take about 256 ms after close(): the link, not the close, set the pace.
+    expect(clock.monotonic() - t0).toBeGreaterThan(200);
+  });
+
+  it('a closed connection that cannot deliver (partition) gives up after the TCP retransmission limit', async () => {
+    const server = await collectingServer();
+    cleanup.push(() => server.close());
+    const { clock, modem } = await setup(LTE_M);
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    let connected = false;
+    void s
+      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
+      .then(() => (connected = true));
+    await drive(clock, () => connected);
+    modem.control.partitionLink();
+    await s.send(fd, Buffer.from('stuck'));
+    s.close(fd);
+    let got: CollectedConnection | undefined;
+    void server.connection.then((c) => (got = c));
+    await clock.advance(59_000);
+    await realPause(20);
+    expect(got).toBeUndefined();
+    await clock.advance(1_000);
+    await drive(clock, () => got !== undefined);
+    expect(got?.data.length).toBe(0);
   });
 
   it('an idle TCP connection loses its NAT mapping: the next send is never answered and fails ETIMEDOUT', async () => {

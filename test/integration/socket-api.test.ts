@@ -33,7 +33,7 @@ import {
   TLS_SEC_TAG_LIST,
   type PollFd,
 } from '../../modem/sockets/index.js';
-import { tcpEchoServer, udpEchoServer } from './socket-servers.js';
+import { collectingServer, tcpEchoServer, udpEchoServer } from './socket-servers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -134,9 +134,18 @@ describe('TCP sockets against a real echo server', () => {
       address: '127.0.0.1',
       port: (server.address() as net.AddressInfo).port,
     });
-    const total = 8 * 1024 * 1024;
+    // One buffer, refilled after every send (as firmware reuses its buffer): send() must have
+    // taken a copy. 2000-byte sends do not line up with any internal buffer size.
+    const size = 2000;
+    const count = 4096;
+    const total = size * count;
+    const mine = Buffer.alloc(size);
     const sending = (async () => {
-      for (let i = 0; i < total / 16384; i++) await s.send(fd, Buffer.alloc(16384, i & 0xff));
+      for (let i = 0; i < count; i++) {
+        mine.fill(i & 0xff);
+        mine.writeUInt32BE(i, 0);
+        expect(await s.send(fd, mine)).toBe(size);
+      }
     })();
     await new Promise((r) => setTimeout(r, 50));
     peer?.resume();
@@ -144,7 +153,11 @@ describe('TCP sockets against a real echo server', () => {
     while (received.reduce((n, b) => n + b.length, 0) < total) await new Promise((r) => setTimeout(r, 5));
     const all = Buffer.concat(received);
     expect(all.length).toBe(total);
-    for (let i = 0; i < total / 16384; i++) expect(all[i * 16384 + 16383]).toBe(i & 0xff);
+    for (let i = 0; i < count; i++) {
+      const block = all.subarray(i * size, (i + 1) * size);
+      expect(block.readUInt32BE(0)).toBe(i);
+      expect(block.subarray(4).every((b) => b === (i & 0xff))).toBe(true);
+    }
     s.close(fd);
   });
 
@@ -169,6 +182,39 @@ describe('TCP sockets against a real echo server', () => {
     expect(fds[0]!.revents).toBe(POLLIN | POLLHUP);
     expect((await s.recv(fd, 10)).toString()).toBe('bye');
     expect((await s.recv(fd, 10)).length).toBe(0);
+  });
+
+  it('closes gracefully: bytes sent just before close() reach the peer, then an orderly end', async () => {
+    const { modem } = await online();
+    const server = await collectingServer();
+    cleanup.push(() => server.close());
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
+    const payload = Buffer.alloc(100_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+    for (let off = 0; off < payload.length; off += 1000) await s.send(fd, payload.subarray(off, off + 1000));
+    s.close(fd);
+    // The descriptor is free at once; the connection finishes in the background.
+    expect(s.isOpen(fd)).toBe(false);
+    const got = await server.connection;
+    expect(got.data.equals(payload)).toBe(true);
+    expect(got.orderly).toBe(true);
+  });
+
+  it('a power cut drops a closing connection without its unsent bytes', async () => {
+    const { modem } = await online();
+    const server = await collectingServer();
+    cleanup.push(() => server.close());
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
+    modem.control.partitionLink();
+    await s.send(fd, Buffer.from('never leaves'));
+    s.close(fd);
+    await modem.close();
+    const got = await server.connection;
+    expect(got.data.length).toBe(0);
   });
 
   it('answers ECONNREFUSED when nothing listens, EISCONN on a second connect', async () => {

@@ -101,3 +101,62 @@ export async function udpEchoServer(): Promise<{ port: number; close(): Promise<
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
+
+export interface CollectedConnection {
+  /** Everything the connection carried, once it ended. */
+  data: Buffer;
+  /** True for an orderly end (FIN, and close_notify over TLS); false for a reset or a bare close. */
+  orderly: boolean;
+}
+
+/**
+ * A server that takes one connection and collects what it sends until it ends: plain TCP, or TLS
+ * with the test PKI (client certificate required); `pauseMs` holds reading back at first.
+ */
+export async function collectingServer(
+  pki?: SocketPki,
+  options: { pauseMs?: number } = {},
+): Promise<{ port: number; connection: Promise<CollectedConnection>; close(): Promise<void> }> {
+  let resolveConnection: (c: CollectedConnection) => void = () => undefined;
+  const connection = new Promise<CollectedConnection>((r) => (resolveConnection = r));
+  const sockets = new Set<net.Socket>();
+  const onSocket = (socket: net.Socket): void => {
+    sockets.add(socket);
+    const parts: Buffer[] = [];
+    let ended = false;
+    socket.on('data', (d: Buffer) => parts.push(d));
+    socket.on('end', () => (ended = true));
+    if (options.pauseMs) {
+      // A slow reader at first: the sender fills every buffer on the way and has to wait.
+      socket.pause();
+      setTimeout(() => socket.resume(), options.pauseMs);
+    }
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      resolveConnection({ data: Buffer.concat(parts), orderly: ended });
+    });
+  };
+  const server = pki
+    ? tls.createServer(
+        {
+          key: pki.serverKeyPem,
+          cert: pki.serverCertPem,
+          ca: [pki.caPem],
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
+        onSocket,
+      )
+    : net.createServer(onSocket);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connection,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -21,7 +21,7 @@ import {
   type PollFd,
 } from '../../modem/sockets/index.js';
 import { socketPki, type SocketPki } from './socket-pki.js';
-import { tlsEchoServer, type TlsEchoServer } from './socket-servers.js';
+import { collectingServer, tlsEchoServer, type TlsEchoServer } from './socket-servers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const TAG = 42;
@@ -157,10 +157,10 @@ describe('TLS sockets in the modem against a real TLS server on loopback', () =>
     const modem = await onlineModem();
     const fd = tlsSocket(modem);
     await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
-    // 2000 bytes in one record pass; 3000 in one record do not (limit 2303).
-    await modem.sockets.send(fd, Buffer.alloc(2000, 0x61));
-    expect((await readExactly(modem, fd, 2000)).length).toBe(2000);
-    srv.broadcast(Buffer.alloc(3000, 0x62));
+    // 2303 bytes in one record pass; 2304 in one record do not.
+    await modem.sockets.send(fd, Buffer.alloc(2303, 0x61));
+    expect((await readExactly(modem, fd, 2303)).length).toBe(2303);
+    srv.broadcast(Buffer.alloc(2304, 0x62));
     expect(await errnoOfCall(modem.sockets.recv(fd, 4096))).toBe(Errno.EMSGSIZE);
   });
 
@@ -171,6 +171,44 @@ describe('TLS sockets in the modem against a real TLS server on loopback', () =>
     await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
     srv.broadcast(Buffer.alloc(20_000, 0x63));
     expect((await readExactly(modem, fd, 20_000)).equals(Buffer.alloc(20_000, 0x63))).toBe(true);
+  });
+
+  it('closes gracefully: a request sent just before close() arrives whole, then close_notify', async () => {
+    const srv = await collectingServer(pki);
+    cleanup.push(() => srv.close());
+    const modem = await onlineModem();
+    const fd = tlsSocket(modem);
+    await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
+    const request = Buffer.from('POST /telemetry HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello');
+    await modem.sockets.send(fd, request);
+    modem.sockets.close(fd);
+    const got = await srv.connection;
+    expect(got.data.toString()).toBe(request.toString());
+    expect(got.orderly).toBe(true);
+  });
+
+  it('uploads every byte exactly once from a reused buffer while the server reads slowly', async () => {
+    const srv = await collectingServer(pki, { pauseMs: 100 });
+    cleanup.push(() => srv.close());
+    const modem = await onlineModem();
+    const fd = tlsSocket(modem);
+    await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
+    const size = 1500;
+    const count = 4000;
+    const mine = Buffer.alloc(size);
+    for (let i = 0; i < count; i++) {
+      mine.fill(i & 0xff);
+      mine.writeUInt32BE(i, 0);
+      expect(await modem.sockets.send(fd, mine)).toBe(size);
+    }
+    modem.sockets.close(fd);
+    const { data } = await srv.connection;
+    expect(data.length).toBe(size * count);
+    for (let i = 0; i < count; i++) {
+      const block = data.subarray(i * size, (i + 1) * size);
+      expect(block.readUInt32BE(0)).toBe(i);
+      expect(block.subarray(4).every((b) => b === (i & 0xff))).toBe(true);
+    }
   });
 
   it('opens at most eight sockets: the ninth fails with EMFILE', async () => {
