@@ -56,6 +56,9 @@ export class StreamSocket extends ModemSocket {
   private outboxBytes = 0;
   private readonly slabs = new SendSlabs(SLAB_BYTES);
   private flushedBytes = 0;
+  private activityAt = -Infinity;
+  /** The host connection stopped reading: the device left too much unread. */
+  private hostPaused = false;
   private closing = false;
   private ending = false;
   private natExpired = false;
@@ -170,7 +173,7 @@ export class StreamSocket extends ModemSocket {
   private transmit(data: Uint8Array): number {
     const n = data.length;
     if (n === 0) return 0;
-    this.ctx.dataPath.notifyActivity();
+    this.noteActivity();
     if (this.natExpired) {
       // The mapping is gone: the segment never reaches the server and is never acknowledged.
       this.giveUp ??= this.ctx.clock.setTimeout(() => this.fail(Errno.ETIMEDOUT), TCP_GIVE_UP_MS);
@@ -184,6 +187,17 @@ export class StreamSocket extends ModemSocket {
       flow.send('up', n, () => this.post(chunk));
     }
     return n;
+  }
+
+  /**
+   * Traffic keeps the RRC connection up; the network hears of it at most once per millisecond of
+   * the modem's clock, not once per chunk.
+   */
+  private noteActivity(): void {
+    const now = this.ctx.clock.monotonic();
+    if (now - this.activityAt < 1) return;
+    this.activityAt = now;
+    this.ctx.dataPath.notifyActivity();
   }
 
   pollEvents(): number {
@@ -230,7 +244,7 @@ export class StreamSocket extends ModemSocket {
     this.giveUp ??= this.ctx.clock.setTimeout(() => this.teardown(), TCP_GIVE_UP_MS);
     if (this.outboxBytes > 0) this.flushOutbox();
     else if (this.backlog === 0) this.release();
-    this.readSide()?.resume();
+    this.resumeHost();
   }
 
   /** The last accepted byte is with the host connection: end it, and let go once it is closed. */
@@ -359,7 +373,17 @@ export class StreamSocket extends ModemSocket {
 
   private consumed(n: number): void {
     this.queued -= n;
-    if (this.queued < RECEIVE_WINDOW / 2 && this.readSide()?.isPaused()) this.readSide()?.resume();
+    if (this.hostPaused && this.queued < RECEIVE_WINDOW / 2) this.resumeHost();
+  }
+
+  private pauseHost(): void {
+    this.hostPaused = true;
+    this.readSide()?.pause();
+  }
+
+  private resumeHost(): void {
+    this.hostPaused = false;
+    this.readSide()?.resume();
   }
 
   private readSide(): net.Socket | undefined {
@@ -375,7 +399,7 @@ export class StreamSocket extends ModemSocket {
       this.fail(Errno.EMSGSIZE);
       return;
     }
-    this.ctx.dataPath.notifyActivity();
+    this.noteActivity();
     const flow = this.flow as LinkFlow;
     if (flow.passThrough('down')) this.enqueue(chunk);
     else flow.send('down', chunk.length, () => this.enqueue(chunk));
@@ -387,7 +411,8 @@ export class StreamSocket extends ModemSocket {
     this.queued += chunk.length;
     // The window closes when the device does not read; a reader already blocked in recv (or poll)
     // takes this turn's chunks as soon as it wakes.
-    if (this.queued > RECEIVE_WINDOW && this.listenerCount('ready') === 0) this.readSide()?.pause();
+    if (this.queued > RECEIVE_WINDOW && !this.hostPaused && this.listenerCount('ready') === 0)
+      this.pauseHost();
     // Wake readers once per event-loop turn: chunks that arrive together are read together.
     if (!this.wakePending) {
       this.wakePending = true;
