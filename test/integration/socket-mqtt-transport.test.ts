@@ -3,7 +3,15 @@ import { createModemMqttClient } from '../../cloud-libs/common/index.js';
 import { VirtualClock } from '../../core/clock.js';
 import { Modem } from '../../modem/modem.js';
 import { Errno, SocketError } from '../../modem/sockets/index.js';
-import { createThing, startStandIn, type StandIn, type ThingCredentials } from './broker-helpers.js';
+import {
+  connectClient,
+  createObserver,
+  createThing,
+  nextMessages,
+  startStandIn,
+  type StandIn,
+  type ThingCredentials,
+} from './broker-helpers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const TAG = 201;
@@ -58,6 +66,36 @@ describe('mqtt.js over a modem TLS socket against the AWS IoT stand-in', () => {
     } finally {
       await client.endAsync();
       await modem.close();
+    }
+  });
+
+  it('a clean disconnect reaches the broker: presence says CLIENT_INITIATED_DISCONNECT', async () => {
+    const observerCreds = await createObserver(standIn.fixtures, 'presence-observer');
+    const observer = await connectClient(standIn.fixtures, observerCreds, 'presence-observer');
+    const topic = `$aws/events/presence/disconnected/${thing.thingName}`;
+    await observer.subscribeAsync(topic, { qos: 1 });
+    const modem = await provisionedModem();
+    const { endpoint, mqttPort } = standIn.fixtures.endpoints;
+    const client = createModemMqttClient(modem, {
+      host: endpoint,
+      port: mqttPort,
+      secTags: [TAG],
+      clientId: thing.thingName,
+    });
+    try {
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      const events = nextMessages(observer, topic, 1);
+      // DISCONNECT crosses the modem socket before it closes: the broker tells a clean end apart.
+      await client.endAsync();
+      const [event] = await events;
+      expect(JSON.parse(event?.payload ?? '{}')).toMatchObject({
+        clientId: thing.thingName,
+        eventType: 'disconnected',
+        disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
+      });
+    } finally {
+      await modem.close();
+      await observer.endAsync();
     }
   });
 
