@@ -30,6 +30,17 @@ async function drive(clock: VirtualClock, done: () => boolean, limit = 20_000): 
   throw new Error('drive: gave up');
 }
 
+/** A TCP socket connected to 127.0.0.1:`port`, virtual time driven until the connect completes. */
+async function connectDriven(clock: VirtualClock, modem: Modem, port: number): Promise<number> {
+  const fd = modem.sockets.socket(AF_INET, SOCK_STREAM, 0);
+  let connected = false;
+  void modem.sockets
+    .connect(fd, { family: AF_INET, address: '127.0.0.1', port })
+    .then(() => (connected = true));
+  await drive(clock, () => connected);
+  return fd;
+}
+
 async function setup(link: LinkProfile | 'ideal') {
   const clock = new VirtualClock();
   const modem = new Modem({ name: 'link-sockets', clock, profile: { link } });
@@ -74,12 +85,7 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     cleanup.push(() => server.close());
     const { clock, modem } = await setup(LTE_M);
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    let connected = false;
-    void s
-      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
-      .then(() => (connected = true));
-    await drive(clock, () => connected);
+    const fd = await connectDriven(clock, modem, server.port);
 
     const t0 = clock.monotonic();
     let echoed = false;
@@ -119,12 +125,7 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     cleanup.push(() => server.close());
     const { clock, modem } = await setup(LTE_M);
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    let connected = false;
-    void s
-      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
-      .then(() => (connected = true));
-    await drive(clock, () => connected);
+    const fd = await connectDriven(clock, modem, server.port);
     modem.control.partitionLink();
     let reply: string | undefined;
     void s.send(fd, Buffer.from('held')).then(() => s.recv(fd, 10).then((d) => (reply = d.toString())));
@@ -142,12 +143,7 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     cleanup.push(() => server.close());
     const { clock, modem } = await setup(LTE_M);
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    let connected = false;
-    void s
-      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
-      .then(() => (connected = true));
-    await drive(clock, () => connected);
+    const fd = await connectDriven(clock, modem, server.port);
     const payload = Buffer.alloc(12_000, 9);
     let accepted = 0;
     while (accepted < payload.length) accepted += await s.send(fd, payload.subarray(accepted));
@@ -167,12 +163,7 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     cleanup.push(() => server.close());
     const { clock, modem } = await setup(LTE_M);
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    let connected = false;
-    void s
-      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
-      .then(() => (connected = true));
-    await drive(clock, () => connected);
+    const fd = await connectDriven(clock, modem, server.port);
     modem.control.partitionLink();
     await s.send(fd, Buffer.from('stuck'));
     s.close(fd);
@@ -191,12 +182,7 @@ describe('the link applied to modem sockets (virtual time, real loopback server)
     cleanup.push(() => server.close());
     const { clock, modem } = await setup({ ...LTE_M, natTcpIdleMs: 5 * 60_000 });
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    let connected = false;
-    void s
-      .connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port })
-      .then(() => (connected = true));
-    await drive(clock, () => connected);
+    const fd = await connectDriven(clock, modem, server.port);
     await clock.advance(5 * 60_000 + 1);
     expect(await s.send(fd, Buffer.from('lost'))).toBe(4);
     let error: number | undefined;
