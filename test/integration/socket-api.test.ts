@@ -33,7 +33,13 @@ import {
   TLS_SEC_TAG_LIST,
   type PollFd,
 } from '../../modem/sockets/index.js';
-import { collectingServer, tcpEchoServer, udpEchoServer } from './socket-servers.js';
+import {
+  collectingServer,
+  firstBadBlock,
+  sendNumberedBlocks,
+  tcpEchoServer,
+  udpEchoServer,
+} from './socket-servers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -118,47 +124,20 @@ describe('TCP sockets against a real echo server', () => {
 
   it('sends every byte exactly once when a sender had to wait for a slow peer', async () => {
     const { modem } = await online();
-    const received: Buffer[] = [];
-    let peer: net.Socket | undefined;
-    const server = net.createServer((c) => {
-      peer = c;
-      c.pause(); // a slow reader: the sender fills the buffers and has to wait
-      c.on('data', (d) => received.push(d));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => server.close(() => r())));
+    // A slow reader at first: the sender fills the buffers and has to wait.
+    const server = await collectingServer(undefined, { pauseMs: 50 });
+    cleanup.push(() => server.close());
     const s = modem.sockets;
     const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    await s.connect(fd, {
-      family: AF_INET,
-      address: '127.0.0.1',
-      port: (server.address() as net.AddressInfo).port,
-    });
-    // One buffer, refilled after every send (as firmware reuses its buffer): send() must have
-    // taken a copy. 2000-byte sends do not line up with any internal buffer size.
+    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
+    // send() must have taken a copy; 2000-byte sends line up with no internal buffer size.
     const size = 2000;
     const count = 4096;
-    const total = size * count;
-    const mine = Buffer.alloc(size);
-    const sending = (async () => {
-      for (let i = 0; i < count; i++) {
-        mine.fill(i & 0xff);
-        mine.writeUInt32BE(i, 0);
-        expect(await s.send(fd, mine)).toBe(size);
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 50));
-    peer?.resume();
-    await sending;
-    while (received.reduce((n, b) => n + b.length, 0) < total) await new Promise((r) => setTimeout(r, 5));
-    const all = Buffer.concat(received);
-    expect(all.length).toBe(total);
-    for (let i = 0; i < count; i++) {
-      const block = all.subarray(i * size, (i + 1) * size);
-      expect(block.readUInt32BE(0)).toBe(i);
-      expect(block.subarray(4).every((b) => b === (i & 0xff))).toBe(true);
-    }
+    await sendNumberedBlocks((d) => s.send(fd, d), size, count);
     s.close(fd);
+    const { data } = await server.connection;
+    expect(data.length).toBe(size * count);
+    expect(firstBadBlock(data, size, count)).toBe(-1);
   });
 
   it('reports the peer closing: POLLIN|POLLHUP, then recv returns 0 bytes', async () => {

@@ -160,3 +160,31 @@ export async function collectingServer(
       }),
   };
 }
+
+/**
+ * Sends `count` blocks of `size` bytes from one buffer refilled after every send (as firmware
+ * reuses its buffer): block i holds i in its first four bytes and i & 0xff after them.
+ */
+export async function sendNumberedBlocks(
+  send: (data: Buffer) => Promise<number>,
+  size: number,
+  count: number,
+): Promise<void> {
+  const mine = Buffer.alloc(size);
+  for (let i = 0; i < count; i++) {
+    mine.fill(i & 0xff);
+    mine.writeUInt32BE(i, 0);
+    const n = await send(mine);
+    if (n !== size) throw new Error(`send took ${n} of ${size} bytes`);
+  }
+}
+
+/** The index of the first block of `data` that is not what {@link sendNumberedBlocks} sent, or -1. */
+export function firstBadBlock(data: Buffer, size: number, count: number): number {
+  if (data.length !== size * count) return Math.floor(data.length / size);
+  for (let i = 0; i < count; i++) {
+    const block = data.subarray(i * size, (i + 1) * size);
+    if (block.readUInt32BE(0) !== i || !block.subarray(4).every((b) => b === (i & 0xff))) return i;
+  }
+  return -1;
+}
