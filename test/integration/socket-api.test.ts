@@ -56,6 +56,16 @@ async function online(): Promise<{ modem: Modem; clock: VirtualClock }> {
   return { modem, clock };
 }
 
+/** A registered modem with a TCP socket connected to a fresh {@link collectingServer}. */
+async function connectedToCollector() {
+  const { modem } = await online();
+  const server = await collectingServer();
+  cleanup.push(() => server.close());
+  const fd = modem.sockets.socket(AF_INET, SOCK_STREAM, 0);
+  await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
+  return { modem, server, fd };
+}
+
 async function errnoOf(p: Promise<unknown> | (() => unknown)): Promise<number> {
   try {
     await (typeof p === 'function' ? p() : p);
@@ -164,12 +174,8 @@ describe('TCP sockets against a real echo server', () => {
   });
 
   it('closes gracefully: bytes sent just before close() reach the peer, then an orderly end', async () => {
-    const { modem } = await online();
-    const server = await collectingServer();
-    cleanup.push(() => server.close());
+    const { modem, server, fd } = await connectedToCollector();
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
     const payload = Buffer.alloc(100_000);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
     for (let off = 0; off < payload.length; off += 1000) await s.send(fd, payload.subarray(off, off + 1000));
@@ -182,12 +188,8 @@ describe('TCP sockets against a real echo server', () => {
   });
 
   it('a power cut drops a closing connection without its unsent bytes', async () => {
-    const { modem } = await online();
-    const server = await collectingServer();
-    cleanup.push(() => server.close());
+    const { modem, server, fd } = await connectedToCollector();
     const s = modem.sockets;
-    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
-    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: server.port });
     modem.control.partitionLink();
     await s.send(fd, Buffer.from('never leaves'));
     s.close(fd);

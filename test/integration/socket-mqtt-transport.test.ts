@@ -36,17 +36,22 @@ async function provisionedModem(): Promise<Modem> {
   return modem;
 }
 
+/** mqtt.js over a modem TLS socket to the stand-in's endpoint, as the test thing. */
+function thingClient(modem: Modem, extra: Partial<Parameters<typeof createModemMqttClient>[1]> = {}) {
+  const { endpoint, mqttPort } = standIn.fixtures.endpoints;
+  return createModemMqttClient(modem, {
+    host: endpoint,
+    port: mqttPort,
+    secTags: [TAG],
+    clientId: thing.thingName,
+    ...extra,
+  });
+}
+
 describe('mqtt.js over a modem TLS socket against the AWS IoT stand-in', () => {
   it('connects by endpoint name with the sec tag credentials and gets its shadow', async () => {
     const modem = await provisionedModem();
-    const { endpoint, mqttPort } = standIn.fixtures.endpoints;
-    const client = createModemMqttClient(modem, {
-      host: endpoint,
-      port: mqttPort,
-      secTags: [TAG],
-      clientId: thing.thingName,
-      keepalive: 1200,
-    });
+    const client = thingClient(modem, { keepalive: 1200 });
     try {
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
@@ -75,13 +80,7 @@ describe('mqtt.js over a modem TLS socket against the AWS IoT stand-in', () => {
     const topic = `$aws/events/presence/disconnected/${thing.thingName}`;
     await observer.subscribeAsync(topic, { qos: 1 });
     const modem = await provisionedModem();
-    const { endpoint, mqttPort } = standIn.fixtures.endpoints;
-    const client = createModemMqttClient(modem, {
-      host: endpoint,
-      port: mqttPort,
-      secTags: [TAG],
-      clientId: thing.thingName,
-    });
+    const client = thingClient(modem);
     try {
       await new Promise<void>((resolve) => client.once('connect', () => resolve()));
       const events = nextMessages(observer, topic, 1);
@@ -101,13 +100,7 @@ describe('mqtt.js over a modem TLS socket against the AWS IoT stand-in', () => {
 
   it('loses the connection with ENETDOWN when the PDN drops', async () => {
     const modem = await provisionedModem();
-    const { endpoint, mqttPort } = standIn.fixtures.endpoints;
-    const client = createModemMqttClient(modem, {
-      host: endpoint,
-      port: mqttPort,
-      secTags: [TAG],
-      clientId: thing.thingName,
-    });
+    const client = thingClient(modem);
     try {
       await new Promise<void>((resolve) => client.once('connect', () => resolve()));
       const closed = new Promise<Error | undefined>((resolve) => {
@@ -131,12 +124,7 @@ describe('mqtt.js over a modem TLS socket against the AWS IoT stand-in', () => {
     await modem.credentials.put({ secTag: TAG, type: 2, content: thing.key });
     await modem.channel().command('AT+CFUN=1');
     await untilRegistered(modem);
-    const client = createModemMqttClient(modem, {
-      host: standIn.fixtures.endpoints.endpoint,
-      port: standIn.fixtures.endpoints.mqttPort,
-      secTags: [TAG],
-      clientId: thing.thingName,
-    });
+    const client = thingClient(modem);
     try {
       const error = await new Promise<Error>((resolve) => client.once('error', resolve));
       expect((error as SocketError).errno).toBe(Errno.ECONNREFUSED);
