@@ -76,6 +76,14 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
   recvData(max: number, flags: number): Promise<Buffer> {
     return this.recv(max, flags).then((r) => r.data);
   }
+
+  /** recv() into the caller's buffer, as C's recv(fd, buf, len, flags): resolves to the byte count. */
+  recvInto(buf: Uint8Array, flags: number): Promise<number> {
+    return this.recvData(buf.length, flags).then((data) => {
+      buf.set(data);
+      return data.length;
+    });
+  }
   /** Readiness as poll() reports it (POLLIN, POLLOUT, POLLERR, POLLHUP). */
   abstract pollEvents(): number;
   /** Drops the host-side connection and anything in flight. */

@@ -140,6 +140,16 @@ export class ModemSockets {
     return s ? s.recvData(max, flags) : Promise.reject(new SocketError(Errno.EBADF, `no socket ${fd}`));
   }
 
+  /**
+   * recv() the way C calls it: into `buf` (reused by the caller), resolving to the number of bytes
+   * written, 0 when the peer closed the stream. A stream read takes everything that has arrived, up
+   * to `buf.length`, in one call: the cheapest way to download.
+   */
+  recvInto(fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+    const s = this.table.get(fd);
+    return s ? s.recvInto(buf, flags) : Promise.reject(new SocketError(Errno.EBADF, `no socket ${fd}`));
+  }
+
   recvfrom(fd: number, max: number, flags = 0): Promise<{ data: Buffer; from: SockAddr | undefined }> {
     return this.run(fd, async (s) => {
       const r = await s.recv(max, flags);

@@ -169,6 +169,28 @@ export class StreamSocket extends ModemSocket {
     );
   }
 
+  override recvInto(buf: Uint8Array, flags: number): Promise<number> {
+    const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const peek = (flags & MSG_PEEK) !== 0;
+    const waitAll = (flags & MSG_WAITALL) !== 0 && !peek;
+    const max = buf.length;
+    if (this.queued > 0 && !waitAll && max > 0 && this.failure === undefined && this.state !== 'closed') {
+      return Promise.resolve(this.fill(buf, peek));
+    }
+    return this.waitUntil(
+      () => {
+        this.checkUsable();
+        if (this.state === 'open') throw new SocketError(Errno.ENOTCONN);
+        if (max === 0) return 0;
+        if (this.queued > 0 && (!waitAll || this.queued >= max || this.eof)) return this.fill(buf, peek);
+        if (this.eof) return 0;
+        return undefined;
+      },
+      this.options.rcvTimeoMs,
+      dontWait,
+    );
+  }
+
   /** Hands `data` to the link (copied: the caller may reuse its buffer at once). */
   private transmit(data: Uint8Array): number {
     const n = data.length;
@@ -371,6 +393,26 @@ export class StreamSocket extends ModemSocket {
     return out;
   }
 
+  /** Copies what has arrived, up to `buf.length`, into `buf`; a chunk cut in two stays queued in part. */
+  private fill(buf: Uint8Array, peek: boolean): number {
+    const n = Math.min(buf.length, this.queued);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const c = this.queue[i] as Buffer;
+      const part = Math.min(c.length, n - filled);
+      buf.set(part === c.length ? c : c.subarray(0, part), filled);
+      filled += part;
+      if (!peek && part < c.length) this.queue[i] = c.subarray(part);
+      else i++;
+    }
+    if (!peek) {
+      this.queue.splice(0, i);
+      this.consumed(n);
+    }
+    return n;
+  }
+
   private consumed(n: number): void {
     this.queued -= n;
     if (this.hostPaused && this.queued < RECEIVE_WINDOW / 2) this.resumeHost();
@@ -399,7 +441,6 @@ export class StreamSocket extends ModemSocket {
       this.fail(Errno.EMSGSIZE);
       return;
     }
-    this.noteActivity();
     const flow = this.flow as LinkFlow;
     if (flow.passThrough('down')) this.enqueue(chunk);
     else flow.send('down', chunk.length, () => this.enqueue(chunk));
@@ -413,11 +454,13 @@ export class StreamSocket extends ModemSocket {
     // takes this turn's chunks as soon as it wakes.
     if (this.queued > RECEIVE_WINDOW && !this.hostPaused && this.listenerCount('ready') === 0)
       this.pauseHost();
-    // Wake readers once per event-loop turn: chunks that arrive together are read together.
+    // Wake readers, and tell the network of the traffic, once per event-loop turn: chunks that
+    // arrive together are read together.
     if (!this.wakePending) {
       this.wakePending = true;
       setImmediate(() => {
         this.wakePending = false;
+        this.noteActivity();
         this.notify();
       });
     }

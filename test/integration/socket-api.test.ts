@@ -132,6 +132,29 @@ describe('TCP sockets against a real echo server', () => {
     expect((await s.recv(fd, 10)).toString()).toBe('abc');
   });
 
+  it('recvInto reads into the caller buffer: MSG_WAITALL, peek, a zero-length buffer, EAGAIN, EBADF', async () => {
+    const { modem } = await online();
+    const s = modem.sockets;
+    const fd = s.socket(AF_INET, SOCK_STREAM, 0);
+    await s.connect(fd, { family: AF_INET, address: '127.0.0.1', port: await echo() });
+    const buf = Buffer.alloc(8, 0x2e);
+    expect(await errnoOf(s.recvInto(fd, buf, MSG_DONTWAIT))).toBe(Errno.EAGAIN);
+    const all = s.recvInto(fd, buf, MSG_WAITALL);
+    await s.send(fd, Buffer.from('0123'));
+    await new Promise((r) => setTimeout(r, 20));
+    await s.send(fd, Buffer.from('4567xy'));
+    expect(await all).toBe(8);
+    expect(buf.toString()).toBe('01234567');
+    const rest = Buffer.alloc(10, 0x2e);
+    expect(await s.recvInto(fd, rest, MSG_PEEK)).toBe(2);
+    expect(await s.recvInto(fd, Buffer.alloc(0))).toBe(0);
+    rest.fill(0x2e);
+    expect(await s.recvInto(fd, rest)).toBe(2);
+    expect(rest.toString()).toBe('xy........');
+    expect(await errnoOf(s.recvInto(fd, rest, MSG_DONTWAIT))).toBe(Errno.EAGAIN);
+    expect(await errnoOf(s.recvInto(7, rest))).toBe(Errno.EBADF);
+  });
+
   it('sends every byte exactly once when a sender had to wait for a slow peer', async () => {
     const { modem } = await online();
     // A slow reader at first: the sender fills the buffers and has to wait.
@@ -171,6 +194,7 @@ describe('TCP sockets against a real echo server', () => {
     expect(fds[0]!.revents).toBe(POLLIN | POLLHUP);
     expect((await s.recv(fd, 10)).toString()).toBe('bye');
     expect((await s.recv(fd, 10)).length).toBe(0);
+    expect(await s.recvInto(fd, Buffer.alloc(10))).toBe(0);
   });
 
   it('closes gracefully: bytes sent just before close() reach the peer, then an orderly end', async () => {
@@ -335,5 +359,15 @@ describe('UDP sockets', () => {
     });
     expect((await s.recv(fd, 4)).toString()).toBe('0123');
     expect(await errnoOf(s.recv(fd, 4, MSG_DONTWAIT))).toBe(Errno.EAGAIN);
+    // recvInto cuts the same way.
+    await s.sendto(fd, Buffer.from('abcdefghij'), 0, {
+      family: AF_INET,
+      address: '127.0.0.1',
+      port: server.port,
+    });
+    const into = Buffer.alloc(6, 0x2e);
+    expect(await s.recvInto(fd, into.subarray(0, 3))).toBe(3);
+    expect(into.toString()).toBe('abc...');
+    expect(await errnoOf(s.recvInto(fd, into, MSG_DONTWAIT))).toBe(Errno.EAGAIN);
   });
 });

@@ -5,6 +5,8 @@ import {
   AF_INET,
   Errno,
   IPPROTO_TLS_1_2,
+  MSG_DONTWAIT,
+  MSG_PEEK,
   POLLERR,
   POLLIN,
   SO_ERROR,
@@ -177,6 +179,25 @@ describe('TLS sockets in the modem against a real TLS server on loopback', () =>
     await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
     srv.broadcast(Buffer.alloc(20_000, 0x63));
     expect((await readExactly(modem, fd, 20_000)).equals(Buffer.alloc(20_000, 0x63))).toBe(true);
+  });
+
+  it('recvInto copies several arrived records into one reused buffer in one call', async () => {
+    const srv = await server({ maxSendFragment: 2048 });
+    const modem = await onlineModem();
+    const fd = tlsSocket(modem);
+    await modem.sockets.connect(fd, { family: AF_INET, address: '127.0.0.1', port: srv.port });
+    const sent = Buffer.alloc(20_000);
+    for (let i = 0; i < sent.length; i++) sent[i] = (i * 7) % 251;
+    srv.broadcast(sent);
+    // Peeking reports how much has arrived without taking it: wait for all ten records.
+    const buf = Buffer.alloc(32 * 1024);
+    while ((await modem.sockets.recvInto(fd, buf, MSG_PEEK)) < sent.length) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    buf.fill(0);
+    expect(await modem.sockets.recvInto(fd, buf)).toBe(sent.length);
+    expect(buf.subarray(0, sent.length).equals(sent)).toBe(true);
+    expect(await errnoOfCall(modem.sockets.recvInto(fd, buf, MSG_DONTWAIT))).toBe(Errno.EAGAIN);
   });
 
   it('closes gracefully: a request sent just before close() arrives whole, then close_notify', async () => {
