@@ -2,7 +2,7 @@
  * AT round-trip latency and throughput, in memory and over a real PTY (the `serialport` package as the
  * client, as a user's tool would be). Prints one JSON object.
  *
- *   npx tsx bench/at-roundtrip.ts [--count N]
+ *   npm run build:bench && node dist/bench/at-roundtrip.js [--count N]
  */
 import { SerialPort } from 'serialport';
 import { AtClient, duplexLink, emitterLink, type ByteLink } from '../modem/at/client.js';

@@ -2,7 +2,7 @@
  * Broker benchmark: mTLS connections/s, round trips/s and memory per connection for the AWS IoT
  * stand-in (shadow update → update/accepted), bare aedes and Debian's mosquitto (publish →
  * own subscription), same client workload. Each broker runs in its own process, so memory is the
- * broker's alone. Prints one JSON object. Run with `npx tsx bench/broker.ts`.
+ * broker's alone. Prints one JSON object. Run with `npm run build:bench && node dist/bench/broker.js`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Image build/verify and a full test swap on the nRF9160 slot layout. Run: npx tsx bench/image.ts
+// Image build/verify and a full test swap on the nRF9160 slot layout. Run: npm run build:bench && node dist/bench/image.js
 import { DeviceFlash } from '../firmware/boot/index.js';
 import { buildAppImage, generateSigningKey, parseImage, verifyImage } from '../firmware/image/index.js';
 

@@ -2,7 +2,7 @@
  * Jobs benchmark: one job created for a group of THINGS things (fan-out time until every device has its
  * notify-next), then every device runs the aws_fota update sequence (IN_PROGRESS, IN_PROGRESS,
  * SUCCEEDED, each waiting for update/accepted) — update round trips/s and executions done/s.
- * Broker and clients share this process. Prints one JSON object. Run with `npx tsx bench/jobs.ts`.
+ * Broker and clients share this process. Prints one JSON object. Run with `npm run build:bench && node dist/bench/jobs.js`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 // Ranged 2 KB downloads over one keep-alive connection, as download_client fetches a FOTA image.
-// Run: npx tsx bench/s3-ranges.ts  — prints JSON, never fails.
+// Run: npm run build:bench && node dist/bench/s3-ranges.js — prints JSON, never fails.
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
