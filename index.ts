@@ -1,5 +1,6 @@
 export * from './core/index.js';
 export * from './modem/index.js';
 export * from './cloud-libs/common/index.js';
+export * from './cloud-libs/download-client/index.js';
 export * from './firmware/index.js';
 export * from './broker-fixtures/index.js';

@@ -1,0 +1,3 @@
+export * from './download-client.js';
+export * from './http.js';
+export * from './url.js';
