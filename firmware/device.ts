@@ -18,6 +18,7 @@ import type { ImageControl } from './boot/image-control.js';
 import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
+import { DeviceDfuTarget } from './dfu/device-dfu-target.js';
 import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
@@ -32,6 +33,8 @@ export interface AppContext {
   manifest: AppManifest;
   /** MCUboot's application API (confirm the image, request an upgrade, write the secondary slot). */
   image: ImageControl;
+  /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
+  dfu: DeviceDfuTarget;
   clock: Clock;
 }
 
@@ -98,6 +101,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   private currentModem: Modem;
   private runningManifest: AppManifest | undefined;
   private powerState: DevicePower = 'off';
+  private dfuTarget: DeviceDfuTarget | undefined;
   private lastReport: BootReport | undefined;
   /** The backend face: reset, power cut (also during a swap), reflash. */
   readonly control: DeviceControl;
@@ -172,6 +176,15 @@ export class Device extends TypedEmitter<DeviceEvents> {
     return this.currentModem.identity;
   }
 
+  /**
+   * dfu_target of the current power cycle (what the application gives fota_download); a reset
+   * starts a new one, as the C library's state is in RAM.
+   */
+  get dfu(): DeviceDfuTarget {
+    if (!this.dfuTarget) throw new SimError(ErrorCode.INVALID_STATE, 'the device is not running');
+    return this.dfuTarget;
+  }
+
   get power(): DevicePower {
     return this.powerState;
   }
@@ -221,6 +234,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
     const manifest = report.image.manifest ?? { app: 'unknown', version: report.image.version, config: {} };
     this.runningManifest = manifest;
     this.powerState = 'running';
+    this.dfuTarget = new DeviceDfuTarget(this.flash);
     const start = this.options.apps?.[manifest.app] ?? BUILT_IN_APPS[manifest.app];
     if (start) {
       this.app = start({
@@ -228,6 +242,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
         serial: this.serial,
         manifest,
         image: this.flash.imageControl(),
+        dfu: this.dfuTarget,
         clock: this.options.clock ?? systemClock,
       });
     } else {
@@ -241,6 +256,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   async powerOff(): Promise<void> {
     this.app?.stop();
     this.app = undefined;
+    this.dfuTarget = undefined;
     this.runningManifest = undefined;
     await this.currentModem.close();
     this.powerState = 'off';

@@ -2,5 +2,6 @@ export * from './apps/at-client.js';
 export * from './boot/index.js';
 export * from './device-control.js';
 export * from './device.js';
+export * from './dfu/index.js';
 export * from './image/index.js';
 export * from './serial.js';

@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import {
 import { Modem } from '../../modem/modem.js';
 import { Errno } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
+import { rawHttpServer, standardResponse } from './http-fixture.js';
 
 const TAG = 12;
 const FILE = 'firmware/v1.0.1/app_update.bin';
@@ -67,74 +67,6 @@ function recorder(answer: (evt: DownloadClientEvt) => number = () => 0) {
 
 function client(modem: Modem, rec: ReturnType<typeof recorder>, kconfig?: Partial<DownloadClientKconfig>) {
   return new DownloadClient(modem.sockets, rec.callback, kconfig);
-}
-
-interface RawRequest {
-  path: string;
-  range: string | undefined;
-  connection: number;
-}
-
-/**
- * A small HTTP/1.1 server over raw TCP whose faults a test picks per request: it serves `body` with
- * 206 + Content-Range for ranged requests (200 otherwise) unless `respond` answers instead.
- */
-async function rawServer(
-  body: Buffer,
-  respond?: (req: RawRequest, socket: net.Socket, index: number) => boolean,
-): Promise<{ port: number; requests: RawRequest[]; connections: () => number }> {
-  const requests: RawRequest[] = [];
-  let connections = 0;
-  const server = net.createServer((socket) => {
-    const connection = ++connections;
-    let pending = '';
-    socket.on('error', () => undefined);
-    socket.on('data', (d) => {
-      pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        const req: RawRequest = {
-          path: head.split(' ')[1] ?? '',
-          range: /\r\nRange: bytes=([^\r]*)/.exec(head)?.[1],
-          connection,
-        };
-        requests.push(req);
-        if (respond?.(req, socket, requests.length - 1)) continue;
-        socket.write(standardResponse(body, req.range));
-      }
-    });
-  });
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => sockets.add(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return { port: (server.address() as net.AddressInfo).port, requests, connections: () => connections };
-}
-
-function standardResponse(body: Buffer, range: string | undefined, extra = ''): Buffer {
-  if (range === undefined) {
-    return Buffer.concat([
-      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n`),
-      body,
-    ]);
-  }
-  const [a, b] = range.split('-');
-  const from = Number(a);
-  const to = b ? Math.min(Number(b), body.length - 1) : body.length - 1;
-  return Buffer.concat([
-    Buffer.from(
-      `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${to}/${body.length}\r\n` +
-        `Content-Length: ${to - from + 1}\r\n${extra}\r\n`,
-    ),
-    body.subarray(from, to + 1),
-  ]);
 }
 
 describe('download_client against the S3 stand-in', () => {
@@ -222,7 +154,7 @@ describe('download_client with a faulty server', () => {
   const body = image.subarray(0, 10_000);
 
   it('reconnects when the server says Connection: close, and asks for the next range', async () => {
-    const server = await rawServer(body, (req, socket) => {
+    const server = await rawHttpServer(cleanup, body, (req, socket) => {
       socket.end(standardResponse(body, req.range, 'Connection: close\r\n'));
       return true;
     });
@@ -243,7 +175,7 @@ describe('download_client with a faulty server', () => {
   });
 
   it('hands over the partial fragment, reports ECONNRESET and resumes when the callback returns 0', async () => {
-    const server = await rawServer(body, (req, socket, index) => {
+    const server = await rawHttpServer(cleanup, body, (req, socket, index) => {
       if (index !== 2) return false;
       // Cut the third response after its header and 700 bytes of the fragment.
       const whole = standardResponse(body, req.range);
@@ -269,7 +201,7 @@ describe('download_client with a faulty server', () => {
   });
 
   it('reports EBADMSG for a 200 answer to a range request, and ETIMEDOUT when the server is silent', async () => {
-    const wrong = await rawServer(body, (_req, socket) => {
+    const wrong = await rawHttpServer(cleanup, body, (_req, socket) => {
       socket.write(standardResponse(body, undefined));
       return true;
     });
@@ -279,7 +211,7 @@ describe('download_client with a faulty server', () => {
     await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
     expect(rec.events).toEqual([`ERROR -${Errno.EBADMSG}`, 'DOWNLOAD_CLIENT_EVT_CLOSED']);
 
-    const silent = await rawServer(body, () => true);
+    const silent = await rawHttpServer(cleanup, body, () => true);
     const quiet = recorder((evt) => (evt.id === 'DOWNLOAD_CLIENT_EVT_ERROR' ? 1 : 0));
     client(modem, quiet).get(`http://127.0.0.1:${silent.port}`, {}, 'fw.bin');
     while (silent.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -292,7 +224,7 @@ describe('download_client with a faulty server', () => {
   });
 
   it('reports E2BIG when the response header does not fit the buffer', async () => {
-    const server = await rawServer(body, (_req, socket) => {
+    const server = await rawHttpServer(cleanup, body, (_req, socket) => {
       socket.write(`HTTP/1.1 206 Partial Content\r\nX-Padding: ${'p'.repeat(3000)}\r\n\r\n`);
       return true;
     });
@@ -304,7 +236,7 @@ describe('download_client with a faulty server', () => {
   });
 
   it('streams a plain GET without ranges when CONFIG_DOWNLOAD_CLIENT_RANGE_REQUESTS is off', async () => {
-    const server = await rawServer(body);
+    const server = await rawHttpServer(cleanup, body);
     const modem = await onlineModem();
     const rec = recorder();
     client(modem, rec, { rangeRequests: false }).get(`http://127.0.0.1:${server.port}`, {}, 'fw.bin');
@@ -314,7 +246,7 @@ describe('download_client with a faulty server', () => {
   });
 
   it('stops at once on disconnect while a fragment is awaited, and frees the socket', async () => {
-    const silent = await rawServer(body, () => true);
+    const silent = await rawHttpServer(cleanup, body, () => true);
     const modem = await onlineModem();
     const rec = recorder();
     const dl = client(modem, rec);
@@ -355,7 +287,7 @@ describe('download_client refuses what it cannot do', () => {
 
   it('fails with ECONNRESET when coverage is lost mid-download, and stays closed when told to stop', async () => {
     // The fourth answer is held back: the device loses coverage while waiting for it.
-    const slow = await rawServer(image, (_req, _socket, index) => index >= 3);
+    const slow = await rawHttpServer(cleanup, image, (_req, _socket, index) => index >= 3);
     const modem = await onlineModem();
     const rec = recorder((evt) => (evt.id === 'DOWNLOAD_CLIENT_EVT_ERROR' ? 1 : 0));
     client(modem, rec).get(`http://127.0.0.1:${slow.port}`, {}, 'fw.bin');
