@@ -12,6 +12,7 @@ import { Modem } from '../modem/modem.js';
 import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
 import { startAtClient } from './apps/at-client.js';
+import { startAwsFotaApp } from './apps/aws-fota-app.js';
 import type { BootReport } from './boot/bootloader.js';
 import { DeviceFlash } from './boot/device-flash.js';
 import type { ImageControl } from './boot/image-control.js';
@@ -35,6 +36,10 @@ export interface AppContext {
   image: ImageControl;
   /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
   dfu: DeviceDfuTarget;
+  /** `sys_reboot()`: the device resets once the current call stack has returned. */
+  reboot(): void;
+  /** Tells the host what the application does: the device emits it as an `app` event. */
+  report(event: string, detail?: Record<string, unknown>): void;
   clock: Clock;
 }
 
@@ -69,6 +74,8 @@ export type DevicePower = 'off' | 'running' | 'halted';
 export type DeviceEvents = {
   /** A boot finished (after a reset or power-up). */
   boot: [report: BootReport, modemDfu: ModemDfuOutcome | undefined];
+  /** Something the running application reported (see each sample application). */
+  app: [event: string, detail: Record<string, unknown>];
   /** The manifest names an application this device does not have: the image boots, nothing runs. */
   'app-missing': [name: string];
   close: [];
@@ -88,6 +95,7 @@ export function validateDeviceName(name: string): void {
 
 const BUILT_IN_APPS: Record<string, AppStarter> = {
   at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
+  aws_fota: (ctx) => startAwsFotaApp(ctx),
 };
 
 /**
@@ -243,6 +251,12 @@ export class Device extends TypedEmitter<DeviceEvents> {
         manifest,
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
+        reboot: () => {
+          setImmediate(() => {
+            if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);
+          });
+        },
+        report: (event, detail = {}) => this.emit('app', event, detail),
         clock: this.options.clock ?? systemClock,
       });
     } else {

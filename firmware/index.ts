@@ -1,4 +1,5 @@
 export * from './apps/at-client.js';
+export * from './apps/aws-fota-app.js';
 export * from './boot/index.js';
 export * from './device-control.js';
 export * from './device.js';

@@ -147,4 +147,16 @@ describe('aws_fota against the AWS IoT Jobs stand-in', () => {
     expect((await execution(thing, 'fw-bad')).status).toBe('FAILED');
     expect(device.flash.imageControl().swapType()).toBe('none');
   });
+
+  it('the aws_fota sample application says which setting is missing and does nothing else', async () => {
+    const device = await Device.boot({ name: 'fota-noconf', clock: new VirtualClock() });
+    cleanup.push(() => device.close());
+    const reports: Array<[string, Record<string, unknown>]> = [];
+    device.on('app', (event, detail) => reports.push([event, detail]));
+    await device.control.program(buildAppImage({ app: 'aws_fota', version: '1.0.0', config: { secTag: 1 } }));
+    expect(reports).toEqual([
+      ['config-error', { message: 'config.endpoint (the AWS IoT endpoint) is missing' }],
+    ]);
+    expect(device.modem.sockets.list()).toEqual([]);
+  });
 });
