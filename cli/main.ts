@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAt } from './commands/at.js';
 import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDeviceControl } from './commands/device-control.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerThingGroups(program);
   registerJobs(program);
   registerFota(program);
+  registerDemo(program);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -46,6 +46,7 @@ export const ErrorCode = {
   JOB_DOCUMENT_INVALID: 'NRF91SIM_JOB_DOCUMENT_INVALID',
   BROKER_UNREACHABLE: 'NRF91SIM_BROKER_UNREACHABLE',
   PROJECT_INVALID: 'NRF91SIM_PROJECT_INVALID',
+  DEMO_FAILED: 'NRF91SIM_DEMO_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readAppImage } from '../../firmware/image/app-image.js';
+import { runCli } from '../helpers/cli.js';
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-cli-demo-'));
+afterAll(() => fs.rm(root, { recursive: true, force: true }));
+
+function events(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('nrf91sim demo', () => {
+  it('updates a device over the air through an AWS IoT job and leaves it running the new image', async () => {
+    const state = path.join(root, 'kept');
+    const r = await runCli(['demo', '--json', '--state', state]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const log = events(r.stdout);
+    const names = log.map((e) => e.event);
+    expect(names.filter((n) => n !== 'progress')).toEqual([
+      'broker',
+      'thing',
+      'device',
+      'flashed',
+      'connected',
+      'job',
+      'downloading',
+      'job-status',
+      'rebooted',
+      'done',
+    ]);
+    expect(log.filter((e) => e.event === 'progress').at(-1)).toMatchObject({ percent: 100 });
+    expect(log.find((e) => e.event === 'job-status')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(log.find((e) => e.event === 'rebooted')).toMatchObject({
+      swapType: 'test',
+      version: '1.0.1',
+      confirmed: true,
+    });
+    // The kept state holds the device's flash, with the updated image in the primary slot.
+    const thing = log.find((e) => e.event === 'thing')?.thing as string;
+    const primary = await fs.readFile(path.join(state, 'devices', thing, 'flash', 'mcuboot_primary.bin'));
+    expect(readAppImage(primary).manifest).toMatchObject({ app: 'aws_fota', version: '1.0.1' });
+  });
+
+  it('fails with a clear error when it cannot finish in time, and leaves no temporary state', async () => {
+    const before = new Set(await fs.readdir(os.tmpdir()));
+    const r = await runCli(['demo', '--json', '--timeout', '0.3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nrf91sim: the demo did not finish within 0\.3 s\n$/);
+    expect(events(r.stdout).at(-1)).toMatchObject({ event: 'error', code: 'NRF91SIM_DEMO_FAILED' });
+    const left = (await fs.readdir(os.tmpdir())).filter(
+      (f) => f.startsWith('nrf91sim-demo-') && !before.has(f),
+    );
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a timeout that is not a positive number', async () => {
+    const r = await runCli(['demo', '--timeout', 'soon']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('nrf91sim: --timeout must be a positive number\n');
+  });
+});
