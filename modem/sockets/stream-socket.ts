@@ -374,22 +374,9 @@ export class StreamSocket extends ModemSocket {
       this.consumed(n);
       return head.length === n ? head : head.subarray(0, n);
     }
-    // Copy exactly n bytes out of the leading chunks; a chunk cut in two stays queued in part.
+    // Copy exactly n bytes out of the leading chunks.
     const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    let i = 0;
-    while (filled < n) {
-      const c = this.queue[i] as Buffer;
-      const part = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, part);
-      filled += part;
-      if (!peek && part < c.length) this.queue[i] = c.subarray(part);
-      else i++;
-    }
-    if (!peek) {
-      this.queue.splice(0, i);
-      this.consumed(n);
-    }
+    this.fill(out, peek);
     return out;
   }
 

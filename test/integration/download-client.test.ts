@@ -69,6 +69,19 @@ function client(modem: Modem, rec: ReturnType<typeof recorder>, kconfig?: Partia
   return new DownloadClient(modem.sockets, rec.callback, kconfig);
 }
 
+/** A fresh modem downloads `fw.bin` from the raw server on `port` with `get`; resolves after CLOSED. */
+async function getFromRaw(
+  port: number,
+  answer?: (evt: DownloadClientEvt) => number,
+  kconfig?: Partial<DownloadClientKconfig>,
+) {
+  const modem = await onlineModem();
+  const rec = recorder(answer);
+  client(modem, rec, kconfig).get(`http://127.0.0.1:${port}`, {}, 'fw.bin');
+  await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+  return { modem, rec };
+}
+
 describe('download_client against the S3 stand-in', () => {
   it('downloads over HTTP in 2 KB ranges on one keep-alive connection, then DONE and CLOSED', async () => {
     const modem = await onlineModem();
@@ -158,10 +171,7 @@ describe('download_client with a faulty server', () => {
       socket.end(standardResponse(body, req.range, 'Connection: close\r\n'));
       return true;
     });
-    const modem = await onlineModem();
-    const rec = recorder();
-    client(modem, rec).get(`http://127.0.0.1:${server.port}`, {}, 'fw.bin');
-    await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+    const { rec } = await getFromRaw(server.port);
     expect(rec.data().equals(body)).toBe(true);
     expect(server.connections()).toBe(5);
     expect(server.requests.map((r) => r.range)).toEqual([
@@ -182,10 +192,7 @@ describe('download_client with a faulty server', () => {
       socket.end(whole.subarray(0, whole.length - 2048 + 700));
       return true;
     });
-    const modem = await onlineModem();
-    const rec = recorder();
-    client(modem, rec).get(`http://127.0.0.1:${server.port}`, {}, 'fw.bin');
-    await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+    const { rec } = await getFromRaw(server.port);
     expect(rec.data().equals(body)).toBe(true);
     expect(rec.events).toContain(`ERROR -${Errno.ECONNRESET}`);
     expect(rec.fragments.map((f) => f.length)).toContain(700);
@@ -205,10 +212,7 @@ describe('download_client with a faulty server', () => {
       socket.write(standardResponse(body, undefined));
       return true;
     });
-    const modem = await onlineModem();
-    const rec = recorder();
-    client(modem, rec).get(`http://127.0.0.1:${wrong.port}`, {}, 'fw.bin');
-    await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+    const { modem, rec } = await getFromRaw(wrong.port);
     expect(rec.events).toEqual([`ERROR -${Errno.EBADMSG}`, 'DOWNLOAD_CLIENT_EVT_CLOSED']);
 
     const silent = await rawHttpServer(cleanup, body, () => true);
@@ -228,19 +232,13 @@ describe('download_client with a faulty server', () => {
       socket.write(`HTTP/1.1 206 Partial Content\r\nX-Padding: ${'p'.repeat(3000)}\r\n\r\n`);
       return true;
     });
-    const modem = await onlineModem();
-    const rec = recorder();
-    client(modem, rec).get(`http://127.0.0.1:${server.port}`, {}, 'fw.bin');
-    await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+    const { rec } = await getFromRaw(server.port);
     expect(rec.events).toEqual([`ERROR -${Errno.E2BIG}`, 'DOWNLOAD_CLIENT_EVT_CLOSED']);
   });
 
   it('streams a plain GET without ranges when CONFIG_DOWNLOAD_CLIENT_RANGE_REQUESTS is off', async () => {
     const server = await rawHttpServer(cleanup, body);
-    const modem = await onlineModem();
-    const rec = recorder();
-    client(modem, rec, { rangeRequests: false }).get(`http://127.0.0.1:${server.port}`, {}, 'fw.bin');
-    await rec.until('DOWNLOAD_CLIENT_EVT_CLOSED');
+    const { rec } = await getFromRaw(server.port, undefined, { rangeRequests: false });
     expect(rec.data().equals(body)).toBe(true);
     expect(server.requests.map((r) => r.range)).toEqual([undefined]);
   });

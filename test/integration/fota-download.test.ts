@@ -14,7 +14,7 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 import { buildModemDelta } from '../../firmware/image/modem-delta.js';
 import { Errno } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
-import { rawHttpServer } from './http-fixture.js';
+import { rawHttpServer, standardResponse, type RawRequest } from './http-fixture.js';
 
 const TAG = 21;
 const update = buildAppImage({ app: 'at_client', version: '1.0.1', size: 60_000 });
@@ -80,6 +80,29 @@ function fota(device: Device, clock: VirtualClock, kconfig?: Partial<FotaDownloa
     }
   };
   return { client, events, until, ids: () => events.map((e) => e.id) };
+}
+
+/**
+ * Starts a download whose target already holds part of the image: the first response is dropped
+ * and, a second later on the device's clock (not before), the download asks for the rest. Resolves
+ * with that resumed request.
+ */
+async function startAndResume(
+  f: ReturnType<typeof fota>,
+  server: { port: number; requests: RawRequest[] },
+  clock: VirtualClock,
+  file: string,
+): Promise<RawRequest> {
+  const before = server.requests.length;
+  expect(f.client.start(`http://127.0.0.1:${server.port}`, file)).toBe(0);
+  while (server.requests.length === before) await new Promise((r) => setTimeout(r, 5));
+  expect(server.requests[before]?.range).toBe('0-2047');
+  while (f.client.downloadClient.state !== 'IDLE') await new Promise((r) => setTimeout(r, 5));
+  await clock.advance(999);
+  expect(server.requests.length).toBe(before + 1);
+  await clock.advance(1);
+  while (server.requests.length === before + 1) await new Promise((r) => setTimeout(r, 5));
+  return server.requests[before + 1] as RawRequest;
 }
 
 const httpsHost = (): string => `https://localhost:${new URL(s3.httpsUrl as string).port}`;
@@ -172,7 +195,6 @@ describe('fota_download into the device flash', () => {
 describe('fota_download when the connection breaks', () => {
   /** Serves `body` but cuts the responses numbered in `cut` after their header and 300 bytes. */
   async function flakyServer(body: Buffer, cut: (index: number) => boolean) {
-    const { standardResponse } = await import('./http-fixture.js');
     return rawHttpServer(cleanup, body, (req, socket, index) => {
       if (!cut(index)) return false;
       const whole = standardResponse(body, req.range);
@@ -209,19 +231,10 @@ describe('fota_download when the connection breaks', () => {
     healthy = true;
     // The client closes its connection right after the error event.
     while (f.client.downloadClient.state !== 'IDLE') await new Promise((r) => setTimeout(r, 5));
-    const before = server.requests.length;
     f.events.length = 0;
-    expect(f.client.start(`http://127.0.0.1:${server.port}`, 'app_update.bin')).toBe(0);
-    // The first fragment shows the target already holds data: the request is dropped and, a second
-    // later on the device's clock, the download continues from there.
-    while (server.requests.length === before) await new Promise((r) => setTimeout(r, 5));
-    expect(server.requests[before]?.range).toBe('0-2047');
-    while (f.client.downloadClient.state !== 'IDLE') await new Promise((r) => setTimeout(r, 5));
-    await clock.advance(999);
-    expect(server.requests.length).toBe(before + 1);
-    await clock.advance(1);
+    const resumed = await startAndResume(f, server, clock, 'app_update.bin');
     await f.until('FOTA_DOWNLOAD_EVT_FINISHED');
-    expect(server.requests[before + 1]?.range).toBe(`${held}-${held + 2047}`);
+    expect(resumed.range).toBe(`${held}-${held + 2047}`);
     await device.control.reboot();
     expect(device.manifest?.version).toBe('1.0.1');
   });
@@ -240,14 +253,10 @@ describe('fota_download when the connection breaks', () => {
     await device.modem.channel().command('AT+CFUN=1');
     await untilRegistered(device.modem);
     healthy = true;
-    const before = server.requests.length;
     const second = fota(device, clock);
-    expect(second.client.start(`http://127.0.0.1:${server.port}`, 'delta.bin')).toBe(0);
-    while (server.requests.length === before) await new Promise((r) => setTimeout(r, 5));
-    while (second.client.downloadClient.state !== 'IDLE') await new Promise((r) => setTimeout(r, 5));
-    await clock.advance(1000);
+    const resumed = await startAndResume(second, server, clock, 'delta.bin');
     await second.until('FOTA_DOWNLOAD_EVT_FINISHED');
-    expect(server.requests[before + 1]?.range).toBe(`${held}-${held + 2047}`);
+    expect(resumed.range).toBe(`${held}-${held + 2047}`);
     await device.control.reboot();
     expect(await device.modem.channel().command('AT+CGMR')).toEqual(['mfw_nrf9160_1.3.5']);
   });
