@@ -1,6 +1,7 @@
 export * from './core/index.js';
 export * from './modem/index.js';
 export * from './cloud-libs/aws-fota/index.js';
+export * from './cloud-libs/aws-iot/index.js';
 export * from './cloud-libs/aws-jobs/index.js';
 export * from './cloud-libs/common/index.js';
 export * from './cloud-libs/dfu-target/index.js';
