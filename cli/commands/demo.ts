@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { isLinkPresetName, LINK_PRESET_NAMES, type LinkPresetName } from '../../core/link.js';
 import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
@@ -11,6 +12,7 @@ import { EXIT_FAILURE, Output, reportError } from '../output.js';
 
 interface DemoOptions {
   state?: string;
+  link: string;
   timeout: string;
   json?: boolean;
 }
@@ -47,7 +49,7 @@ function nextAppEvent(
  * device boots and is flashed with the `aws_fota` sample 1.0.0, a job offers 1.0.1, the device
  * downloads it over its modem, marks the job SUCCEEDED, reboots, and MCUboot swaps the new image in.
  */
-async function runDemo(report: Output, stateDir: string, run: DemoRun): Promise<void> {
+async function runDemo(report: Output, stateDir: string, link: LinkPresetName, run: DemoRun): Promise<void> {
   const started = performance.now();
   const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
   // After a timeout the run is abandoned: it says nothing more and stops at its next step.
@@ -84,15 +86,15 @@ async function runDemo(report: Output, stateDir: string, run: DemoRun): Promise<
       `thing    ${thing} with certificate ${creds.certificateId.slice(0, 12)}…`,
     );
 
-    device = await Device.boot({ name: thing, stateDir });
+    device = await Device.boot({ name: thing, stateDir, profile: { link } });
     run.device = device;
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 0, content: fixtures.ca.certificatePem });
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 1, content: creds.certificatePem });
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 2, content: creds.privateKey });
     out.event(
       'device',
-      { name: thing, imei: device.identity.imei, secTag: SEC_TAG },
-      `device   ${thing} booted (IMEI ${device.identity.imei}); credentials at sec tag ${SEC_TAG}`,
+      { name: thing, imei: device.identity.imei, secTag: SEC_TAG, link },
+      `device   ${thing} booted (IMEI ${device.identity.imei}, ${link} link); credentials at sec tag ${SEC_TAG}`,
     );
 
     const config = { endpoint: e.endpoint, port: e.mqttPort, secTag: SEC_TAG, clientId: thing };
@@ -189,6 +191,7 @@ export function registerDemo(program: Command): void {
       'run the AWS IoT stand-in, boot a device with the aws_fota sample and update it over the air with a job',
     )
     .option('--state <dir>', 'state directory to keep (default: a temporary one, removed afterwards)')
+    .option('--link <preset>', `the device's radio link: ${LINK_PRESET_NAMES.join(' | ')}`, 'ideal')
     .option('--timeout <s>', 'give up after this many seconds', '120')
     .option('--json', 'print one JSON object per line')
     .action(async (options: DemoOptions) => {
@@ -202,13 +205,25 @@ export function registerDemo(program: Command): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
+      if (!isLinkPresetName(options.link)) {
+        reportError(
+          new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            `--link ${options.link}: expected one of ${LINK_PRESET_NAMES.join(', ')}`,
+          ),
+          out.json,
+        );
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      const link = options.link;
       const temporary = options.state === undefined;
       const stateDir = options.state ?? (await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-demo-')));
       let timer: NodeJS.Timeout | undefined;
       const run: DemoRun = { aborted: false };
       try {
         await Promise.race([
-          runDemo(out, stateDir, run),
+          runDemo(out, stateDir, link, run),
           new Promise<never>((_, reject) => {
             timer = setTimeout(
               () =>

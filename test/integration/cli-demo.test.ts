@@ -60,9 +60,12 @@ describe('nrf91sim demo', () => {
     expect(left).toEqual([]);
   });
 
-  it('refuses a timeout that is not a positive number', async () => {
+  it('refuses a timeout that is not a positive number, and an unknown link preset', async () => {
     const r = await runCli(['demo', '--timeout', 'soon']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('nrf91sim: --timeout must be a positive number\n');
+    const l = await runCli(['demo', '--link', '5g']);
+    expect(l.code).toBe(1);
+    expect(l.stderr).toBe('nrf91sim: --link 5g: expected one of ideal, lte-m, nb-iot\n');
   });
 });
