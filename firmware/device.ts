@@ -13,6 +13,7 @@ import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
 import { startAtClient } from './apps/at-client.js';
 import { startAwsFotaApp } from './apps/aws-fota-app.js';
+import { startAwsIotApp } from './apps/aws-iot-app.js';
 import type { BootReport } from './boot/bootloader.js';
 import { DeviceFlash } from './boot/device-flash.js';
 import type { ImageControl } from './boot/image-control.js';
@@ -96,6 +97,7 @@ export function validateDeviceName(name: string): void {
 const BUILT_IN_APPS: Record<string, AppStarter> = {
   at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
   aws_fota: (ctx) => startAwsFotaApp(ctx),
+  aws_iot: (ctx) => startAwsIotApp(ctx),
 };
 
 /**

@@ -1,0 +1,175 @@
+import type { TimerHandle } from '../../core/clock.js';
+import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
+import type { AppContext } from '../device.js';
+
+/** The image configuration of the `aws_iot` sample (its prj.conf options). */
+export interface AwsIotAppConfig {
+  /** CONFIG_AWS_IOT_BROKER_HOST_NAME. */
+  endpoint: string;
+  /** CONFIG_AWS_IOT_PORT (8883). */
+  port?: number;
+  /** CONFIG_AWS_IOT_SEC_TAG. */
+  secTag: number;
+  /** CONFIG_AWS_IOT_CLIENT_ID_STATIC: the thing name. */
+  clientId: string;
+  /** CONFIG_PUBLICATION_INTERVAL_SECONDS (60). */
+  publicationIntervalS?: number;
+  /** CONFIG_CONNECTION_RETRY_TIMEOUT_SECONDS (30). */
+  connectionRetryTimeoutS?: number;
+  /** CONFIG_AWS_FOTA_DOWNLOAD_SECURITY_TAG: -1 downloads over HTTP. */
+  downloadSecTag?: number;
+  /** Download fragment size (1024 or less over HTTPS). */
+  fragmentSize?: number;
+  /** The application topics to subscribe (the sample's two `my-custom-topic/…` by default). */
+  appTopics?: string[];
+}
+
+/** The sample's application topics (CONFIG_AWS_IOT_APP_SUBSCRIPTION_LIST_COUNT = 2). */
+export const AWS_IOT_SAMPLE_TOPICS = ['my-custom-topic/example', 'my-custom-topic/example_2'] as const;
+
+function readConfig(config: Record<string, unknown>): AwsIotAppConfig | string {
+  const { endpoint, secTag, clientId } = config;
+  if (typeof endpoint !== 'string' || endpoint === '')
+    return 'config.endpoint (the AWS IoT endpoint) is missing';
+  if (typeof clientId !== 'string' || clientId === '') return 'config.clientId (the thing name) is missing';
+  if (typeof secTag !== 'number') return 'config.secTag (the sec tag with the MQTT credentials) is missing';
+  const num = (key: string): Record<string, number> =>
+    typeof config[key] === 'number' ? { [key]: config[key] } : {};
+  return {
+    endpoint,
+    clientId,
+    secTag,
+    ...num('port'),
+    ...num('publicationIntervalS'),
+    ...num('connectionRetryTimeoutS'),
+    ...num('downloadSecTag'),
+    ...num('fragmentSize'),
+    ...(Array.isArray(config.appTopics) && config.appTopics.every((t) => typeof t === 'string')
+      ? { appTopics: config.appTopics as string[] }
+      : {}),
+  };
+}
+
+/**
+ * The NCS `aws_iot` sample: connects to AWS IoT with aws_iot, confirms the running image once
+ * connected, reports `app_version`, the battery voltage (`%XVBAT`) and a timestamp to the Device
+ * Shadow when ready and then every publication interval, takes firmware jobs through aws_fota and
+ * reboots into them, and reconnects after a retry timeout when the connection drops. It reports
+ * through `ctx.report`: `config-error`, `connected`, `ready`, `error`, `shadow-update` (the document sent),
+ * `data` (a message on a subscribed topic), `disconnected`, `fota` (each FOTA event), `rebooting`.
+ */
+export function startAwsIotApp(ctx: AppContext): { stop(): void } {
+  let stopped = false;
+  let iot: AwsIot | undefined;
+  let publication: TimerHandle | undefined;
+  let retry: TimerHandle | undefined;
+  const config = readConfig(ctx.manifest.config);
+
+  const shadowUpdate = async (withVersion: boolean): Promise<void> => {
+    if (!iot || stopped) return;
+    const batv = /%XVBAT: (\d+)/.exec((await ctx.modem.channel().command('AT%XVBAT')).join('\n'))?.[1];
+    const reported: Record<string, unknown> = {
+      ...(withVersion ? { app_version: ctx.manifest.version } : {}),
+      batv: batv === undefined ? 0 : Number(batv),
+      ts: ctx.clock.now(),
+    };
+    const document = { state: { reported } };
+    if (iot.send({ type: 'AWS_IOT_SHADOW_TOPIC_UPDATE', payload: JSON.stringify(document) }) === 0) {
+      ctx.report('shadow-update', document);
+    }
+  };
+
+  const onEvent = (c: AwsIotAppConfig, evt: AwsIotEvt): void => {
+    if (stopped) return;
+    switch (evt.type) {
+      case 'AWS_IOT_EVT_CONNECTED':
+        ctx.report('connected', { clientId: c.clientId });
+        // Connected to the cloud: the image works, keep it (MCUboot would revert it otherwise).
+        void ctx.image.writeImgConfirmed();
+        break;
+      case 'AWS_IOT_EVT_READY':
+        ctx.report('ready', {});
+        void shadowUpdate(true);
+        publication?.cancel();
+        publication = ctx.clock.setInterval(
+          () => void shadowUpdate(false),
+          (c.publicationIntervalS ?? 60) * 1000,
+        );
+        break;
+      case 'AWS_IOT_EVT_ERROR':
+        // A refused CONNACK or subscription (an AWS IoT policy that does not allow a topic).
+        ctx.report('error', { err: evt.err });
+        break;
+      case 'AWS_IOT_EVT_DATA_RECEIVED':
+        ctx.report('data', { topic: evt.msg.topic, payload: evt.msg.payload.toString('utf8') });
+        break;
+      case 'AWS_IOT_EVT_CONNECTING':
+      case 'AWS_IOT_EVT_DISCONNECTED':
+        if (evt.type === 'AWS_IOT_EVT_CONNECTING' && evt.err === 0) break;
+        ctx.report('disconnected', { event: evt.type, err: evt.err });
+        publication?.cancel();
+        retry = ctx.clock.setTimeout(() => iot?.connect(), (c.connectionRetryTimeoutS ?? 30) * 1000);
+        break;
+      case 'AWS_IOT_EVT_FOTA_DONE':
+        ctx.report('fota', { id: evt.type });
+        ctx.report('rebooting', {});
+        iot?.disconnect();
+        ctx.reboot();
+        break;
+      case 'AWS_IOT_EVT_FOTA_START':
+      case 'AWS_IOT_EVT_FOTA_ERROR':
+      case 'AWS_IOT_EVT_FOTA_ERASE_PENDING':
+      case 'AWS_IOT_EVT_FOTA_ERASE_DONE':
+        ctx.report('fota', { id: evt.type });
+        break;
+      case 'AWS_IOT_EVT_FOTA_DL_PROGRESS':
+        ctx.report('fota', { id: evt.type, progress: evt.fotaProgress });
+        break;
+      default:
+        break;
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    if (typeof config === 'string') {
+      ctx.report('config-error', { message: config });
+      return;
+    }
+    await ctx.modem.channel().command('AT+CFUN=1');
+    await ctx.modem.dataPath.whenUp();
+    if (stopped) return;
+    const created = AwsIot.init(
+      ctx.modem,
+      {
+        host: config.endpoint,
+        port: config.port ?? 8883,
+        secTag: config.secTag,
+        clientId: config.clientId,
+        fota: {
+          dfu: ctx.dfu,
+          ...(config.downloadSecTag !== undefined ? { secTag: config.downloadSecTag } : {}),
+          ...(config.fragmentSize !== undefined ? { fragmentSize: config.fragmentSize } : {}),
+        },
+      },
+      (evt) => onEvent(config, evt),
+    );
+    if (typeof created === 'number') {
+      ctx.report('config-error', { message: `aws_iot_init failed: ${created}` });
+      return;
+    }
+    iot = created;
+    iot.subscriptionTopicsAdd(config.appTopics ?? AWS_IOT_SAMPLE_TOPICS);
+    iot.connect();
+  };
+  run().catch((err: unknown) => {
+    if (!stopped) ctx.report('failed', { message: err instanceof Error ? err.message : String(err) });
+  });
+  return {
+    stop() {
+      stopped = true;
+      publication?.cancel();
+      retry?.cancel();
+      iot?.disconnect();
+    },
+  };
+}

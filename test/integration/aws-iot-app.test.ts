@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Device } from '../../firmware/device.js';
+import { buildAppImage } from '../../firmware/image/app-image.js';
+import { createThing, startStandIn, type StandIn } from './broker-helpers.js';
+
+const TAG = 44;
+let s: StandIn;
+beforeAll(async () => {
+  s = await startStandIn();
+});
+afterAll(() => s.stop());
+
+/** Resolves with the next `app` event named `name` the device emits. */
+function nextApp(device: Device, name: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const listener = (event: string, detail: Record<string, unknown>): void => {
+      if (event !== name) return;
+      device.off('app', listener);
+      resolve(detail);
+    };
+    device.on('app', listener);
+  });
+}
+
+describe('the aws_iot sample application', () => {
+  it('confirms an update only once it has reached AWS IoT: an image that cannot connect is reverted', async () => {
+    const thing = 'sample-revert';
+    const creds = await createThing(s.fixtures, thing);
+    const device = await Device.boot({ name: thing });
+    try {
+      await device.modem.credentials.put({ secTag: TAG, type: 0, content: s.fixtures.ca.certificatePem });
+      await device.modem.credentials.put({ secTag: TAG, type: 1, content: creds.cert });
+      await device.modem.credentials.put({ secTag: TAG, type: 2, content: creds.key });
+      const { endpoint, mqttPort } = s.fixtures.endpoints;
+      const config = { endpoint, port: mqttPort, secTag: TAG, clientId: thing, appTopics: [`${thing}/in`] };
+
+      let report = nextApp(device, 'shadow-update');
+      await device.control.program(buildAppImage({ app: 'aws_iot', version: '1.0.0', config }));
+      expect(await report).toMatchObject({ state: { reported: { app_version: '1.0.0' } } });
+
+      // 1.0.1 points at an endpoint that does not resolve: it runs once, never connects, never confirms.
+      const broken = buildAppImage({
+        app: 'aws_iot',
+        version: '1.0.1',
+        config: { ...config, endpoint: 'nowhere.example' },
+      });
+      const writer = device.flash.imageControl().secondaryWriter();
+      await writer.write(broken);
+      await writer.done();
+      await device.flash.imageControl().requestUpgrade('test');
+      const failed = nextApp(device, 'disconnected');
+      const trial = await device.control.reboot();
+      expect(trial.swapType).toBe('test');
+      expect(device.manifest?.version).toBe('1.0.1');
+      expect(await failed).toEqual({ event: 'AWS_IOT_EVT_CONNECTING', err: -3 });
+      expect(device.flash.imageControl().isImgConfirmed()).toBe(false);
+
+      report = nextApp(device, 'shadow-update');
+      const back = await device.control.reboot();
+      expect(back.swapType).toBe('revert');
+      expect(device.manifest?.version).toBe('1.0.0');
+      expect(await report).toMatchObject({ state: { reported: { app_version: '1.0.0' } } });
+    } finally {
+      await device.close();
+    }
+  });
+});
