@@ -17,7 +17,7 @@ interface DemoOptions {
   json?: boolean;
 }
 
-/** Sec tag of the demo device's AWS IoT credentials (the aws_fota sample's CONFIG_SEC_TAG). */
+/** Sec tag of the demo device's AWS IoT credentials (the sample's CONFIG_AWS_IOT_SEC_TAG). */
 const SEC_TAG = 201;
 const BUCKET = 'nrf91sim-demo';
 
@@ -45,8 +45,29 @@ function nextAppEvent(
 }
 
 /**
+ * The thing's reported shadow state once it reports `appVersion`, read through the stand-in's
+ * console (the device's update is on its way when the application says it sent it).
+ */
+async function reportedShadow(
+  fixtures: BrokerFixtures,
+  thing: string,
+  appVersion: string,
+): Promise<Record<string, unknown>> {
+  for (let i = 0; ; i++) {
+    const r = await fixtures.console.dispatch({ method: 'GET', url: `/things/${thing}/shadow` });
+    const body = r.body as { state?: { reported?: Record<string, unknown> } };
+    const reported = body.state?.reported ?? {};
+    if (reported.app_version === appVersion) return reported;
+    if (i >= 200) {
+      throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
  * The whole story on one machine: the AWS IoT stand-in and its S3 start, a thing is provisioned, a
- * device boots and is flashed with the `aws_fota` sample 1.0.0, a job offers 1.0.1, the device
+ * device boots and is flashed with the `aws_iot` sample 1.0.0, a job offers 1.0.1, the device
  * downloads it over its modem, marks the job SUCCEEDED, reboots, and MCUboot swaps the new image in.
  */
 async function runDemo(report: Output, stateDir: string, link: LinkPresetName, run: DemoRun): Promise<void> {
@@ -97,14 +118,29 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
       `device   ${thing} booted (IMEI ${device.identity.imei}, ${link} link); credentials at sec tag ${SEC_TAG}`,
     );
 
-    const config = { endpoint: e.endpoint, port: e.mqttPort, secTag: SEC_TAG, clientId: thing };
+    // The stand-in's default policy lets a thing use its own `<thing>/…` topics.
+    const config = {
+      endpoint: e.endpoint,
+      port: e.mqttPort,
+      secTag: SEC_TAG,
+      clientId: thing,
+      appTopics: [`${thing}/commands`],
+    };
     const connected = nextAppEvent(device, 'connected');
-    await device.control.program(buildAppImage({ app: 'aws_fota', version: '1.0.0', config }));
-    out.event('flashed', { app: 'aws_fota', version: '1.0.0' }, 'flash    aws_fota 1.0.0 programmed');
+    const firstReport = nextAppEvent(device, 'shadow-update');
+    await device.control.program(buildAppImage({ app: 'aws_iot', version: '1.0.0', config }));
+    out.event('flashed', { app: 'aws_iot', version: '1.0.0' }, 'flash    aws_iot 1.0.0 programmed');
     await connected;
-    out.event('connected', { clientId: thing }, `app      aws_fota 1.0.0 connected to AWS IoT as ${thing}`);
+    out.event('connected', { clientId: thing }, `app      aws_iot 1.0.0 connected to AWS IoT as ${thing}`);
+    await firstReport;
+    const before = await reportedShadow(fixtures, thing, '1.0.0');
+    out.event(
+      'shadow',
+      { reported: before },
+      `shadow   reported app_version ${String(before.app_version)}, batv ${String(before.batv)} mV`,
+    );
 
-    const update = buildAppImage({ app: 'aws_fota', version: '1.0.1', config, size: 200_000 });
+    const update = buildAppImage({ app: 'aws_iot', version: '1.0.1', config, size: 200_000 });
     const s3 = fixtures.s3;
     if (!s3?.httpUrl) throw new SimError(ErrorCode.INVALID_STATE, 'the S3 stand-in is not serving HTTP');
     if (!(await s3.store.bucketExists(BUCKET))) await s3.store.createBucket(BUCKET);
@@ -122,16 +158,17 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
       let shown = 0;
       for (;;) {
         const d = await nextAppEvent(device as Device, 'fota');
-        if (d.id === 'AWS_FOTA_EVT_START') out.event('downloading', {}, 'fota     job taken, downloading');
+        if (d.id === 'AWS_IOT_EVT_FOTA_START')
+          out.event('downloading', {}, 'fota     job taken, downloading');
         if (
-          d.id === 'AWS_FOTA_EVT_DL_PROGRESS' &&
+          d.id === 'AWS_IOT_EVT_FOTA_DL_PROGRESS' &&
           typeof d.progress === 'number' &&
           d.progress >= shown + 25
         ) {
           shown = d.progress - (d.progress % 25);
           out.event('progress', { percent: d.progress }, `fota     ${d.progress} %`);
         }
-        if (d.id === 'AWS_FOTA_EVT_DONE' || d.id === 'AWS_FOTA_EVT_ERROR') return d.id;
+        if (d.id === 'AWS_IOT_EVT_FOTA_DONE' || d.id === 'AWS_IOT_EVT_FOTA_ERROR') return d.id;
       }
     })();
     const created = await fixtures.console.dispatch({
@@ -145,10 +182,10 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
     out.event(
       'job',
       { jobId, version: '1.0.1', bytes: update.length },
-      `job      ${jobId}: aws_fota 1.0.1 (${Math.round(update.length / 1024)} KB) from s3://${BUCKET}/${key}`,
+      `job      ${jobId}: aws_iot 1.0.1 (${Math.round(update.length / 1024)} KB) from s3://${BUCKET}/${key}`,
     );
-    const outcome = await Promise.race([progress, rebooting.then(() => 'AWS_FOTA_EVT_DONE')]);
-    if (outcome !== 'AWS_FOTA_EVT_DONE') {
+    const outcome = await Promise.race([progress, rebooting.then(() => 'AWS_IOT_EVT_FOTA_DONE')]);
+    if (outcome !== 'AWS_IOT_EVT_FOTA_DONE') {
       throw new SimError(ErrorCode.DEMO_FAILED, 'the device reported a FOTA error; the job is FAILED');
     }
     const execution = await fixtures.console.dispatch({
@@ -163,6 +200,10 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
     );
 
     const reconnected = nextAppEvent(device, 'connected');
+    const newReport = nextAppEvent(device, 'shadow-update', (d) => {
+      const state = d.state as { reported?: { app_version?: string } } | undefined;
+      return state?.reported?.app_version !== undefined;
+    });
     const [report] = await new Promise<Parameters<Parameters<Device['on']>[1]>>((resolve) =>
       (device as Device).once('boot', (...args) => resolve(args as never)),
     );
@@ -172,11 +213,15 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
     out.event(
       'rebooted',
       { swapType: (report as { swapType?: string }).swapType, version: running, confirmed },
-      `boot     MCUboot ${(report as { swapType?: string }).swapType} swap; aws_fota ${running} running${confirmed ? ', confirmed' : ''}`,
+      `boot     MCUboot ${(report as { swapType?: string }).swapType} swap; aws_iot ${running} running${confirmed ? ', confirmed' : ''}`,
     );
     if (running !== '1.0.1' || !confirmed) {
       throw new SimError(ErrorCode.DEMO_FAILED, `the device runs ${running ?? 'nothing'} after the update`);
     }
+    await newReport;
+    const after = await reportedShadow(fixtures, thing, '1.0.1');
+    out.event('shadow', { reported: after }, `shadow   reported app_version ${String(after.app_version)}`);
+
     out.event('done', { seconds: seconds() }, `done in ${seconds()} s`);
   } finally {
     await device?.close();
@@ -188,7 +233,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'run the AWS IoT stand-in, boot a device with the aws_fota sample and update it over the air with a job',
+      'run the AWS IoT stand-in, boot a device with the aws_iot sample and update it over the air with a job',
     )
     .option('--state <dir>', 'state directory to keep (default: a temporary one, removed afterwards)')
     .option('--link <preset>', `the device's radio link: ${LINK_PRESET_NAMES.join(' | ')}`, 'ideal')

@@ -29,14 +29,19 @@ describe('nrf91sim demo', () => {
       'device',
       'flashed',
       'connected',
+      'shadow',
       'job',
       'downloading',
       'job-status',
       'rebooted',
+      'shadow',
       'done',
     ]);
     expect(log.filter((e) => e.event === 'progress').at(-1)).toMatchObject({ percent: 100 });
     expect(log.find((e) => e.event === 'job-status')).toMatchObject({ status: 'SUCCEEDED' });
+    // The Device Shadow shows what the device reported before and after the update.
+    const shadows = log.filter((e) => e.event === 'shadow').map((e) => e.reported);
+    expect(shadows).toMatchObject([{ app_version: '1.0.0', batv: 3600 }, { app_version: '1.0.1' }]);
     expect(log.find((e) => e.event === 'rebooted')).toMatchObject({
       swapType: 'test',
       version: '1.0.1',
@@ -45,7 +50,7 @@ describe('nrf91sim demo', () => {
     // The kept state holds the device's flash, with the updated image in the primary slot.
     const thing = log.find((e) => e.event === 'thing')?.thing as string;
     const primary = await fs.readFile(path.join(state, 'devices', thing, 'flash', 'mcuboot_primary.bin'));
-    expect(readAppImage(primary).manifest).toMatchObject({ app: 'aws_fota', version: '1.0.1' });
+    expect(readAppImage(primary).manifest).toMatchObject({ app: 'aws_iot', version: '1.0.1' });
   });
 
   it('fails with a clear error when it cannot finish in time, and leaves no temporary state', async () => {
