@@ -6,7 +6,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { untilRegistered } from '../helpers/registered.js';
-import { createThing, startStandIn, type StandIn } from './broker-helpers.js';
+import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
 import { createJob } from './jobs-helpers.js';
 
 const TAG = 16;
@@ -37,9 +37,7 @@ async function thingDevice(
   const clock = new VirtualClock();
   const device = await Device.boot({ name: thing, clock });
   cleanup.push(() => device.close());
-  await device.modem.credentials.put({ secTag: TAG, type: 0, content: s.fixtures.ca.certificatePem });
-  await device.modem.credentials.put({ secTag: TAG, type: 1, content: creds.cert });
-  await device.modem.credentials.put({ secTag: TAG, type: 2, content: creds.key });
+  await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
   await device.modem.channel().command('AT+CFUN=1');
   await untilRegistered(device.modem);
   const { endpoint, mqttPort } = s.fixtures.endpoints;

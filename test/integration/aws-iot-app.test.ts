@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
-import { createThing, startStandIn, type StandIn } from './broker-helpers.js';
+import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
 
 const TAG = 44;
 let s: StandIn;
@@ -28,9 +28,7 @@ describe('the aws_iot sample application', () => {
     const creds = await createThing(s.fixtures, thing);
     const device = await Device.boot({ name: thing });
     try {
-      await device.modem.credentials.put({ secTag: TAG, type: 0, content: s.fixtures.ca.certificatePem });
-      await device.modem.credentials.put({ secTag: TAG, type: 1, content: creds.cert });
-      await device.modem.credentials.put({ secTag: TAG, type: 2, content: creds.key });
+      await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
       const { endpoint, mqttPort } = s.fixtures.endpoints;
       const config = { endpoint, port: mqttPort, secTag: TAG, clientId: thing, appTopics: [`${thing}/in`] };
 

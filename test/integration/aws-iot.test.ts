@@ -11,7 +11,7 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 import { Modem } from '../../modem/modem.js';
 import { Errno } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
-import { createThing, startStandIn, type StandIn } from './broker-helpers.js';
+import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
 import { createJob } from './jobs-helpers.js';
 
 const TAG = 31;
@@ -31,11 +31,12 @@ async function thingModem(thing: string, options: { noCredentials?: boolean } = 
   const creds = await createThing(s.fixtures, thing);
   const modem = new Modem({ name: thing, clock: new VirtualClock() });
   cleanup.push(() => modem.close());
-  await modem.credentials.put({ secTag: TAG, type: 0, content: s.fixtures.ca.certificatePem });
-  if (!options.noCredentials) {
-    await modem.credentials.put({ secTag: TAG, type: 1, content: creds.cert });
-    await modem.credentials.put({ secTag: TAG, type: 2, content: creds.key });
-  }
+  await putThingCredentials(
+    modem,
+    TAG,
+    s.fixtures.ca.certificatePem,
+    options.noCredentials ? undefined : creds,
+  );
   await modem.channel().command('AT+CFUN=1');
   await untilRegistered(modem);
   return modem;
@@ -217,9 +218,7 @@ describe('aws_iot against the AWS IoT stand-in', () => {
     const clock = new VirtualClock();
     const device = await Device.boot({ name: thing, clock });
     cleanup.push(() => device.close());
-    await device.modem.credentials.put({ secTag: TAG, type: 0, content: s.fixtures.ca.certificatePem });
-    await device.modem.credentials.put({ secTag: TAG, type: 1, content: creds.cert });
-    await device.modem.credentials.put({ secTag: TAG, type: 2, content: creds.key });
+    await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
     await device.modem.channel().command('AT+CFUN=1');
     await untilRegistered(device.modem);
     const rec = recorder();

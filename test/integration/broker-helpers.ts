@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Modem } from '../../modem/modem.js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   startBrokerFixtures,
@@ -148,4 +149,17 @@ export const OPEN_POLICY = JSON.stringify({
 export async function createObserver(fixtures: BrokerFixtures, name = 'observer'): Promise<ThingCredentials> {
   if (!(await fixtures.registry.getPolicy('open'))) await fixtures.registry.createPolicy('open', OPEN_POLICY);
   return createThing(fixtures, name, 'open');
+}
+
+/** Puts a CA and, when given, a thing's certificate and key into `modem`'s sec tag `tag`. */
+export async function putThingCredentials(
+  modem: Modem,
+  tag: number,
+  ca: string,
+  creds?: { cert: string; key: string },
+): Promise<void> {
+  await modem.credentials.put({ secTag: tag, type: 0, content: ca });
+  if (!creds) return;
+  await modem.credentials.put({ secTag: tag, type: 1, content: creds.cert });
+  await modem.credentials.put({ secTag: tag, type: 2, content: creds.key });
 }

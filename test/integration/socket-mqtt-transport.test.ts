@@ -8,6 +8,7 @@ import {
   createObserver,
   createThing,
   nextMessages,
+  putThingCredentials,
   startStandIn,
   type StandIn,
   type ThingCredentials,
@@ -28,9 +29,7 @@ afterAll(async () => {
 
 async function provisionedModem(): Promise<Modem> {
   const modem = new Modem({ name: 'mqtt-transport', clock: new VirtualClock() });
-  await modem.credentials.put({ secTag: TAG, type: 0, content: standIn.fixtures.ca.certificatePem });
-  await modem.credentials.put({ secTag: TAG, type: 1, content: thing.cert });
-  await modem.credentials.put({ secTag: TAG, type: 2, content: thing.key });
+  await putThingCredentials(modem, TAG, standIn.fixtures.ca.certificatePem, thing);
   await modem.channel().command('AT+CFUN=1');
   await untilRegistered(modem);
   return modem;
