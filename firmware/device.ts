@@ -244,7 +244,9 @@ export class Device extends TypedEmitter<DeviceEvents> {
     const manifest = report.image.manifest ?? { app: 'unknown', version: report.image.version, config: {} };
     this.runningManifest = manifest;
     this.powerState = 'running';
-    this.dfuTarget = new DeviceDfuTarget(this.flash);
+    this.dfuTarget = new DeviceDfuTarget(this.flash, {
+      saveProgress: manifest.config.dfuSaveProgress === true,
+    });
     const start = this.options.apps?.[manifest.app] ?? BUILT_IN_APPS[manifest.app];
     if (start) {
       this.app = start({

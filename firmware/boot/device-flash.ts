@@ -40,6 +40,8 @@ export class DeviceFlash {
     readonly secondary: FlashArea,
     readonly modemDfu: ModemDfu,
     readonly faults: PowerFaults,
+    /** Where the areas live; also holds small settings the firmware keeps in flash. */
+    readonly storage: FlashStorage,
     readonly bootloaderKeys: readonly string[],
     readonly dir: string | undefined,
     private readonly owner: string,
@@ -61,6 +63,7 @@ export class DeviceFlash {
       secondary,
       modemDfu,
       faults,
+      storage,
       keys,
       options.dir,
       options.owner ?? '',

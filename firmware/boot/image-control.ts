@@ -65,9 +65,12 @@ export class ImageControl {
     await this.secondary.erase(0, this.layout.slotSize);
   }
 
-  /** A stream writer into the secondary slot, as `dfu_target_mcuboot` uses `stream_flash`. */
-  secondaryWriter(): SecondaryWriter {
-    return new SecondaryWriter(this.secondary, this.layout);
+  /**
+   * A stream writer into the secondary slot, as `dfu_target_mcuboot` uses `stream_flash`; it may
+   * continue at `start` (a saved progress) and report every offset it has written to flash.
+   */
+  secondaryWriter(start = 0, onFlushed?: (written: number) => Promise<void>): SecondaryWriter {
+    return new SecondaryWriter(this.secondary, this.layout, start, onFlushed);
   }
 }
 
@@ -78,13 +81,19 @@ export class ImageControl {
  */
 export class SecondaryWriter {
   private pending = Buffer.alloc(0);
-  private written = 0;
-  private erasedUpTo = 0;
+  private written: number;
+  private erasedUpTo: number;
 
   constructor(
     private readonly area: FlashArea,
     private readonly layout: FlashLayout,
-  ) {}
+    start = 0,
+    private readonly onFlushed?: (written: number) => Promise<void>,
+  ) {
+    this.written = start;
+    // What lies before `start` was written by an earlier run: its sectors are not erased again.
+    this.erasedUpTo = Math.ceil(start / layout.sectorSize) * layout.sectorSize;
+  }
 
   /** Bytes accepted so far (`dfu_target_offset_get`). */
   get offset(): number {
@@ -123,5 +132,6 @@ export class SecondaryWriter {
     await this.area.write(this.written, data);
     this.written += consumed;
     this.pending = this.pending.subarray(consumed);
+    await this.onFlushed?.(this.written);
   }
 }

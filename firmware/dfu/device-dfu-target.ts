@@ -7,20 +7,33 @@ import { dfuImageType } from '../image/image-type.js';
 
 /** `dfu_target_img_type` needs this many bytes to decide. */
 const MIN_SIZE_IDENTIFY_BUF = 32;
+/** Where `dfu_target_stream` keeps its saved offset (the settings entry of the MCUboot stream). */
+const PROGRESS = 'dfu_target_stream_mcuboot.json';
+
+export interface DeviceDfuTargetOptions {
+  /**
+   * CONFIG_DFU_TARGET_STREAM_SAVE_PROGRESS: the MCUboot stream saves its offset in flash after
+   * every sector, so an interrupted download continues after a reset too.
+   */
+  saveProgress?: boolean;
+}
 
 /**
  * dfu_target over a device's flash: MCUboot images stream into the secondary slot
  * (`dfu_target_mcuboot`, stream_flash erasing sector by sector), modem deltas into the modem's
  * scratch area (`dfu_target_modem_delta`). One per power cycle, as the C library's state is RAM:
- * an interrupted MCUboot download continues within the boot, a modem delta's offset lives in the
- * modem and survives resets.
+ * an interrupted MCUboot download continues within the boot (and after a reset with
+ * `saveProgress`), a modem delta's offset lives in the modem and survives resets.
  */
 export class DeviceDfuTarget implements DfuTarget {
   private current: DfuTargetImageType | undefined;
   private writer: SecondaryWriter | undefined;
   private completed: DfuTargetImageType | undefined;
 
-  constructor(private readonly flash: DeviceFlash) {}
+  constructor(
+    private readonly flash: DeviceFlash,
+    private readonly options: DeviceDfuTargetOptions = {},
+  ) {}
 
   imgType(firstBytes: Uint8Array): DfuTargetImageType | undefined {
     if (firstBytes.length < MIN_SIZE_IDENTIFY_BUF) return undefined;
@@ -35,7 +48,11 @@ export class DeviceDfuTarget implements DfuTarget {
     if (type === this.current && type !== 'DFU_TARGET_IMAGE_TYPE_MODEM_DELTA') return 0;
     if (type === 'DFU_TARGET_IMAGE_TYPE_MCUBOOT') {
       if (fileSize > this.flash.layout.slotSize) return -Errno.EFBIG;
-      this.writer = this.flash.imageControl().secondaryWriter();
+      const save = this.options.saveProgress === true;
+      const start = save ? await this.loadProgress() : 0;
+      this.writer = this.flash
+        .imageControl()
+        .secondaryWriter(start, save ? (written) => this.saveProgress(written) : undefined);
     } else {
       this.writer = undefined;
     }
@@ -71,6 +88,7 @@ export class DeviceDfuTarget implements DfuTarget {
       }
     });
     if (rc !== 0) return rc;
+    if (type === 'DFU_TARGET_IMAGE_TYPE_MCUBOOT') await this.clearProgress();
     this.completed = type;
     this.current = undefined;
     this.writer = undefined;
@@ -84,6 +102,7 @@ export class DeviceDfuTarget implements DfuTarget {
     if (type === 'DFU_TARGET_IMAGE_TYPE_MODEM_DELTA') {
       return this.guard(() => this.flash.modemDfu.erase());
     }
+    await this.clearProgress();
     return 0;
   }
 
@@ -94,6 +113,30 @@ export class DeviceDfuTarget implements DfuTarget {
       if (type === 'DFU_TARGET_IMAGE_TYPE_MCUBOOT') await this.flash.imageControl().requestUpgrade('test');
       else await this.flash.modemDfu.schedule();
     });
+  }
+
+  private async loadProgress(): Promise<number> {
+    const raw = await this.flash.storage.load(PROGRESS);
+    if (!raw) return 0;
+    try {
+      const { offset } = JSON.parse(raw.toString('utf8')) as { offset?: unknown };
+      const max = this.flash.layout.slotSize - this.flash.layout.sectorSize;
+      return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 && offset <= max
+        ? offset
+        : 0;
+    } catch {
+      return 0; // an unreadable entry: start over, as stream_flash does with a bad setting
+    }
+  }
+
+  private saveProgress(offset: number): Promise<void> {
+    return this.flash.storage.store(PROGRESS, Buffer.from(`${JSON.stringify({ offset })}\n`));
+  }
+
+  private async clearProgress(): Promise<void> {
+    if (this.options.saveProgress && (await this.flash.storage.load(PROGRESS))) {
+      await this.flash.storage.store(PROGRESS, Buffer.from('{}\n'));
+    }
   }
 
   /** Flash failures (too large for the slot, a corrupt trailer, a power cut) as negative errno. */

@@ -43,14 +43,19 @@ afterEach(async () => {
 
 /** A running device (at_client 1.0.0, modem BASE_MFW) with the S3 CA at TAG, registered. */
 async function runningDevice(
-  options: { slotSize?: number } = {},
+  options: { slotSize?: number; saveProgress?: boolean } = {},
 ): Promise<{ device: Device; clock: VirtualClock }> {
   const clock = new VirtualClock();
+  const image = buildAppImage({
+    app: 'at_client',
+    version: '1.0.0',
+    config: options.saveProgress ? { dfuSaveProgress: true } : {},
+  });
   const device = await Device.boot({
     name: `fota-${cleanup.length}`,
     clock,
     profile: { identity: { firmwareVersion: BASE_MFW } },
-    ...(options.slotSize ? { firmware: { layout: { slotSize: options.slotSize } } } : {}),
+    firmware: { image, ...(options.slotSize ? { layout: { slotSize: options.slotSize } } : {}) },
   });
   cleanup.push(() => device.close());
   await device.modem.credentials.put({ secTag: TAG, type: 0, content: s3.caCert as string });
@@ -259,5 +264,47 @@ describe('fota_download when the connection breaks', () => {
     expect(resumed.range).toBe(`${held}-${held + 2047}`);
     await device.control.reboot();
     expect(await device.modem.channel().command('AT+CGMR')).toEqual(['mfw_nrf9160_1.3.5']);
+  });
+
+  it('continues an application image after a reset from the offset saved in flash (dfuSaveProgress)', async () => {
+    const { device, clock } = await runningDevice({ saveProgress: true });
+    let healthy = false;
+    const server = await flakyServer(update, (i) => !healthy && i >= 3);
+    const first = fota(device, clock);
+    first.client.start(`http://127.0.0.1:${server.port}`, 'app_update.bin');
+    await first.until('FOTA_DOWNLOAD_EVT_ERROR');
+    // 7044 bytes arrived; the stream saved its offset after the first whole 4 KB sector.
+    expect(device.dfu.offsetGet()).toBe(3 * 2048 + 3 * 300);
+
+    await device.control.reboot();
+    await device.modem.channel().command('AT+CFUN=1');
+    await untilRegistered(device.modem);
+    healthy = true;
+    const second = fota(device, clock);
+    const resumed = await startAndResume(second, server, clock, 'app_update.bin');
+    await second.until('FOTA_DOWNLOAD_EVT_FINISHED');
+    expect(resumed.range).toBe('4096-6143');
+    await device.control.reboot();
+    expect(device.manifest?.version).toBe('1.0.1');
+  });
+
+  it('starts an application image over after a reset without saved progress', async () => {
+    const { device, clock } = await runningDevice();
+    let healthy = false;
+    const server = await flakyServer(update, (i) => !healthy && i >= 3);
+    const first = fota(device, clock);
+    first.client.start(`http://127.0.0.1:${server.port}`, 'app_update.bin');
+    await first.until('FOTA_DOWNLOAD_EVT_ERROR');
+    await device.control.reboot();
+    await device.modem.channel().command('AT+CFUN=1');
+    await untilRegistered(device.modem);
+    healthy = true;
+    const before = server.requests.length;
+    const second = fota(device, clock);
+    second.client.start(`http://127.0.0.1:${server.port}`, 'app_update.bin');
+    await second.until('FOTA_DOWNLOAD_EVT_FINISHED');
+    expect(server.requests.slice(before, before + 2).map((r) => r.range)).toEqual(['0-2047', '2048-4095']);
+    await device.control.reboot();
+    expect(device.manifest?.version).toBe('1.0.1');
   });
 });
