@@ -111,8 +111,17 @@ export class AwsFota {
   private readonly getTopic: string;
   private readonly getPublishTopic: string;
 
+  private client: MqttClient | undefined;
+  private readonly onConnect = (connack: { sessionPresent: boolean }): void =>
+    this.onConnack(connack.sessionPresent);
+  private readonly onMessage = (topic: string, payload: Buffer): void => this.onPublish(topic, payload);
+
+  /**
+   * `client` may be given later with {@link attach}: aws_fota is initialised once and follows the
+   * application's connection across reconnects, with its job and download intact.
+   */
   constructor(
-    private readonly client: MqttClient,
+    client: MqttClient | undefined,
     private readonly options: AwsFotaOptions,
     private readonly callback: AwsFotaCallback,
   ) {
@@ -128,8 +137,17 @@ export class AwsFota {
       (evt) => this.onFotaDownloadEvt(evt),
       { ...options.fotaDownload, progressEvt: true },
     );
-    client.on('connect', (connack) => this.onConnack(connack.sessionPresent));
-    client.on('message', (topic, payload) => this.onPublish(topic, payload));
+    if (client) this.attach(client);
+  }
+
+  /** Follows `client` from now on (a new connection of the application) instead of the previous one. */
+  attach(client: MqttClient): void {
+    if (client === this.client) return;
+    this.client?.off('connect', this.onConnect);
+    this.client?.off('message', this.onMessage);
+    this.client = client;
+    client.on('connect', this.onConnect);
+    client.on('message', this.onMessage);
   }
 
   get state(): AwsFotaState {
@@ -148,12 +166,20 @@ export class AwsFota {
 
   /** CONNACK: subscribe notify-next and `$next/get/#` (a present session has them), then ask for the next job. */
   onConnack(sessionPresent: boolean): void {
+    const client = this.client;
+    if (!client) return;
     if (sessionPresent) {
       this.publish(this.getPublishTopic, AWS_JOBS_GET_PAYLOAD);
       return;
     }
-    const notifyNext = awsJobsSubscribe(this.client, this.notifyNextTopic, TOPIC_NOTIFY_NEXT.msgId);
-    const get = awsJobsSubscribe(this.client, this.getTopic, TOPIC_GET.msgId);
+    const notifyNext = awsJobsSubscribe(client, this.notifyNextTopic, TOPIC_NOTIFY_NEXT.msgId);
+    const get = awsJobsSubscribe(client, this.getTopic, TOPIC_GET.msgId);
+    // A new session while a job runs: its update responses must reach this connection too.
+    const job = this.job;
+    if (job) {
+      const updateTopic = awsJobsTopic(this.options.clientId, job.jobId, TOPIC_UPDATE, true);
+      awsJobsSubscribe(client, updateTopic, TOPIC_UPDATE.msgId).catch(() => this.error());
+    }
     // SUBACK for notify-next: ask for the next pending execution.
     notifyNext.then(
       () => this.publish(this.getPublishTopic, AWS_JOBS_GET_PAYLOAD),
@@ -187,6 +213,7 @@ export class AwsFota {
     this.executionState = 'QUEUED';
     this.machine.transition('DOWNLOAD_FIRMWARE');
     const updateTopic = awsJobsTopic(this.options.clientId, parsed.jobId, TOPIC_UPDATE, true);
+    if (!this.client) return;
     awsJobsSubscribe(this.client, updateTopic, TOPIC_UPDATE.msgId).then(
       // SUBACK for the job's update topics: the job is taken up.
       () => this.updateJob('IN_PROGRESS', '{"nextState":"download_firmware"}'),
@@ -262,7 +289,7 @@ export class AwsFota {
   }
 
   private publish(topic: string, payload: string): void {
-    this.client.publish(topic, payload, { qos: 1 }, (err) => {
+    this.client?.publish(topic, payload, { qos: 1 }, (err) => {
       if (err) this.error();
     });
   }

@@ -148,6 +148,8 @@ export class AwsIot {
   private client: MqttClient | undefined;
   private appTopics: string[] = [];
   private userDisconnect = false;
+  /** aws_fota is initialised once (in aws_iot_init) and follows every connection. */
+  private fota: AwsFota | undefined;
   private readonly shadowBase: string;
 
   private constructor(
@@ -240,7 +242,10 @@ export class AwsIot {
       this.drop(client);
       this.handler({ type: 'AWS_IOT_EVT_DISCONNECTED', err });
     });
-    if (c.fota) this.startFota(client, c.fota);
+    if (c.fota) {
+      this.fota ??= this.createFota(c.fota);
+      this.fota.attach(client);
+    }
     return 0;
   }
 
@@ -334,9 +339,9 @@ export class AwsIot {
     });
   }
 
-  private startFota(client: MqttClient, fota: NonNullable<AwsIotConfig['fota']>): void {
-    new AwsFota(
-      client,
+  private createFota(fota: NonNullable<AwsIotConfig['fota']>): AwsFota {
+    return new AwsFota(
+      undefined,
       {
         clientId: this.config.clientId,
         sockets: this.modem.sockets,

@@ -12,6 +12,7 @@ import { Modem } from '../../modem/modem.js';
 import { Errno } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
 import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
+import { rawHttpServer, standardResponse } from './http-fixture.js';
 import { createJob } from './jobs-helpers.js';
 
 const TAG = 31;
@@ -234,5 +235,46 @@ describe('aws_iot against the AWS IoT stand-in', () => {
     iot.disconnect();
     await device.control.reboot();
     expect(device.manifest?.version).toBe('1.0.1');
+  });
+
+  it('keeps aws_fota and its download across a reconnect: the job still ends SUCCEEDED', async () => {
+    const thing = 'iot-fota-reconnect';
+    const update = buildAppImage({ app: 'at_client', version: '1.0.2', size: 12_000 });
+    let release: (() => void) | undefined;
+    const server = await rawHttpServer(cleanup, update, (req, socket, index) => {
+      if (index !== 2) return false;
+      // The third fragment waits until the device has reconnected to AWS IoT.
+      release = () => socket.write(standardResponse(update, req.range));
+      return true;
+    });
+    const creds = await createThing(s.fixtures, thing);
+    await createJob(s.fixtures, 'iot-job-2', [thing], {
+      operation: 'app_fw_update',
+      fwversion: 'v1.0.2',
+      size: update.length,
+      location: { protocol: 'http:', host: `127.0.0.1:${server.port}`, path: 'app.bin' },
+    });
+    const device = await Device.boot({ name: thing, clock: new VirtualClock() });
+    cleanup.push(() => device.close());
+    await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
+    await device.modem.channel().command('AT+CFUN=1');
+    await untilRegistered(device.modem);
+    const rec = recorder();
+    const iot = start(device.modem, thing, rec, { fota: { dfu: device.dfu } });
+    iot.connect();
+    await rec.until((e) => e.type === 'AWS_IOT_EVT_FOTA_START');
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+
+    iot.disconnect();
+    await rec.until((e) => e.type === 'AWS_IOT_EVT_DISCONNECTED');
+    rec.events.length = 0;
+    iot.connect();
+    await rec.until((e) => e.type === 'AWS_IOT_EVT_READY');
+    release();
+    await rec.until((e) => e.type === 'AWS_IOT_EVT_FOTA_DONE');
+    expect(rec.types().filter((t) => t === 'AWS_IOT_EVT_FOTA_START')).toEqual([]);
+    const r = await s.fixtures.console.dispatch({ method: 'GET', url: `/things/${thing}/jobs/iot-job-2` });
+    expect((r.body as { execution?: { status?: string } }).execution?.status).toBe('SUCCEEDED');
+    expect(server.requests.filter((q) => q.range === '0-2047')).toHaveLength(1);
   });
 });
