@@ -209,6 +209,7 @@ export class S3Server {
         path: route.path,
         params,
         host: req.headers.host ?? '',
+        ...(req.socket.localPort !== undefined ? { localPort: req.socket.localPort } : {}),
         credentials: this.credentials,
         now: this.clock.now(),
       });

@@ -139,6 +139,11 @@ export function checkPresigned(o: {
   path: string;
   params: [string, string][];
   host: string;
+  /**
+   * The port the request arrived on. NCS download_client sends `Host` without the port (it takes
+   * the host name alone), so a signature over `host:port` is also accepted for a bare `host`.
+   */
+  localPort?: number;
   credentials: S3Credentials;
   now: number;
 }): PresignCheck {
@@ -180,17 +185,22 @@ export function checkPresigned(o: {
       message: 'The AWS Access Key Id you provided does not exist in our records.',
     };
   }
-  const expected = querySignature({
-    method: o.method,
-    path: o.path,
-    params: o.params,
-    host: o.host,
-    secretAccessKey: o.credentials.secretAccessKey,
-    region,
-    dateTime,
-  });
+  const signatureFor = (host: string): string =>
+    querySignature({
+      method: o.method,
+      path: o.path,
+      params: o.params,
+      host,
+      secretAccessKey: o.credentials.secretAccessKey,
+      region,
+      dateTime,
+    });
   const given = Buffer.from(signature, 'utf8');
-  if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected, 'utf8'))) {
+  const matches = (expected: string): boolean =>
+    given.length === expected.length && timingSafeEqual(given, Buffer.from(expected, 'utf8'));
+  const bare = o.host.startsWith('[') ? !o.host.includes(']:') : !o.host.includes(':');
+  const withPort = bare && o.localPort !== undefined ? `${o.host}:${o.localPort}` : undefined;
+  if (!matches(signatureFor(o.host)) && !(withPort && matches(signatureFor(withPort)))) {
     return {
       ok: false,
       status: 403,

@@ -172,6 +172,18 @@ describe('presigned URLs', () => {
     await moved.body.dump();
   });
 
+  it('accept the Host header without the port, as NCS download_client sends it, and no other host', async () => {
+    const url = new URL(s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false }));
+    expect(url.port).not.toBe('');
+    const bare = await curl('-H', `Host: ${url.hostname}`, '-r', '0-3', url.toString());
+    expect(bare.status).toBe(206);
+    expect(bare.body.toString('hex')).toBe('3db8f396');
+    const wrong = await curl('-H', `Host: ${url.hostname}:1`, '-r', '0-3', url.toString());
+    expect(wrong.status).toBe(403);
+    const other = await curl('-H', 'Host: localhost', '-r', '0-3', url.toString());
+    expect(other.status).toBe(403);
+  });
+
   it('serve virtual-hosted style requests (bucket in the Host header)', async () => {
     const url = new URL(s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false }));
     const res = await request(`${s3.httpUrl}/v1.0.1/app_update.bin`, {
