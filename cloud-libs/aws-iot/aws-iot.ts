@@ -5,6 +5,7 @@ import type { Modem } from '../../modem/modem.js';
 import { AwsFota, type AwsFotaEvt } from '../aws-fota/index.js';
 import { createModemMqttClient } from '../common/index.js';
 import type { DfuTarget } from '../dfu-target/index.js';
+import type { FotaDownloadKconfig } from '../fota-download/index.js';
 
 /** `enum aws_iot_shadow_topic_type`. */
 export type AwsIotShadowTopicType =
@@ -97,7 +98,13 @@ export interface AwsIotConfig {
   /** CONFIG_AWS_IOT_TLS_SESSION_CACHING. */
   tlsSessionCache?: boolean;
   /** CONFIG_AWS_FOTA: given the device's dfu_target, aws_fota runs on the same connection. */
-  fota?: { dfu: DfuTarget; secTag?: number; fragmentSize?: number };
+  fota?: {
+    dfu: DfuTarget;
+    secTag?: number;
+    fragmentSize?: number;
+    /** fota_download's (and download_client's) options. */
+    fotaDownload?: Partial<FotaDownloadKconfig>;
+  };
 }
 
 export type AwsIotState = 'IDLE' | 'CONNECTING' | 'CONNECTED' | 'READY';
@@ -349,6 +356,7 @@ export class AwsIot {
         dfu: fota.dfu,
         ...(fota.secTag !== undefined ? { secTag: fota.secTag } : {}),
         ...(fota.fragmentSize !== undefined ? { fragmentSize: fota.fragmentSize } : {}),
+        ...(fota.fotaDownload ? { fotaDownload: fota.fotaDownload } : {}),
       },
       (evt) => this.onFotaEvt(evt),
     );

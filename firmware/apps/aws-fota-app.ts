@@ -2,6 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { AwsFota } from '../../cloud-libs/aws-fota/index.js';
 import { createModemMqttClient } from '../../cloud-libs/common/index.js';
 import type { AppContext } from '../device.js';
+import { SAMPLE_FOTA_DOWNLOAD } from './aws-iot-app.js';
 
 /** The image configuration of the `aws_fota` sample (its prj.conf options). */
 export interface AwsFotaAppConfig {
@@ -75,6 +76,7 @@ export function startAwsFotaApp(ctx: AppContext): { stop(): void } {
         sockets: ctx.modem.sockets,
         clock: ctx.clock,
         dfu: ctx.dfu,
+        fotaDownload: SAMPLE_FOTA_DOWNLOAD,
         ...(config.downloadSecTag !== undefined ? { secTag: config.downloadSecTag } : {}),
         ...(config.fragmentSize !== undefined ? { fragmentSize: config.fragmentSize } : {}),
       },

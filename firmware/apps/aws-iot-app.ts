@@ -24,6 +24,12 @@ export interface AwsIotAppConfig {
   appTopics?: string[];
 }
 
+/**
+ * The samples' prj.conf raises CONFIG_DOWNLOAD_CLIENT_MAX_FILENAME_SIZE from 192 to 1024: a
+ * presigned S3 URL's path and query do not fit the default.
+ */
+export const SAMPLE_FOTA_DOWNLOAD = { downloadClient: { maxFilenameSize: 1024 } } as const;
+
 /** The sample's application topics (CONFIG_AWS_IOT_APP_SUBSCRIPTION_LIST_COUNT = 2). */
 export const AWS_IOT_SAMPLE_TOPICS = ['my-custom-topic/example', 'my-custom-topic/example_2'] as const;
 
@@ -147,6 +153,7 @@ export function startAwsIotApp(ctx: AppContext): { stop(): void } {
         clientId: config.clientId,
         fota: {
           dfu: ctx.dfu,
+          fotaDownload: SAMPLE_FOTA_DOWNLOAD,
           ...(config.downloadSecTag !== undefined ? { secTag: config.downloadSecTag } : {}),
           ...(config.fragmentSize !== undefined ? { fragmentSize: config.fragmentSize } : {}),
         },
