@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
-import { ErrorCode, SimError } from '../../core/errors.js';
+import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
+import { readAppImage } from '../../firmware/image/app-image.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
 import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
@@ -22,6 +24,7 @@ interface BootOptions {
   provision?: string;
   credentials?: string;
   link?: string;
+  image?: string;
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -61,6 +64,32 @@ async function applyCredentials(
   }
 }
 
+/** Reads `--image`: it must be a valid MCUboot application image (nothing is flashed otherwise). */
+async function readFirmwareImage(file: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `--image: cannot read ${file} (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+  try {
+    readAppImage(bytes);
+  } catch (err) {
+    throw new SimError(
+      isSimError(err) ? err.code : ErrorCode.INVALID_ARGUMENT,
+      `--image ${file}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return bytes;
+}
+
 export function registerDeviceBoot(device: Command): void {
   device
     .command('boot')
@@ -80,6 +109,10 @@ export function registerDeviceBoot(device: Command): void {
       'JSON manifest of credentials to write at boot: [{"secTag","type","file"|"content"}]',
     )
     .option(
+      '--image <file>',
+      'program this firmware image (nrf91sim image build) before running, like west flash',
+    )
+    .option(
       '--link <preset>',
       `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
       'ideal',
@@ -87,7 +120,9 @@ export function registerDeviceBoot(device: Command): void {
     .action(async (options: BootOptions) => {
       const out = new Output(options.json === true);
       let device;
+      let image: Buffer | undefined;
       try {
+        if (options.image !== undefined) image = await readFirmwareImage(options.image);
         if (options.provision !== undefined && !PROVISIONING_PROFILES.includes(options.provision)) {
           throw new SimError(
             ErrorCode.INVALID_ARGUMENT,
@@ -122,8 +157,21 @@ export function registerDeviceBoot(device: Command): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
+      // What the application does shows as `app` lines (the aws_iot and aws_fota samples report).
+      device.on('app', (event, detail) =>
+        out.event('app', { app: event, ...detail }, `app ${event} ${JSON.stringify(detail)}`),
+      );
       try {
         await applyCredentials(device, options, stateDirFrom(options.state), out);
+        if (image) {
+          await device.control.program(image);
+          const m = device.manifest;
+          out.event(
+            'flashed',
+            { file: options.image, app: m?.app, version: m?.version },
+            `programmed ${options.image}: ${m?.app ?? 'unknown'} ${m?.version ?? ''}`.trimEnd(),
+          );
+        }
       } catch (err) {
         reportError(err, out.json);
         await device.close();
