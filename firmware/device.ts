@@ -20,7 +20,7 @@ import type { ImageControl } from './boot/image-control.js';
 import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
-import { DeviceDfuTarget } from './dfu/device-dfu-target.js';
+import { DeviceDfuTarget } from './boot/device-dfu-target.js';
 import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';

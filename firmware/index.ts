@@ -4,6 +4,5 @@ export * from './apps/aws-iot-app.js';
 export * from './boot/index.js';
 export * from './device-control.js';
 export * from './device.js';
-export * from './dfu/index.js';
 export * from './image/index.js';
 export * from './serial.js';

@@ -1,4 +1,5 @@
 export * from './bootloader.js';
+export * from './device-dfu-target.js';
 export * from './device-flash.js';
 export * from './flash.js';
 export * from './image-control.js';

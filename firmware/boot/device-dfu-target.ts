@@ -1,8 +1,8 @@
 import { ErrorCode, isSimError } from '../../core/errors.js';
 import type { DfuTarget, DfuTargetEvt, DfuTargetImageType } from '../../cloud-libs/dfu-target/index.js';
 import { Errno } from '../../modem/sockets/index.js';
-import type { DeviceFlash } from '../boot/device-flash.js';
-import type { SecondaryWriter } from '../boot/image-control.js';
+import type { DeviceFlash } from './device-flash.js';
+import type { SecondaryWriter } from './image-control.js';
 import { dfuImageType } from '../image/image-type.js';
 
 /** `dfu_target_img_type` needs this many bytes to decide. */
