@@ -10,8 +10,11 @@ export interface AwsIotAppConfig {
   port?: number;
   /** CONFIG_AWS_IOT_SEC_TAG. */
   secTag: number;
-  /** CONFIG_AWS_IOT_CLIENT_ID_STATIC: the thing name. */
-  clientId: string;
+  /**
+   * CONFIG_AWS_IOT_CLIENT_ID_STATIC: the thing name. Without it the client id is `nrf-<IMEI>`, as
+   * the sample builds it with CONFIG_AWS_IOT_CLIENT_ID_APP, so one image serves a fleet.
+   */
+  clientId?: string;
   /** CONFIG_PUBLICATION_INTERVAL_SECONDS (60). */
   publicationIntervalS?: number;
   /** CONFIG_CONNECTION_RETRY_TIMEOUT_SECONDS (30). */
@@ -33,17 +36,19 @@ export const SAMPLE_FOTA_DOWNLOAD = { downloadClient: { maxFilenameSize: 1024 } 
 /** The sample's application topics (CONFIG_AWS_IOT_APP_SUBSCRIPTION_LIST_COUNT = 2). */
 export const AWS_IOT_SAMPLE_TOPICS = ['my-custom-topic/example', 'my-custom-topic/example_2'] as const;
 
-function readConfig(config: Record<string, unknown>): AwsIotAppConfig | string {
+function readConfig(config: Record<string, unknown>, imei: string): (AwsIotAppConfig & { clientId: string }) | string {
   const { endpoint, secTag, clientId } = config;
   if (typeof endpoint !== 'string' || endpoint === '')
     return 'config.endpoint (the AWS IoT endpoint) is missing';
-  if (typeof clientId !== 'string' || clientId === '') return 'config.clientId (the thing name) is missing';
+  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+    return 'config.clientId (the thing name) must be a non-empty string';
+  }
   if (typeof secTag !== 'number') return 'config.secTag (the sec tag with the MQTT credentials) is missing';
   const num = (key: string): Record<string, number> =>
     typeof config[key] === 'number' ? { [key]: config[key] } : {};
   return {
     endpoint,
-    clientId,
+    clientId: typeof clientId === 'string' ? clientId : `nrf-${imei}`,
     secTag,
     ...num('port'),
     ...num('publicationIntervalS'),
@@ -69,7 +74,7 @@ export function startAwsIotApp(ctx: AppContext): { stop(): void } {
   let iot: AwsIot | undefined;
   let publication: TimerHandle | undefined;
   let retry: TimerHandle | undefined;
-  const config = readConfig(ctx.manifest.config);
+  const config = readConfig(ctx.manifest.config, ctx.modem.identity.imei);
 
   const shadowUpdate = async (withVersion: boolean): Promise<void> => {
     if (!iot || stopped) return;
@@ -165,7 +170,8 @@ export function startAwsIotApp(ctx: AppContext): { stop(): void } {
       return;
     }
     iot = created;
-    iot.subscriptionTopicsAdd(config.appTopics ?? AWS_IOT_SAMPLE_TOPICS);
+    const topics = config.appTopics ?? AWS_IOT_SAMPLE_TOPICS;
+    if (topics.length > 0) iot.subscriptionTopicsAdd(topics);
     iot.connect();
   };
   run().catch((err: unknown) => {
