@@ -5,64 +5,28 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES, type LinkPresetName } from '../../core/link.js';
-import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
+import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
+import { runFleetDemo } from './demo-fleet.js';
+import {
+  BUCKET,
+  nextAppEvent,
+  reportedShadow,
+  runOutput,
+  sampleConfig,
+  SEC_TAG,
+  startDemoFixtures,
+  type DemoRun,
+} from '../demo-support.js';
 import { EXIT_FAILURE, Output, reportError } from '../output.js';
 
 interface DemoOptions {
   state?: string;
+  devices: string;
   link: string;
   timeout: string;
   json?: boolean;
-}
-
-/** Sec tag of the demo device's AWS IoT credentials (the sample's CONFIG_AWS_IOT_SEC_TAG). */
-const SEC_TAG = 201;
-const BUCKET = 'nrf91sim-demo';
-
-/** What a run holds, so a timeout can stop it. */
-interface DemoRun {
-  aborted: boolean;
-  fixtures?: BrokerFixtures;
-  device?: Device;
-}
-
-/** Resolves with the next `app` event named `name` (and matching `match`) the device emits. */
-function nextAppEvent(
-  device: Device,
-  name: string,
-  match: (detail: Record<string, unknown>) => boolean = () => true,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const listener = (event: string, detail: Record<string, unknown>): void => {
-      if (event !== name || !match(detail)) return;
-      device.off('app', listener);
-      resolve(detail);
-    };
-    device.on('app', listener);
-  });
-}
-
-/**
- * The thing's reported shadow state once it reports `appVersion`, read through the stand-in's
- * console (the device's update is on its way when the application says it sent it).
- */
-async function reportedShadow(
-  fixtures: BrokerFixtures,
-  thing: string,
-  appVersion: string,
-): Promise<Record<string, unknown>> {
-  for (let i = 0; ; i++) {
-    const r = await fixtures.console.dispatch({ method: 'GET', url: `/things/${thing}/shadow` });
-    const body = r.body as { state?: { reported?: Record<string, unknown> } };
-    const reported = body.state?.reported ?? {};
-    if (reported.app_version === appVersion) return reported;
-    if (i >= 200) {
-      throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /**
@@ -73,30 +37,11 @@ async function reportedShadow(
 async function runDemo(report: Output, stateDir: string, link: LinkPresetName, run: DemoRun): Promise<void> {
   const started = performance.now();
   const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
-  // After a timeout the run is abandoned: it says nothing more and stops at its next step.
-  const out = {
-    event: (event: string, fields: Record<string, unknown>, text: string): void => {
-      if (run.aborted) throw new SimError(ErrorCode.DEMO_FAILED, 'abandoned');
-      report.event(event, fields, text);
-    },
-  };
+  const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   let device: Device | undefined;
   try {
-    fixtures = await startBrokerFixtures({
-      stateDir,
-      port: 0,
-      alpnPort: 0,
-      apiPort: 0,
-      s3: { httpPort: 0, httpsPort: 0 },
-    });
-    run.fixtures = fixtures;
-    const e = fixtures.endpoints;
-    out.event(
-      'broker',
-      { endpoint: e.endpoint, mqttPort: e.mqttPort, console: e.apiUrl, s3: e.s3?.http },
-      `broker   AWS IoT stand-in ${e.endpoint} on mqtts://${e.host}:${e.mqttPort}, S3 on ${e.s3?.http}`,
-    );
+    fixtures = await startDemoFixtures(out, stateDir, run);
 
     const thing = `demo-${randomBytes(3).toString('hex')}`;
     const [creds] = await fixtures.provisioning.provisionThings([thing]);
@@ -108,7 +53,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
     );
 
     device = await Device.boot({ name: thing, stateDir, profile: { link } });
-    run.device = device;
+    run.devices.push(device);
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 0, content: fixtures.ca.certificatePem });
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 1, content: creds.certificatePem });
     await device.modem.credentials.put({ secTag: SEC_TAG, type: 2, content: creds.privateKey });
@@ -118,14 +63,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
       `device   ${thing} booted (IMEI ${device.identity.imei}, ${link} link); credentials at sec tag ${SEC_TAG}`,
     );
 
-    // The stand-in's default policy lets a thing use its own `<thing>/…` topics.
-    const config = {
-      endpoint: e.endpoint,
-      port: e.mqttPort,
-      secTag: SEC_TAG,
-      clientId: thing,
-      appTopics: [`${thing}/commands`],
-    };
+    const config = sampleConfig(fixtures, thing);
     const connected = nextAppEvent(device, 'connected');
     const firstReport = nextAppEvent(device, 'shadow-update');
     await device.control.program(buildAppImage({ app: 'aws_iot', version: '1.0.0', config }));
@@ -236,6 +174,7 @@ export function registerDemo(program: Command): void {
       'run the AWS IoT stand-in, boot a device with the aws_iot sample and update it over the air with a job',
     )
     .option('--state <dir>', 'state directory to keep (default: a temporary one, removed afterwards)')
+    .option('--devices <n>', 'update a fleet of N devices through one thing-group job', '1')
     .option('--link <preset>', `the device's radio link: ${LINK_PRESET_NAMES.join(' | ')}`, 'ideal')
     .option('--timeout <s>', 'give up after this many seconds', '120')
     .option('--json', 'print one JSON object per line')
@@ -262,13 +201,22 @@ export function registerDemo(program: Command): void {
         return;
       }
       const link = options.link;
+      const devices = Number(options.devices);
+      if (!Number.isInteger(devices) || devices < 1 || devices > 5000) {
+        reportError(
+          new SimError(ErrorCode.INVALID_ARGUMENT, '--devices must be a whole number from 1 to 5000'),
+          out.json,
+        );
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
       const temporary = options.state === undefined;
       const stateDir = options.state ?? (await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-demo-')));
       let timer: NodeJS.Timeout | undefined;
-      const run: DemoRun = { aborted: false };
+      const run: DemoRun = { aborted: false, devices: [] };
       try {
         await Promise.race([
-          runDemo(out, stateDir, link, run),
+          devices === 1 ? runDemo(out, stateDir, link, run) : runFleetDemo(out, stateDir, link, devices, run),
           new Promise<never>((_, reject) => {
             timer = setTimeout(
               () =>
@@ -279,7 +227,7 @@ export function registerDemo(program: Command): void {
         ]);
       } catch (err) {
         run.aborted = true;
-        await Promise.allSettled([run.device?.close(), run.fixtures?.close()]);
+        await Promise.allSettled([...run.devices.map((d) => d.close()), run.fixtures?.close()]);
         reportError(err, out.json);
         process.exitCode = EXIT_FAILURE;
       } finally {

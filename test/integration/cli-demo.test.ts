@@ -53,6 +53,23 @@ describe('nrf91sim demo', () => {
     expect(readAppImage(primary).manifest).toMatchObject({ app: 'aws_iot', version: '1.0.1' });
   });
 
+  it('updates a fleet through one thing-group job, each device connecting as nrf-<IMEI>', async () => {
+    const r = await runCli(['demo', '--json', '--devices', '3']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const log = events(r.stdout);
+    expect(log.find((e) => e.event === 'things')).toMatchObject({ count: 3 });
+    expect(log.filter((e) => e.event === 'connected').at(-1)).toMatchObject({ count: 3 });
+    expect(log.filter((e) => e.event === 'updated').at(-1)).toMatchObject({ count: 3 });
+    expect(log.find((e) => e.event === 'job-status')).toMatchObject({ succeeded: 3 });
+    expect(log.at(-1)).toMatchObject({ event: 'done', devices: 3 });
+    expect(log.find((e) => e.event === 'things')).toMatchObject({
+      group: expect.stringMatching(/^demo-[0-9a-f]{6}$/),
+      first: expect.stringMatching(/^nrf-\d{15}$/),
+      last: expect.stringMatching(/^nrf-\d{15}$/),
+    });
+  });
+
   it('fails with a clear error when it cannot finish in time, and leaves no temporary state', async () => {
     const before = new Set(await fs.readdir(os.tmpdir()));
     const r = await runCli(['demo', '--json', '--timeout', '0.3']);
@@ -65,12 +82,15 @@ describe('nrf91sim demo', () => {
     expect(left).toEqual([]);
   });
 
-  it('refuses a timeout that is not a positive number, and an unknown link preset', async () => {
+  it('refuses a timeout that is not a positive number, an unknown link preset and a bad fleet size', async () => {
     const r = await runCli(['demo', '--timeout', 'soon']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('nrf91sim: --timeout must be a positive number\n');
     const l = await runCli(['demo', '--link', '5g']);
     expect(l.code).toBe(1);
     expect(l.stderr).toBe('nrf91sim: --link 5g: expected one of ideal, lte-m, nb-iot\n');
+    const d = await runCli(['demo', '--devices', '0']);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toBe('nrf91sim: --devices must be a whole number from 1 to 5000\n');
   });
 });

@@ -1,0 +1,92 @@
+import { ErrorCode, SimError } from '../core/errors.js';
+import { startBrokerFixtures, type BrokerFixtures } from '../broker-fixtures/index.js';
+import type { Device } from '../firmware/device.js';
+import type { Output } from './output.js';
+
+/** Sec tag of the demo devices' AWS IoT credentials (the sample's CONFIG_AWS_IOT_SEC_TAG). */
+export const SEC_TAG = 201;
+export const BUCKET = 'nrf91sim-demo';
+
+/** What a run holds, so a timeout can stop it. */
+export interface DemoRun {
+  aborted: boolean;
+  fixtures?: BrokerFixtures;
+  devices: Device[];
+}
+
+/** Resolves with the next `app` event named `name` (and matching `match`) the device emits. */
+export function nextAppEvent(
+  device: Device,
+  name: string,
+  match: (detail: Record<string, unknown>) => boolean = () => true,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const listener = (event: string, detail: Record<string, unknown>): void => {
+      if (event !== name || !match(detail)) return;
+      device.off('app', listener);
+      resolve(detail);
+    };
+    device.on('app', listener);
+  });
+}
+
+/**
+ * The thing's reported shadow state once it reports `appVersion`, read through the stand-in's
+ * console (the device's update is on its way when the application says it sent it).
+ */
+export async function reportedShadow(
+  fixtures: BrokerFixtures,
+  thing: string,
+  appVersion: string,
+): Promise<Record<string, unknown>> {
+  for (let i = 0; ; i++) {
+    const r = await fixtures.console.dispatch({ method: 'GET', url: `/things/${thing}/shadow` });
+    const body = r.body as { state?: { reported?: Record<string, unknown> } };
+    const reported = body.state?.reported ?? {};
+    if (reported.app_version === appVersion) return reported;
+    if (i >= 200) {
+      throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The run's output: after a timeout the run is abandoned, says nothing more and stops at its next step. */
+export function runOutput(report: Output, run: DemoRun): Pick<Output, 'event'> {
+  return {
+    event: (event, fields, text) => {
+      if (run.aborted) throw new SimError(ErrorCode.DEMO_FAILED, 'abandoned');
+      report.event(event, fields, text);
+    },
+  };
+}
+
+/** The AWS IoT stand-in with its S3 on free ports, announced as the run's first event. */
+export async function startDemoFixtures(
+  out: Pick<Output, 'event'>,
+  stateDir: string,
+  run: DemoRun,
+): Promise<BrokerFixtures> {
+  const fixtures = await startBrokerFixtures({
+    stateDir,
+    port: 0,
+    alpnPort: 0,
+    apiPort: 0,
+    s3: { httpPort: 0, httpsPort: 0 },
+  });
+  run.fixtures = fixtures;
+  const e = fixtures.endpoints;
+  out.event(
+    'broker',
+    { endpoint: e.endpoint, mqttPort: e.mqttPort, console: e.apiUrl, s3: e.s3?.http },
+    `broker   AWS IoT stand-in ${e.endpoint} on mqtts://${e.host}:${e.mqttPort}, S3 on ${e.s3?.http}`,
+  );
+  return fixtures;
+}
+
+/** The aws_iot sample's configuration for `thing` on these fixtures. */
+export function sampleConfig(fixtures: BrokerFixtures, thing: string): Record<string, unknown> {
+  const { endpoint, mqttPort } = fixtures.endpoints;
+  // The stand-in's default policy lets a thing use its own `<thing>/…` topics.
+  return { endpoint, port: mqttPort, secTag: SEC_TAG, clientId: thing, appTopics: [`${thing}/commands`] };
+}
