@@ -90,3 +90,15 @@ export function sampleConfig(fixtures: BrokerFixtures, thing: string): Record<st
   // The stand-in's default policy lets a thing use its own `<thing>/…` topics.
   return { endpoint, port: mqttPort, secTag: SEC_TAG, clientId: thing, appTopics: [`${thing}/commands`] };
 }
+
+/** Puts the broker CA and a thing's certificate and key into the device's demo sec tag. */
+export async function putDemoCredentials(
+  device: Device,
+  fixtures: BrokerFixtures,
+  thing: { certificatePem: string; privateKey?: string },
+): Promise<void> {
+  if (!thing.privateKey) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no key');
+  await device.modem.credentials.put({ secTag: SEC_TAG, type: 0, content: fixtures.ca.certificatePem });
+  await device.modem.credentials.put({ secTag: SEC_TAG, type: 1, content: thing.certificatePem });
+  await device.modem.credentials.put({ secTag: SEC_TAG, type: 2, content: thing.privateKey });
+}

@@ -7,6 +7,7 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 import {
   BUCKET,
   nextAppEvent,
+  putDemoCredentials,
   runOutput,
   SEC_TAG,
   startDemoFixtures,
@@ -83,10 +84,8 @@ export async function runFleetDemo(
     const image = buildAppImage({ app: 'aws_iot', version: '1.0.0', config });
     for (const [i, device] of run.devices.entries()) {
       const thing = things[i];
-      if (!thing?.privateKey) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no key');
-      await device.modem.credentials.put({ secTag: SEC_TAG, type: 0, content: fixtures.ca.certificatePem });
-      await device.modem.credentials.put({ secTag: SEC_TAG, type: 1, content: thing.certificatePem });
-      await device.modem.credentials.put({ secTag: SEC_TAG, type: 2, content: thing.privateKey });
+      if (!thing) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned too few things');
+      await putDemoCredentials(device, fixtures, thing);
       firstReports.push(reports(device, '1.0.0'));
       await device.control.program(image);
     }

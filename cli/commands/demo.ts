@@ -12,6 +12,7 @@ import { runFleetDemo } from './demo-fleet.js';
 import {
   BUCKET,
   nextAppEvent,
+  putDemoCredentials,
   reportedShadow,
   runOutput,
   sampleConfig,
@@ -45,7 +46,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
 
     const thing = `demo-${randomBytes(3).toString('hex')}`;
     const [creds] = await fixtures.provisioning.provisionThings([thing]);
-    if (!creds?.privateKey) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no key');
+    if (!creds) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no thing');
     out.event(
       'thing',
       { thing, certificateId: creds.certificateId },
@@ -54,9 +55,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
 
     device = await Device.boot({ name: thing, stateDir, profile: { link } });
     run.devices.push(device);
-    await device.modem.credentials.put({ secTag: SEC_TAG, type: 0, content: fixtures.ca.certificatePem });
-    await device.modem.credentials.put({ secTag: SEC_TAG, type: 1, content: creds.certificatePem });
-    await device.modem.credentials.put({ secTag: SEC_TAG, type: 2, content: creds.privateKey });
+    await putDemoCredentials(device, fixtures, creds);
     out.event(
       'device',
       { name: thing, imei: device.identity.imei, secTag: SEC_TAG, link },

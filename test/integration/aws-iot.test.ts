@@ -78,6 +78,33 @@ function start(
   return iot;
 }
 
+/**
+ * A registered device provisioned as `thing`, with job `jobId` queued for it (an app_fw_update
+ * whose image `host`/`path` serve), running aws_iot with aws_fota on its dfu_target.
+ */
+async function fotaDevice(
+  thing: string,
+  jobId: string,
+  location: { host: string; path: string },
+  size: number,
+) {
+  const creds = await createThing(s.fixtures, thing);
+  await createJob(s.fixtures, jobId, [thing], {
+    operation: 'app_fw_update',
+    fwversion: 'v1.0.x',
+    size,
+    location: { protocol: 'http:', ...location },
+  });
+  const device = await Device.boot({ name: thing, clock: new VirtualClock() });
+  cleanup.push(() => device.close());
+  await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
+  await device.modem.channel().command('AT+CFUN=1');
+  await untilRegistered(device.modem);
+  const rec = recorder();
+  const iot = start(device.modem, thing, rec, { fota: { dfu: device.dfu } });
+  return { device, rec, iot };
+}
+
 const received = (topicEnd: string) => (e: AwsIotEvt) =>
   e.type === 'AWS_IOT_EVT_DATA_RECEIVED' && e.msg.topic.endsWith(topicEnd);
 
@@ -209,21 +236,12 @@ describe('aws_iot against the AWS IoT stand-in', () => {
     await s3.store.createBucket('iot-fw');
     const update = buildAppImage({ app: 'at_client', version: '1.0.1', size: 10_000 });
     await s3.store.putObject('iot-fw', 'app.bin', update);
-    const creds = await createThing(s.fixtures, thing);
-    await createJob(s.fixtures, 'iot-job', [thing], {
-      operation: 'app_fw_update',
-      fwversion: 'v1.0.1',
-      size: update.length,
-      location: { protocol: 'http:', host: new URL(s3.httpUrl as string).host, path: 'iot-fw/app.bin' },
-    });
-    const clock = new VirtualClock();
-    const device = await Device.boot({ name: thing, clock });
-    cleanup.push(() => device.close());
-    await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
-    await device.modem.channel().command('AT+CFUN=1');
-    await untilRegistered(device.modem);
-    const rec = recorder();
-    const iot = start(device.modem, thing, rec, { fota: { dfu: device.dfu } });
+    const { device, rec, iot } = await fotaDevice(
+      thing,
+      'iot-job',
+      { host: new URL(s3.httpUrl as string).host, path: 'iot-fw/app.bin' },
+      update.length,
+    );
     iot.connect();
     await rec.until((e) => e.type === 'AWS_IOT_EVT_FOTA_DONE');
     const types = rec.types();
@@ -247,20 +265,12 @@ describe('aws_iot against the AWS IoT stand-in', () => {
       release = () => socket.write(standardResponse(update, req.range));
       return true;
     });
-    const creds = await createThing(s.fixtures, thing);
-    await createJob(s.fixtures, 'iot-job-2', [thing], {
-      operation: 'app_fw_update',
-      fwversion: 'v1.0.2',
-      size: update.length,
-      location: { protocol: 'http:', host: `127.0.0.1:${server.port}`, path: 'app.bin' },
-    });
-    const device = await Device.boot({ name: thing, clock: new VirtualClock() });
-    cleanup.push(() => device.close());
-    await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
-    await device.modem.channel().command('AT+CFUN=1');
-    await untilRegistered(device.modem);
-    const rec = recorder();
-    const iot = start(device.modem, thing, rec, { fota: { dfu: device.dfu } });
+    const { rec, iot } = await fotaDevice(
+      thing,
+      'iot-job-2',
+      { host: `127.0.0.1:${server.port}`, path: 'app.bin' },
+      update.length,
+    );
     iot.connect();
     await rec.until((e) => e.type === 'AWS_IOT_EVT_FOTA_START');
     while (!release) await new Promise((r) => setTimeout(r, 5));
