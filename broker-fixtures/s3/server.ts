@@ -283,7 +283,8 @@ export class S3Server {
       res.end();
       return;
     }
-    await pipeline(this.store.openRange(found, start, end), res);
+    if (found.content) res.end(found.content.subarray(start, end + 1));
+    else await pipeline(this.store.openRange(found, start, end), res);
   }
 
   private async handleBucket(

@@ -17,6 +17,31 @@ export interface ObjectInfo {
   lastModified: number;
 }
 
+/** An object {@link ObjectStore.headObject} found; `content` when it is held in memory. */
+export type FoundObject = ObjectInfo & { file: string; offset: number; content?: Buffer };
+
+/** What tells a file from its replacement (objects are replaced by rename: a new inode). */
+interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function sameFile(a: FileStamp, b: FileStamp): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+interface CachedObject {
+  info: ObjectInfo;
+  offset: number;
+  content: Buffer;
+  stamp: FileStamp;
+}
+
+/** Objects up to this size are kept in memory once read, up to CACHE_BYTES in all. */
+const CACHE_OBJECT_MAX = 16 * 1024 * 1024;
+const CACHE_BYTES = 64 * 1024 * 1024;
+
 // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -30,6 +55,14 @@ export function isValidBucketName(name: string): boolean {
  * atomically: a reader sees the old object or the new one, never a mix.
  */
 export class ObjectStore {
+  /**
+   * Recently read objects, by file, checked against the file's size and modification time on
+   * every use: a firmware download asks for one 2 KB range per request, and a fleet asks for the
+   * same image thousands of times. Least recently used first.
+   */
+  private readonly cache = new Map<string, CachedObject>();
+  private cachedBytes = 0;
+
   constructor(
     readonly dir: string,
     private readonly clock: Clock,
@@ -96,24 +129,76 @@ export class ObjectStore {
     const header = Buffer.from(JSON.stringify(info), 'utf8');
     const prefix = Buffer.alloc(4);
     prefix.writeUInt32LE(header.length);
+    this.forget(this.objectFile(bucket, key));
     await writeFileAtomic(this.objectFile(bucket, key), Buffer.concat([prefix, header, data]));
     return info;
   }
 
   /** The object's metadata and where its content starts in the file, or undefined. */
-  async headObject(
-    bucket: string,
-    key: string,
-  ): Promise<(ObjectInfo & { file: string; offset: number }) | undefined> {
+  async headObject(bucket: string, key: string): Promise<FoundObject | undefined> {
     const file = this.objectFile(bucket, key);
+    let stat: FileStamp;
+    try {
+      stat = await fs.stat(file);
+    } catch {
+      return undefined;
+    }
+    const cached = this.cache.get(file);
+    if (cached && sameFile(cached.stamp, stat)) {
+      this.cache.delete(file);
+      this.cache.set(file, cached);
+      return cached.info.key === key
+        ? { ...cached.info, file, offset: cached.offset, content: cached.content }
+        : undefined;
+    }
     const found = await this.readHeader(file);
     if (!found || found.info.key !== key) return undefined;
-    return { ...found.info, file, offset: 4 + found.headerLength };
+    const offset = 4 + found.headerLength;
+    const content =
+      found.info.size <= CACHE_OBJECT_MAX ? await this.remember(file, stat, found.info, offset) : undefined;
+    return { ...found.info, file, offset, ...(content ? { content } : {}) };
   }
 
   /** Streams bytes `start..end` (inclusive) of an object found by {@link headObject}. */
   openRange(found: { file: string; offset: number }, start: number, end: number): ReadStream {
     return createReadStream(found.file, { start: found.offset + start, end: found.offset + end });
+  }
+
+  private forget(file: string): void {
+    const cached = this.cache.get(file);
+    if (!cached) return;
+    this.cache.delete(file);
+    this.cachedBytes -= cached.content.length;
+  }
+
+  private async remember(
+    file: string,
+    stat: FileStamp,
+    info: ObjectInfo,
+    offset: number,
+  ): Promise<Buffer | undefined> {
+    let content: Buffer;
+    try {
+      content = (await fs.readFile(file)).subarray(offset);
+    } catch {
+      return undefined;
+    }
+    if (content.length !== info.size) return undefined; // replaced while being read
+    const old = this.cache.get(file);
+    if (old) this.cachedBytes -= old.content.length;
+    this.cache.set(file, {
+      info,
+      offset,
+      content,
+      stamp: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs },
+    });
+    this.cachedBytes += content.length;
+    for (const [f, entry] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(f);
+      this.cachedBytes -= entry.content.length;
+    }
+    return content;
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer | undefined> {
@@ -124,7 +209,9 @@ export class ObjectStore {
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    await fs.rm(this.objectFile(bucket, key), { force: true });
+    const file = this.objectFile(bucket, key);
+    this.forget(file);
+    await fs.rm(file, { force: true });
   }
 
   async listObjects(bucket: string, prefix = ''): Promise<ObjectInfo[]> {
