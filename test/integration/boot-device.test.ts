@@ -48,6 +48,18 @@ describe('a device boots the image in its flash', () => {
     expect(data.subarray(0, 4).toString('hex')).toBe('3db8f396');
   });
 
+  it('writes every flash operation through to the slot files: a staged update survives the process', async () => {
+    const device = await boot();
+    await stage(device, buildAppImage({ app: 'at_client', version: '1.2.0', size: 20_000 }), 'test');
+    const secondary = path.join(stateDir, 'devices', 'fota-1', 'flash', 'mcuboot_secondary.bin');
+    expect((await fs.readFile(secondary)).equals(device.flash.secondary.snapshot())).toBe(true);
+    await device.close();
+    devices.splice(devices.indexOf(device), 1);
+    const again = await boot();
+    expect(again.lastBoot?.swapType).toBe('test');
+    expect(again.manifest?.version).toBe('1.2.0');
+  });
+
   it('runs an update once as a test, then reverts on the next reset unless confirmed', async () => {
     const device = await boot();
     await stage(
