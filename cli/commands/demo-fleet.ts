@@ -105,6 +105,17 @@ export async function runFleetDemo(
     const key = `${group}/app_update_1.0.1.bin`;
     await s3.store.putObject(BUCKET, key, update);
     const updated = run.devices.map((d) => reports(d, '1.0.1'));
+    // A device whose download fails marks its execution FAILED and stays on 1.0.0: stop there.
+    const failed = Promise.race(
+      run.devices.map((d, i) =>
+        nextAppEvent(d, 'fota', (e) => e.id === 'AWS_IOT_EVT_FOTA_ERROR').then(() => {
+          throw new SimError(
+            ErrorCode.DEMO_FAILED,
+            `${names[i]} reported a FOTA error; its execution is FAILED`,
+          );
+        }),
+      ),
+    );
     const jobId = `fota-${group}`;
     const created = await fixtures.console.dispatch({
       method: 'PUT',
@@ -127,9 +138,12 @@ export async function runFleetDemo(
       { jobId, group, version: '1.0.1', bytes: update.length },
       `job      ${jobId} for thing group ${group}: aws_iot 1.0.1 (${Math.round(update.length / 1024)} KB)`,
     );
-    await counted(updated, (n) =>
-      out.event('updated', { count: n }, `fota     ${n}/${count} devices run and report 1.0.1`),
-    );
+    await Promise.race([
+      counted(updated, (n) =>
+        out.event('updated', { count: n }, `fota     ${n}/${count} devices run and report 1.0.1`),
+      ),
+      failed,
+    ]);
     const job = await fixtures.console.dispatch({ method: 'GET', url: `/jobs/${jobId}` });
     const details = (job.body as { job?: { jobProcessDetails?: { numberOfSucceededThings?: number } } }).job
       ?.jobProcessDetails;

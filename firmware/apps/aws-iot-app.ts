@@ -36,7 +36,10 @@ export const SAMPLE_FOTA_DOWNLOAD = { downloadClient: { maxFilenameSize: 1024 } 
 /** The sample's application topics (CONFIG_AWS_IOT_APP_SUBSCRIPTION_LIST_COUNT = 2). */
 export const AWS_IOT_SAMPLE_TOPICS = ['my-custom-topic/example', 'my-custom-topic/example_2'] as const;
 
-function readConfig(config: Record<string, unknown>, imei: string): (AwsIotAppConfig & { clientId: string }) | string {
+function readConfig(
+  config: Record<string, unknown>,
+  imei: string,
+): (AwsIotAppConfig & { clientId: string }) | string {
   const { endpoint, secTag, clientId } = config;
   if (typeof endpoint !== 'string' || endpoint === '')
     return 'config.endpoint (the AWS IoT endpoint) is missing';
