@@ -11,7 +11,15 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 import { Modem } from '../../modem/modem.js';
 import { Errno } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
-import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
+import {
+  connectClient,
+  createObserver,
+  createThing,
+  nextMessages,
+  putThingCredentials,
+  startStandIn,
+  type StandIn,
+} from './broker-helpers.js';
 import { rawHttpServer, standardResponse } from './http-fixture.js';
 import { createJob } from './jobs-helpers.js';
 
@@ -157,6 +165,20 @@ describe('aws_iot against the AWS IoT stand-in', () => {
     expect(JSON.parse((delta as { msg: { payload: Buffer } }).msg.payload.toString()).state).toEqual({
       interval: 60,
     });
+
+    // A message on the application topic reaches the application as DATA_RECEIVED, and what the
+    // device publishes on a topic of its own reaches a subscriber.
+    const observerCreds = await createObserver(s.fixtures, 'iot-ready-observer');
+    const observer = await connectClient(s.fixtures, observerCreds, 'iot-ready-observer');
+    await observer.subscribeAsync(`${thing}/events`, { qos: 1 });
+    const events = nextMessages(observer, `${thing}/events`, 1);
+    await observer.publishAsync(`${thing}/commands`, '{"led":"on"}', { qos: 1 });
+    const command = await rec.until(received(`${thing}/commands`));
+    expect(command).toMatchObject({ msg: { topic: `${thing}/commands`, qos: 1 } });
+    expect((command as { msg: { payload: Buffer } }).msg.payload.toString()).toBe('{"led":"on"}');
+    expect(iot.send({ topic: `${thing}/events`, payload: '{"button":1}', qos: 1 })).toBe(0);
+    expect(await events).toEqual([{ topic: `${thing}/events`, payload: '{"button":1}', retain: false }]);
+    await observer.endAsync();
 
     expect(iot.send({ topic: '', payload: 'x' })).toBe(-Errno.ENODATA);
     expect(iot.disconnect()).toBe(0);
