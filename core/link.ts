@@ -213,6 +213,14 @@ export class Link extends TypedEmitter<LinkEvents> {
 export class LinkFlow {
   private readonly lastArrival: Record<LinkDirection, number> = { up: 0, down: 0 };
   private readonly inFlight: Record<LinkDirection, number> = { up: 0, down: 0 };
+  /**
+   * A stream's chunks in flight, oldest first. Timers due within the same millisecond need not
+   * fire in the order they were set, so a stream delivers from this queue, never from a timer alone.
+   */
+  private readonly pending: Record<LinkDirection, Array<{ deliver: () => void; delivered: boolean }>> = {
+    up: [],
+    down: [],
+  };
   private readonly timers = new Set<TimerHandle>();
   private lastActivity: number;
   private natTimer: TimerHandle | undefined;
@@ -256,20 +264,39 @@ export class LinkFlow {
     }
     let arrival = link.schedule(direction, size, this.kind);
     if (arrival === undefined) return;
+    this.inFlight[direction]++;
+    const delay = (due: number): number => Math.max(0, due - link.clock.monotonic());
     if (this.kind === 'stream') {
       arrival = Math.max(arrival, this.lastArrival[direction]);
       this.lastArrival[direction] = arrival;
-    }
-    this.inFlight[direction]++;
-    const timer = link.clock.setTimeout(
-      () => {
+      const entry = { deliver, delivered: false };
+      this.pending[direction].push(entry);
+      // This chunk's time has come, so has every chunk sent before it: deliver them in order.
+      const timer = link.clock.setTimeout(() => {
         this.timers.delete(timer);
-        this.inFlight[direction]--;
-        if (!this.isClosed) deliver();
-      },
-      Math.max(0, arrival - link.clock.monotonic()),
-    );
+        if (!entry.delivered) this.deliverThrough(direction, entry);
+      }, delay(arrival));
+      this.timers.add(timer);
+      return;
+    }
+    const timer = link.clock.setTimeout(() => {
+      this.timers.delete(timer);
+      this.inFlight[direction]--;
+      if (!this.isClosed) deliver();
+    }, delay(arrival));
     this.timers.add(timer);
+  }
+
+  private deliverThrough(direction: LinkDirection, last: { deliver: () => void; delivered: boolean }): void {
+    const queue = this.pending[direction];
+    for (;;) {
+      const head = queue.shift();
+      if (!head) return;
+      head.delivered = true;
+      this.inFlight[direction]--;
+      if (!this.isClosed) head.deliver();
+      if (head === last) return;
+    }
   }
 
   /**
@@ -302,6 +329,8 @@ export class LinkFlow {
     this.isClosed = true;
     for (const t of this.timers) t.cancel();
     this.timers.clear();
+    this.pending.up.length = 0;
+    this.pending.down.length = 0;
     this.natTimer?.cancel();
     this.natTimer = undefined;
   }
