@@ -44,7 +44,7 @@ export async function reportedShadow(
     const body = r.body as { state?: { reported?: Record<string, unknown> } };
     const reported = body.state?.reported ?? {};
     if (reported.app_version === appVersion) return reported;
-    if (i >= 200) {
+    if (i >= 4800) {
       throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
