@@ -107,6 +107,8 @@ export class AwsFota {
   private readonly fota: FotaDownload;
   private job: AwsFotaJob | undefined;
   private executionState: AwsJobsExecutionStatus = 'QUEUED';
+  /** The last update request sent and not yet accepted: sent again after a reconnect. */
+  private pendingUpdate: { status: AwsJobsExecutionStatus; statusDetails: string } | undefined;
   private readonly notifyNextTopic: string;
   private readonly getTopic: string;
   private readonly getPublishTopic: string;
@@ -170,6 +172,7 @@ export class AwsFota {
     if (!client) return;
     if (sessionPresent) {
       this.publish(this.getPublishTopic, AWS_JOBS_GET_PAYLOAD);
+      this.resendPendingUpdate();
       return;
     }
     const notifyNext = awsJobsSubscribe(client, this.notifyNextTopic, TOPIC_NOTIFY_NEXT.msgId);
@@ -178,14 +181,17 @@ export class AwsFota {
     const job = this.job;
     if (job) {
       const updateTopic = awsJobsTopic(this.options.clientId, job.jobId, TOPIC_UPDATE, true);
-      awsJobsSubscribe(client, updateTopic, TOPIC_UPDATE.msgId).catch(() => this.error());
+      awsJobsSubscribe(client, updateTopic, TOPIC_UPDATE.msgId).then(
+        () => this.resendPendingUpdate(),
+        () => this.failed(client),
+      );
     }
     // SUBACK for notify-next: ask for the next pending execution.
     notifyNext.then(
       () => this.publish(this.getPublishTopic, AWS_JOBS_GET_PAYLOAD),
-      () => this.error(),
+      () => this.failed(client),
     );
-    get.catch(() => this.error());
+    get.catch(() => this.failed(client));
   }
 
   private onPublish(topic: string, payload: Buffer): void {
@@ -214,16 +220,18 @@ export class AwsFota {
     this.machine.transition('DOWNLOAD_FIRMWARE');
     const updateTopic = awsJobsTopic(this.options.clientId, parsed.jobId, TOPIC_UPDATE, true);
     if (!this.client) return;
-    awsJobsSubscribe(this.client, updateTopic, TOPIC_UPDATE.msgId).then(
+    const client = this.client;
+    awsJobsSubscribe(client, updateTopic, TOPIC_UPDATE.msgId).then(
       // SUBACK for the job's update topics: the job is taken up.
       () => this.updateJob('IN_PROGRESS', '{"nextState":"download_firmware"}'),
-      () => this.error(),
+      () => this.failed(client),
     );
   }
 
   private onUpdateAccepted(): void {
     const job = this.job as AwsFotaJob;
     job.versionNumber++;
+    this.pendingUpdate = undefined;
     if (this.state === 'DOWNLOAD_FIRMWARE' && this.executionState !== 'IN_PROGRESS') {
       const err = this.fota.start(
         job.host,
@@ -284,14 +292,31 @@ export class AwsFota {
   private updateJob(status: AwsJobsExecutionStatus, statusDetails: string): void {
     const job = this.job;
     if (!job) return;
+    this.pendingUpdate = { status, statusDetails };
     const topic = awsJobsTopic(this.options.clientId, job.jobId, TOPIC_UPDATE, false);
     this.publish(topic, awsJobsUpdatePayload(status, statusDetails, job.versionNumber));
   }
 
+  /** After a reconnect, the update request the broker has not answered is sent again. */
+  private resendPendingUpdate(): void {
+    const pending = this.pendingUpdate;
+    if (pending && this.job) this.updateJob(pending.status, pending.statusDetails);
+  }
+
   private publish(topic: string, payload: string): void {
-    this.client?.publish(topic, payload, { qos: 1 }, (err) => {
-      if (err) this.error();
+    const client = this.client;
+    client?.publish(topic, payload, { qos: 1 }, (err) => {
+      if (err) this.failed(client);
     });
+  }
+
+  /**
+   * A publish or subscribe that failed: a job error, unless the connection closed under it — then
+   * the job carries on and the next CONNACK subscribes and sends again.
+   */
+  private failed(client: MqttClient): void {
+    if (client !== this.client || !client.connected) return;
+    this.error();
   }
 
   private error(): void {
@@ -302,6 +327,7 @@ export class AwsFota {
   private reset(): void {
     if (this.state !== 'NONE') this.machine.transition('NONE');
     this.job = undefined;
+    this.pendingUpdate = undefined;
     this.executionState = 'QUEUED';
   }
 }
