@@ -120,23 +120,18 @@ const LEGAL: Readonly<Record<AwsIotState, readonly AwsIotState[]>> = {
 export function connectErrorTranslate(err: unknown): number {
   if (err instanceof DnsError) return AwsConnectResult.AWS_CONNECT_RES_ERR_NETWORK;
   if (!(err instanceof SocketError)) return AwsConnectResult.AWS_CONNECT_RES_ERR_MISC;
-  switch (err.errno) {
-    case Errno.EACCES:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_NOT_INITD;
-    case Errno.EINVAL:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_PRV_KEY;
-    case Errno.EOPNOTSUPP:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_CERT;
-    case Errno.ECONNREFUSED:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_CERT_MISC;
-    case Errno.ETIMEDOUT:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_TIMEOUT_NO_DATA;
-    case Errno.ENOMEM:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_NO_MEM;
-    default:
-      return AwsConnectResult.AWS_CONNECT_RES_ERR_MISC;
-  }
+  return CONNECT_ERRNO_RESULT.get(err.errno) ?? AwsConnectResult.AWS_CONNECT_RES_ERR_MISC;
 }
+
+/** The socket errno values `connect_error_translate` names; any other is ERR_MISC. */
+const CONNECT_ERRNO_RESULT: ReadonlyMap<number, number> = new Map([
+  [Errno.EACCES, AwsConnectResult.AWS_CONNECT_RES_ERR_NOT_INITD],
+  [Errno.EINVAL, AwsConnectResult.AWS_CONNECT_RES_ERR_PRV_KEY],
+  [Errno.EOPNOTSUPP, AwsConnectResult.AWS_CONNECT_RES_ERR_CERT],
+  [Errno.ECONNREFUSED, AwsConnectResult.AWS_CONNECT_RES_ERR_CERT_MISC],
+  [Errno.ETIMEDOUT, AwsConnectResult.AWS_CONNECT_RES_ERR_TIMEOUT_NO_DATA],
+  [Errno.ENOMEM, AwsConnectResult.AWS_CONNECT_RES_ERR_NO_MEM],
+]);
 
 const SHADOW_TOPIC: Record<Exclude<AwsIotShadowTopicType, 'AWS_IOT_SHADOW_TOPIC_UNKNOWN'>, string> = {
   AWS_IOT_SHADOW_TOPIC_GET: 'get',

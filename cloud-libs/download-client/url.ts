@@ -1,4 +1,5 @@
 import {
+  Errno,
   IPPROTO_DTLS_1_2,
   IPPROTO_TCP,
   IPPROTO_TLS_1_2,
@@ -6,7 +7,6 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
 } from '../../modem/sockets/index.js';
-import { Errno } from '../../modem/sockets/index.js';
 
 /**
  * URL pieces as download_client's `parse.c` takes them apart: by the scheme prefix, the first `:`
