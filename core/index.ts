@@ -6,3 +6,4 @@ export * from './random.js';
 export * from './state-machine.js';
 export * from './trace.js';
 export * from './link.js';
+export * from './state-dir.js';

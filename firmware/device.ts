@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { ErrorCode, SimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
+import { prepareStateDir } from '../core/state-dir.js';
 import type { ModemIdentity } from '../modem/identity.js';
 import { FileCredentialBackend } from '../modem/credentials/file-backend.js';
 import { MemoryCredentialBackend } from '../modem/credentials/backend.js';
@@ -294,18 +295,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
  * override the stored ones.
  */
 async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<ProfileInput> {
-  try {
-    await fs.mkdir(deviceDir, { recursive: true });
-    await fs.access(deviceDir, fs.constants.W_OK);
-  } catch (err) {
-    throw new SimError(
-      ErrorCode.PATH_UNWRITABLE,
-      `state directory ${deviceDir} is not writable: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  await prepareStateDir(deviceDir);
   let stored: Partial<ModemIdentity> | undefined;
   try {
     stored = await readJsonFile<Partial<ModemIdentity>>(path.join(deviceDir, 'identity.json'));

@@ -8,6 +8,7 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidImei } from '../../modem/identity.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
+import { missingTools, tools } from '../helpers/system-tools.js';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -91,8 +92,11 @@ describe('nrf91sim device boot --serial pty', () => {
     }
   });
 
-  it("serves the same session to Debian's python3-serial through the symlink", async () => {
-    const script = `
+  const noPyserial = missingTools(tools.pyserial);
+  it.skipIf(noPyserial !== undefined)(
+    `serves the same session to Debian's python3-serial through the symlink${noPyserial ? ` (skipped: ${noPyserial})` : ''}`,
+    async () => {
+      const script = `
 import serial, sys
 s = serial.Serial(sys.argv[1], 115200, timeout=3)
 out = b''
@@ -108,11 +112,12 @@ for cmd in [b'AT', b'AT+CGSN', b'AT+CGSN=1', b'AT+FOO', b'AT%HWVERSION']:
 s.close()
 sys.stdout.write(out.decode('latin1'))
 `;
-    const { stdout } = await exec('/usr/bin/python3', ['-c', script, link()]);
-    expect(stdout).toBe(
-      `OK\r\n${imei}\r\nOK\r\n+CGSN: "${imei}"\r\nOK\r\nERROR\r\n%HWVERSION: nRF9160 SICA B1A\r\nOK\r\n`,
-    );
-  });
+      const { stdout } = await exec('/usr/bin/python3', ['-c', script, link()]);
+      expect(stdout).toBe(
+        `OK\r\n${imei}\r\nOK\r\n+CGSN: "${imei}"\r\nOK\r\nERROR\r\n%HWVERSION: nRF9160 SICA B1A\r\nOK\r\n`,
+      );
+    },
+  );
 
   it('answers `nrf91sim at <port> -c ...` and reports a failed command with a non-zero exit', async () => {
     const ok = await runCli(['at', link(), '-c', 'AT+CGSN', 'AT+CGMM']);
@@ -235,6 +240,10 @@ describe('nrf91sim device boot errors: one clear line and a non-zero exit', () =
     const state = await runCli(['device', 'boot', '--serial', 'none', '--state', path.join(file, 'sub')]);
     expect(state.code).toBe(1);
     expect(state.stderr).toMatch(/^nrf91sim: state directory .* is not writable/);
+    // Node's recursive mkdir never returns under /proc; the device must refuse at once instead.
+    const proc = await runCli(['device', 'boot', '--serial', 'none', '--state', '/proc/nrf91sim-x', '--json']);
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toMatch(/NRF91SIM_PATH_UNWRITABLE|state directory .* is not writable/);
     const link = await runCli([
       'device',
       'boot',
