@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
+import { generateSigningKey } from '../../firmware/image/keys.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { createThing, startStandIn, type StandIn } from './broker-helpers.js';
 
@@ -113,6 +115,53 @@ describe('nrf91sim device boot --image', () => {
     ]);
     expect(r.stderr).toMatch(/^nrf91sim: --image .*tampered\.bin: hash mismatch.*nothing was flashed\n$/);
     await expect(fs.stat(path.join(state, 'devices'))).rejects.toThrow();
+  });
+
+  it('refuses an unsigned image for a device whose bootloader has keys, as `image info --key` does', async () => {
+    const key = generateSigningKey();
+    const state = path.join(dir, 'keyed-state');
+    const signed = buildAppImage({ app: 'at_client', version: '1.0.0', signingKey: key.privateKeyPem });
+    const keyed = await Device.boot({
+      name: 'keyed',
+      stateDir: state,
+      firmware: { image: signed, bootloaderKeys: [key.publicKeyPem] },
+    });
+    await keyed.close();
+    const file = path.join(dir, 'unsigned.bin');
+    await fs.writeFile(file, buildAppImage({ app: 'at_client', version: '1.0.1' }));
+    await fs.writeFile(path.join(dir, 'bootloader.pub.pem'), key.publicKeyPem);
+    const info = await runCli([
+      'image',
+      'info',
+      file,
+      '--key',
+      path.join(dir, 'bootloader.pub.pem'),
+      '--json',
+    ]);
+    const problem = (JSON.parse(info.stdout) as { problems: Array<{ code: string }> }).problems[0];
+    expect(problem?.code).toBe('NRF91SIM_IMAGE_UNSIGNED');
+
+    const slot = path.join(state, 'devices', 'keyed', 'flash', 'mcuboot_primary.bin');
+    const before = await fs.readFile(slot);
+    const r = await runCli([
+      'device',
+      'boot',
+      '--serial',
+      'none',
+      '--state',
+      state,
+      '--name',
+      'keyed',
+      '--image',
+      file,
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+      event: 'error',
+      code: 'NRF91SIM_IMAGE_UNSIGNED',
+    });
+    expect((await fs.readFile(slot)).equals(before)).toBe(true);
   });
 });
 
