@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ErrorCode, SimError } from '../core/errors.js';
