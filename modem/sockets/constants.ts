@@ -45,6 +45,12 @@ export const TLS_CIPHERSUITE_LIST = 3;
 export const TLS_CIPHERSUITE_USED = 4;
 export const TLS_PEER_VERIFY = 5;
 export const TLS_DTLS_ROLE = 6;
+/**
+ * Zephyr's TLS_ALPN_LIST: the ALPN protocol names the handshake offers. nrf_modem has no such option
+ * (its offload answers ENOPROTOOPT); the simulated modem takes it so that ports whose secure sockets
+ * negotiate ALPN (FreeRTOS `SOCKETS_SO_ALPN_PROTOCOLS`, AWS IoT on 443) run over it.
+ */
+export const TLS_ALPN_LIST = 7;
 export const TLS_SESSION_CACHE = 12;
 export const TLS_SESSION_CACHE_PURGE = 13;
 export const TLS_DTLS_CID = 14;
@@ -94,7 +100,7 @@ export interface Timeval {
 }
 
 /** A socket option value, shaped per option (docs/sockets.md lists which takes what). */
-export type SockoptValue = number | string | null | readonly number[] | Timeval;
+export type SockoptValue = number | string | null | readonly number[] | readonly string[] | Timeval;
 
 export interface PollFd {
   fd: number;

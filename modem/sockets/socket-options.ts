@@ -12,6 +12,7 @@ import {
   SO_TCP_SRV_SESSTIMEO,
   SOL_SOCKET,
   SOL_TLS,
+  TLS_ALPN_LIST,
   TLS_CIPHERSUITE_LIST,
   TLS_DTLS_HANDSHAKE_TIMEO,
   TLS_HOSTNAME,
@@ -79,6 +80,8 @@ export class SocketOptions {
   peerVerify = TLS_PEER_VERIFY_REQUIRED;
   sessionCache = 0;
   cipherList: number[] | undefined;
+  /** TLS_ALPN_LIST: protocol names offered in the handshake (none by default). */
+  alpnList: string[] | undefined;
   dtlsHandshakeTimeoS = 123;
   /** Set by TLS_SESSION_CACHE_PURGE; the socket layer clears the cache and resets it. */
   purgeRequested = false;
@@ -131,6 +134,8 @@ export class SocketOptions {
           return this.sessionCache;
         case TLS_CIPHERSUITE_LIST:
           return this.cipherList ? [...this.cipherList] : [];
+        case TLS_ALPN_LIST:
+          return this.alpnList ? [...this.alpnList] : [];
         case TLS_DTLS_HANDSHAKE_TIMEO:
           return this.dtlsHandshakeTimeoS;
       }
@@ -216,6 +221,17 @@ export class SocketOptions {
       case TLS_DTLS_HANDSHAKE_TIMEO:
         this.dtlsHandshakeTimeoS = int(value, 0, 123);
         return;
+      case TLS_ALPN_LIST: {
+        // RFC 7301: 1 to 255 bytes per protocol name.
+        const names = Array.isArray(value) ? (value as readonly unknown[]) : [];
+        const valid = (n: unknown): boolean =>
+          typeof n === 'string' && n.length > 0 && Buffer.byteLength(n) <= 255 && !n.includes('\0');
+        if (names.length === 0 || !names.every(valid)) {
+          throw new SocketError(Errno.EINVAL, 'a list of ALPN protocol names is expected');
+        }
+        this.alpnList = [...(names as readonly string[])];
+        return;
+      }
     }
     throw new SocketError(Errno.ENOPROTOOPT, `SOL_TLS option ${name}`);
   }

@@ -9,7 +9,7 @@ import { collectMaterial } from './tls-credentials.js';
 /**
  * Starts the modem's TLS 1.2 handshake over a connected TCP socket, set up from the socket's
  * options: trust and client credentials from its sec tags, SNI and the name check from
- * TLS_HOSTNAME, verification per TLS_PEER_VERIFY, a cached session when TLS_SESSION_CACHE is on.
+ * TLS_HOSTNAME, the ALPN offer from TLS_ALPN_LIST, verification per TLS_PEER_VERIFY, a cached session when TLS_SESSION_CACHE is on.
  * Throws SocketError(EINVAL) when the sec tag's certificate and key do not load together.
  */
 export function startModemTls(
@@ -33,6 +33,7 @@ export function startModemTls(
     secureContext: context,
     ...(hostname && !net.isIP(hostname) ? { servername: hostname } : {}),
     ...(session ? { session } : {}),
+    ...(o.alpnList ? { ALPNProtocols: o.alpnList } : {}),
     rejectUnauthorized: o.peerVerify === TLS_PEER_VERIFY_REQUIRED,
     // Without TLS_HOSTNAME the modem does not check the name (nrf_modem NRF_SO_SEC_HOSTNAME).
     checkServerIdentity: (_host, cert) => (hostname ? tls.checkServerIdentity(hostname, cert) : undefined),
