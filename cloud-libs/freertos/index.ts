@@ -1,0 +1,30 @@
+export { MQTT_AGENT_DEFAULTS, type MqttAgentConfig } from './agent-config.js';
+export {
+  AWS_IOT_ALPN_MQTT,
+  mqttagentREQUIRE_TLS,
+  mqttagentURL_IS_IP_ADDRESS,
+  mqttagentUSE_AWS_IOT_ALPN_443,
+  type AgentModem,
+  type MQTTQoS,
+  type MqttAgentCallback,
+  type MqttAgentCallbackParams,
+  type MqttAgentConnectParams,
+  type MqttAgentPublishParams,
+  type MqttAgentSubscribeParams,
+  type MqttAgentUnsubscribeParams,
+  type MqttPublishCallback,
+  type MqttPublishData,
+} from './agent-types.js';
+export { MqttBufferHandle } from './buffer-pool.js';
+export { MqttAgent } from './mqtt-agent.js';
+export type { MqttAgentEvents, MqttAgentState } from './mqtt-context.js';
+export {
+  MQTT_AGENT_RETURN_CODE_VALUE,
+  ShadowReturnCode,
+  isShadowJsonError,
+  isShadowRejection,
+  shadowReturnCodeName,
+  type MQTTAgentReturnCode,
+  type ShadowReturnCodeName,
+} from './return-codes.js';
+export { topicFilterType, topicMatchesFilter, type TopicFilterType } from './topic-filter.js';
