@@ -245,7 +245,7 @@ describe('MQTT agent over a modem TLS socket to the AWS IoT stand-in', () => {
 
   it('times out while the link is partitioned; after heal the publish still arrives and the agent carries on', async () => {
     const thing = 'agent-partition';
-    const { modem, clock, agent } = await connectedAgent(thing);
+    const { modem, clock, agent, events } = await connectedAgent(thing);
     const late: Array<[string, number | undefined]> = [];
     agent.on('unexpected-ack', (packet, id) => late.push([packet, id]));
     const calls: string[] = [];
@@ -277,6 +277,11 @@ describe('MQTT agent over a modem TLS socket to the AWS IoT stand-in', () => {
     expect(await agent.publish({ topic: `${thing}/held`, qos: 1, data: 'next' }, 5000)).toBe(
       'eMQTTAgentSuccess',
     );
+    await expect
+      .poll(() => events.map((e) => e.event === 'eMQTTAgentPublish' && e.publishData.topic), {
+        timeout: 5000,
+      })
+      .toEqual([`${thing}/cb`]);
     expect(calls).toEqual([]);
   });
 
