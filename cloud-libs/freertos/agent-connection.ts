@@ -62,6 +62,7 @@ export class AgentConnection {
     const abort = (): void => {
       if (sockets.isOpen(fd)) sockets.close(fd);
     };
+    let onAbort = (): void => undefined;
     try {
       if (target.tls) {
         sockets.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, target.tls.secTags);
@@ -69,14 +70,21 @@ export class AgentConnection {
         sockets.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, target.tls.hostname);
         if (target.tls.alpn) sockets.setsockopt(fd, SOL_TLS, TLS_ALPN_LIST, target.tls.alpn);
       }
-      signal.addEventListener('abort', abort, { once: true });
-      await sockets.connect(fd, { ...info.addr, port: target.port });
+      // Closing the socket ends a connect in progress; the race also covers one that would not.
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          abort();
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      await Promise.race([sockets.connect(fd, { ...info.addr, port: target.port }), aborted]);
       signal.throwIfAborted();
     } catch (err) {
       abort();
       throw err;
     } finally {
-      signal.removeEventListener('abort', abort);
+      signal.removeEventListener('abort', onAbort);
     }
     return new AgentConnection(sockets, fd);
   }
