@@ -28,3 +28,28 @@ export {
   type ShadowReturnCodeName,
 } from './return-codes.js';
 export { topicFilterType, topicMatchesFilter, type TopicFilterType } from './topic-filter.js';
+export { ShadowClient } from './shadow-client.js';
+export {
+  SHADOW_DEFAULTS,
+  type ShadowCallbackParams,
+  type ShadowConfig,
+  type ShadowConnectParams,
+  type ShadowCreateParams,
+  type ShadowDeletedCallback,
+  type ShadowDocumentCallback,
+  type ShadowGetResult,
+  type ShadowMQTTClientType,
+  type ShadowOperationParams,
+} from './shadow-types.js';
+export {
+  SHADOW_NAME_CLASSIC,
+  SHADOW_NAME_LENGTH_MAX,
+  SHADOW_THINGNAME_LENGTH_MAX,
+  shadowAssembleTopicString,
+  shadowMatchTopicString,
+  shadowTopic,
+  type ShadowMessageType,
+  type ShadowStatus,
+  type ShadowTopicMatch,
+  type ShadowTopicStringType,
+} from './shadow-topics.js';

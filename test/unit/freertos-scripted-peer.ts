@@ -72,7 +72,9 @@ export class ScriptedPeer {
         this.inbox = [];
       },
       send: async (_fd, data) => {
+        const before = this.sent().length;
         this.written = Buffer.concat([this.written, Buffer.from(data)]);
+        if (this.autoAck) for (const p of this.sent().slice(before)) setImmediate(() => this.answer(p));
         return data.length;
       },
       recv: (fd) => {
@@ -93,6 +95,25 @@ export class ScriptedPeer {
       isOpen: (fd) => this.open.has(fd),
     } as AgentModem['sockets'],
   };
+
+  /**
+   * Acknowledges CONNECT, SUBSCRIBE, UNSUBSCRIBE and QoS 1 PUBLISH as a broker would, and hands
+   * each PUBLISH to `onPublish` (topic, payload) for the test to answer.
+   */
+  autoAck = false;
+  onPublish: (topic: string, payload: string) => void = () => undefined;
+
+  private answer(p: SentPacket): void {
+    if (p.type === 1) this.push(CONNACK_OK);
+    if (p.type === 8) this.push([0x90, 0x03, ...p.body.subarray(0, 2), 0x01]);
+    if (p.type === 10) this.push([0xb0, 0x02, ...p.body.subarray(0, 2)]);
+    if (p.type !== 3) return;
+    const topicLength = p.body.readUInt16BE(0);
+    const qos = (p.flags >> 1) & 3;
+    if (qos === 1) this.push([0x40, 0x02, ...p.body.subarray(2 + topicLength, 4 + topicLength)]);
+    const payload = p.body.subarray(2 + topicLength + (qos ? 2 : 0)).toString();
+    this.onPublish(p.body.subarray(2, 2 + topicLength).toString(), payload);
+  }
 
   /** Lets a held connect() complete. */
   accept(): void {
