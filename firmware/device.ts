@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
-import { ErrorCode, SimError } from '../core/errors.js';
+import { ErrorCode, SimError, isSimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { prepareStateDir } from '../core/state-dir.js';
@@ -12,12 +11,11 @@ import { CredentialStore } from '../modem/credentials/store.js';
 import { Modem } from '../modem/modem.js';
 import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
-import { startAtClient } from './apps/at-client.js';
-import { startAwsFotaApp } from './apps/aws-fota-app.js';
-import { startAwsIotApp } from './apps/aws-iot-app.js';
+import type { AppStarter, RunningApp } from './app-context.js';
+import { AppRegistry, type AppDefinition } from './app-registry.js';
+import { builtInApps } from './apps/built-in.js';
 import type { BootReport } from './boot/bootloader.js';
 import { DeviceFlash } from './boot/device-flash.js';
-import type { ImageControl } from './boot/image-control.js';
 import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
@@ -26,27 +24,6 @@ import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
 import { openSerial, parseSerialSpec, type SerialSpec } from './serial.js';
-
-/** What an application gets when the device starts it. */
-export interface AppContext {
-  modem: Modem;
-  /** The UART, when the device has one. */
-  serial: Transport | undefined;
-  /** The running image's manifest: which app, its version and configuration. */
-  manifest: AppManifest;
-  /** MCUboot's application API (confirm the image, request an upgrade, write the secondary slot). */
-  image: ImageControl;
-  /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
-  dfu: DeviceDfuTarget;
-  /** `sys_reboot()`: the device resets once the current call stack has returned. */
-  reboot(): void;
-  /** Tells the host what the application does: the device emits it as an `app` event. */
-  report(event: string, detail?: Record<string, unknown>): void;
-  clock: Clock;
-}
-
-/** Starts a sample application; the device stops it on reset or power loss. */
-export type AppStarter = (ctx: AppContext) => { stop(): void };
 
 export interface DeviceFirmwareOptions {
   /** Image programmed into an erased primary slot on first boot (default: at_client 1.0.0, unsigned). */
@@ -66,8 +43,11 @@ export interface DeviceOptions {
   profile?: ProfileInput;
   clock?: Clock;
   firmware?: DeviceFirmwareOptions;
-  /** Applications by manifest name, in addition to the built-in `at_client`. */
-  apps?: Record<string, AppStarter>;
+  /**
+   * Applications by manifest name: a registry to use instead of the built-in samples, or extra
+   * applications added to (or replacing) them.
+   */
+  apps?: AppRegistry | Record<string, AppDefinition | AppStarter>;
 }
 
 /** Power and boot state: `halted` = MCUboot found no valid image and nothing runs. */
@@ -78,8 +58,11 @@ export type DeviceEvents = {
   boot: [report: BootReport, modemDfu: ModemDfuOutcome | undefined];
   /** Something the running application reported (see each sample application). */
   app: [event: string, detail: Record<string, unknown>];
-  /** The manifest names an application this device does not have: the image boots, nothing runs. */
-  'app-missing': [name: string];
+  /**
+   * The manifest names an application this device does not have: the image boots, nothing runs.
+   * `error` (code APP_UNKNOWN) names the applications the device has.
+   */
+  'app-missing': [name: string, error: SimError];
   close: [];
 };
 
@@ -95,11 +78,10 @@ export function validateDeviceName(name: string): void {
   }
 }
 
-const BUILT_IN_APPS: Record<string, AppStarter> = {
-  at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
-  aws_fota: (ctx) => startAwsFotaApp(ctx),
-  aws_iot: (ctx) => startAwsIotApp(ctx),
-};
+function appRegistry(apps: DeviceOptions['apps']): AppRegistry {
+  if (apps instanceof AppRegistry) return apps;
+  return apps ? builtInApps().with(apps) : builtInApps();
+}
 
 /**
  * A device: a modem, its UART, its flash with MCUboot, and the application named by the image in the
@@ -108,7 +90,9 @@ const BUILT_IN_APPS: Record<string, AppStarter> = {
  */
 export class Device extends TypedEmitter<DeviceEvents> {
   private isClosed = false;
-  private app: { stop(): void } | undefined;
+  private app: RunningApp | undefined;
+  private missingApp: SimError | undefined;
+  private readonly apps: AppRegistry;
   private currentModem: Modem;
   private runningManifest: AppManifest | undefined;
   private powerState: DevicePower = 'off';
@@ -128,6 +112,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   ) {
     super();
     this.currentModem = modem;
+    this.apps = appRegistry(options.apps);
     this.control = new DeviceControl(this);
   }
 
@@ -210,6 +195,11 @@ export class Device extends TypedEmitter<DeviceEvents> {
     return this.app !== undefined;
   }
 
+  /** Why the running image's application did not start (APP_UNKNOWN), while that image runs. */
+  get appError(): SimError | undefined {
+    return this.missingApp;
+  }
+
   get lastBoot(): BootReport | undefined {
     return this.lastReport;
   }
@@ -248,9 +238,16 @@ export class Device extends TypedEmitter<DeviceEvents> {
     this.dfuTarget = new DeviceDfuTarget(this.flash, {
       saveProgress: manifest.config.dfuSaveProgress === true,
     });
-    const start = this.options.apps?.[manifest.app] ?? BUILT_IN_APPS[manifest.app];
-    if (start) {
-      this.app = start({
+    let app: AppDefinition | undefined;
+    try {
+      app = this.apps.get(manifest.app);
+    } catch (err) {
+      if (!isSimError(err, ErrorCode.APP_UNKNOWN)) throw err;
+      this.missingApp = err;
+      this.emit('app-missing', manifest.app, err);
+    }
+    if (app) {
+      this.app = app.start({
         modem: this.currentModem,
         serial: this.serial,
         manifest,
@@ -264,8 +261,6 @@ export class Device extends TypedEmitter<DeviceEvents> {
         report: (event, detail = {}) => this.emit('app', event, detail),
         clock: this.options.clock ?? systemClock,
       });
-    } else {
-      this.emit('app-missing', manifest.app);
     }
     this.emit('boot', report, dfu);
     return report;
@@ -275,6 +270,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   async powerOff(): Promise<void> {
     this.app?.stop();
     this.app = undefined;
+    this.missingApp = undefined;
     this.dfuTarget = undefined;
     this.runningManifest = undefined;
     await this.currentModem.close();

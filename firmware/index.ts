@@ -1,4 +1,7 @@
-export * from './apps/at-client.js';
+export { startAtClient } from './apps/at-client.js';
+export type { AppContext, AppStarter, RunningApp } from './app-context.js';
+export { AppRegistry, type AppDefinition } from './app-registry.js';
+export { builtInApps } from './apps/built-in.js';
 export * from './apps/aws-fota-app.js';
 export * from './apps/aws-iot-app.js';
 export * from './boot/index.js';

@@ -161,6 +161,11 @@ export function registerDeviceBoot(device: Command): void {
       device.on('app', (event, detail) =>
         out.event('app', { app: event, ...detail }, `app ${event} ${JSON.stringify(detail)}`),
       );
+      const missing = (app: string, message: string): void =>
+        out.event('app-missing', { app, code: ErrorCode.APP_UNKNOWN, message }, `nrf91sim: ${message}`);
+      device.on('app-missing', (app, err) => missing(app, err.message));
+      const appError = device.appError;
+      if (appError && device.manifest && !image) missing(device.manifest.app, appError.message);
       try {
         await applyCredentials(device, options, stateDirFrom(options.state), out);
         if (image) {

@@ -5,7 +5,7 @@ import { ErrorCode, SimError } from '../../core/errors.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { inspectImage, type ImageReport } from '../../firmware/image/inspect.js';
 import { generateSigningKey, keyHash } from '../../firmware/image/keys.js';
-import { KNOWN_APPS } from '../../firmware/image/manifest.js';
+import { builtInApps } from '../../firmware/apps/built-in.js';
 import { buildModemDelta } from '../../firmware/image/modem-delta.js';
 import { EXIT_FAILURE, Output, reportError } from '../output.js';
 
@@ -96,7 +96,7 @@ export function registerImage(program: Command): Command {
     .description(
       'build an application image (header, manifest body, SHA-256 and optional ECDSA-P256 signature TLVs)',
     )
-    .requiredOption('--app <name>', `sample application (${KNOWN_APPS.join(', ')})`)
+    .requiredOption('--app <name>', `sample application (${builtInApps().names().join(', ')})`)
     .requiredOption('--version <version>', 'image version major.minor.revision[+build], e.g. 1.0.1')
     .option('--sign <key.pem>', 'sign with this ECDSA P-256 private key (imgtool sign -k)')
     .option('--config <json|file>', 'application configuration: inline JSON object or a JSON file')
@@ -122,7 +122,7 @@ export function registerImage(program: Command): Command {
           ...(signingKey !== undefined ? { signingKey } : {}),
         });
         await writeFileAtomic(o.output, bytes);
-        const known = (KNOWN_APPS as readonly string[]).includes(o.app);
+        const known = builtInApps().has(o.app);
         out.event(
           'image',
           {

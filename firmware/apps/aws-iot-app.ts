@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
-import type { AppContext } from '../device.js';
+import type { AppContext, RunningApp } from '../app-context.js';
 
 /** The image configuration of the `aws_iot` sample (its prj.conf options). */
 export interface AwsIotAppConfig {
@@ -72,7 +72,7 @@ function readConfig(
  * through `ctx.report`: `config-error`, `connected`, `ready`, `error`, `shadow-update` (the document sent),
  * `data` (a message on a subscribed topic), `disconnected`, `fota` (each FOTA event), `rebooting`.
  */
-export function startAwsIotApp(ctx: AppContext): { stop(): void } {
+export function startAwsIotApp(ctx: AppContext): RunningApp {
   let stopped = false;
   let iot: AwsIot | undefined;
   let publication: TimerHandle | undefined;

@@ -1,0 +1,12 @@
+import { AppRegistry } from '../app-registry.js';
+import { startAtClient } from './at-client.js';
+import { startAwsFotaApp } from './aws-fota-app.js';
+import { startAwsIotApp } from './aws-iot-app.js';
+
+/** The sample applications the simulator ships, by the names NCS gives them. */
+export function builtInApps(): AppRegistry {
+  return new AppRegistry()
+    .register('at_client', startAtClient)
+    .register('aws_fota', startAwsFotaApp)
+    .register('aws_iot', startAwsIotApp);
+}
