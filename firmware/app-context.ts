@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { Modem } from '../modem/modem.js';
+import type { DeviceModem } from '../modem/device-modem.js';
 import type { Transport } from '../modem/transport/transport.js';
 import type { DeviceDfuTarget } from './boot/device-dfu-target.js';
 import type { ImageControl } from './boot/image-control.js';
@@ -7,7 +7,8 @@ import type { AppManifest } from './image/manifest.js';
 
 /** What an application gets when the device starts it. */
 export interface AppContext {
-  modem: Modem;
+  /** The device-facing modem: AT, notifications, sockets, clock. */
+  modem: DeviceModem;
   /** The UART, when the device has one. */
   serial: Transport | undefined;
   /** The running image's manifest: which app, its version and configuration. */

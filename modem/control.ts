@@ -1,7 +1,11 @@
-import type { LinkPresetName, LinkProfile } from '../core/link.js';
+import type { Link, LinkPresetName, LinkProfile } from '../core/link.js';
 import { deviceIdentityKey } from './credentials/identity-key.js';
 import type { CredentialStore } from './credentials/store.js';
-import type { Modem } from './modem.js';
+import type { ModemIdentity } from './identity.js';
+import type { DataPath } from './network/data-path.js';
+import type { FunctionalModeState } from './network/functional-mode.js';
+import type { NetworkService } from './network/network.js';
+import type { SensorProfile } from './profile.js';
 import type { DnsResolver } from './sockets/dns.js';
 
 /** `%XTEMP` notification levels: 0 normal, 1 high-temperature warning, 2 critical (modem shuts down). */
@@ -30,6 +34,22 @@ export interface ModemStatus {
   batteryMv: number;
 }
 
+/** The parts of a modem its backend face steers (the `Modem` has them). */
+export interface ControlledModem {
+  readonly name: string;
+  readonly identity: ModemIdentity;
+  readonly sensors: SensorProfile;
+  readonly subscriptions: { xtemp: boolean };
+  readonly functionalMode: Pick<FunctionalModeState, 'mode'>;
+  readonly network: NetworkService;
+  readonly dataPath: Pick<DataPath, 'up' | 'ipv4'>;
+  readonly credentials: CredentialStore;
+  readonly link: Link;
+  readonly dns: DnsResolver;
+  notify(line: string): void;
+  setTime(epochMs: number, timezoneQuarters: number): void;
+}
+
 /**
  * The backend face of a simulated modem, as Zephyr emulators have one: what tests and the CLI use to
  * steer it (sensor readings, time, signal, coverage, registration denial, roaming, PDN drop, SIM removal,
@@ -37,7 +57,7 @@ export interface ModemStatus {
  * never uses this; it only sees AT and sockets.
  */
 export class ModemControl {
-  constructor(private readonly modem: Modem) {}
+  constructor(private readonly modem: ControlledModem) {}
 
   /** Sets the temperature `%XTEMP?` reports; a subscribed modem notifies level changes. */
   setTemperature(temperatureC: number): void {

@@ -4,7 +4,7 @@ import { Link } from '../core/link.js';
 import { Random } from '../core/random.js';
 import { trace } from '../core/trace.js';
 import { AtChannel } from './at/channel.js';
-import { CommandTable } from './at/command.js';
+import { CommandTable, type AtCommand } from './at/command.js';
 import { defaultCommands } from './at/commands/table.js';
 import { AtMonitor, type AtNotificationHandler } from './at/monitor.js';
 import { AtSession, type AtSessionOptions } from './at/session.js';
@@ -59,9 +59,9 @@ export interface ModemTime {
 }
 
 /**
- * One simulated nRF9160 modem: its identity, state and AT command table. Code on the device talks to it
- * through {@link AtChannel}s and {@link AtMonitor}s; serial clients through {@link AtSession}s on a
- * transport; tests and the CLI steer it through `modem.control`.
+ * One simulated nRF9160 modem: its identity, state and AT command table. Code on the device sees it
+ * through its {@link DeviceModem} face (AT channels, monitors, sockets); serial clients through
+ * {@link AtSession}s on a transport; tests and the CLI steer it through `modem.control`.
  */
 export class Modem extends TypedEmitter<ModemEvents> {
   readonly name: string;
@@ -151,6 +151,19 @@ export class Modem extends TypedEmitter<ModemEvents> {
   /** A new in-process AT channel (its own `+CMEE` setting), like `nrf_modem_at_cmd()`. */
   channel(): AtChannel {
     return new AtChannel(this);
+  }
+
+  /** Adds an application's commands to the table; the returned function puts back what was there. */
+  registerCommands(commands: readonly AtCommand[]): () => void {
+    const previous = commands.map((c) => [c, this.commands.get(c.name)] as const);
+    for (const c of commands) this.commands.register(c);
+    return () => {
+      for (const [c, before] of previous) {
+        if (this.commands.get(c.name) !== c) continue;
+        if (before) this.commands.register(before);
+        else this.commands.unregister(c.name);
+      }
+    };
   }
 
   /** Subscribes to notifications containing `filter` (all when undefined), like NCS `AT_MONITOR`. */

@@ -1,5 +1,5 @@
 import { MqttClient, type IClientOptions, type Timer } from 'mqtt';
-import type { Modem } from '../../modem/modem.js';
+import type { DeviceModem } from '../../modem/device-modem.js';
 import { clockIntervalTimer } from '../../modem/sockets/interval-timer.js';
 import { ModemSocketStream, type ModemStreamOptions } from '../../modem/sockets/socket-stream.js';
 
@@ -24,7 +24,10 @@ export interface ModemMqttTransport {
  * over the modem's TLS, DNS and link like the NCS MQTT library over nrf_modem sockets, never over
  * node:net or node:tls directly.
  */
-export function modemStreamBuilder(modem: Modem, transport: ModemMqttTransport): () => ModemSocketStream {
+export function modemStreamBuilder(
+  modem: DeviceModem,
+  transport: ModemMqttTransport,
+): () => ModemSocketStream {
   return () =>
     new ModemSocketStream(modem.sockets, {
       host: transport.host,
@@ -44,7 +47,7 @@ export type ModemMqttClientOptions = ModemMqttTransport &
  * An mqtt.js client whose connection is a modem socket. Keep-alive runs on the modem's clock; MQTT
  * 3.1.1 and no automatic reconnect unless asked for (the NCS libraries reconnect themselves).
  */
-export function createModemMqttClient(modem: Modem, options: ModemMqttClientOptions): MqttClient {
+export function createModemMqttClient(modem: DeviceModem, options: ModemMqttClientOptions): MqttClient {
   const { host, port, family, secTags, hostname, peerVerify, sessionCache, ...mqttOptions } = options;
   const transport: ModemMqttTransport = {
     host,

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { AwsFota } from '../../cloud-libs/aws-fota/index.js';
 import { createModemMqttClient } from '../../cloud-libs/common/index.js';
+import { lteLcInitAndConnect } from '../../cloud-libs/lte-lc/index.js';
 import type { AppContext, RunningApp } from '../app-context.js';
 import { SAMPLE_FOTA_DOWNLOAD } from './aws-iot-app.js';
 
@@ -53,8 +54,7 @@ export function startAwsFotaApp(ctx: AppContext): RunningApp {
     }
     // The sample confirms the image at start: a new image that gets this far stays.
     await ctx.image.writeImgConfirmed();
-    await ctx.modem.channel().command('AT+CFUN=1');
-    await ctx.modem.dataPath.whenUp();
+    await lteLcInitAndConnect(ctx.modem);
     if (stopped) return;
     client = createModemMqttClient(ctx.modem, {
       host: config.endpoint,

@@ -52,6 +52,11 @@ export class CommandTable {
     return this;
   }
 
+  /** Removes the command registered under `name`. */
+  unregister(name: string): boolean {
+    return this.commands.delete(name.toUpperCase());
+  }
+
   get(name: string): AtCommand | undefined {
     return this.commands.get(name.toUpperCase());
   }
