@@ -26,7 +26,10 @@ import type { AppManifest } from './image/manifest.js';
 import { openSerial, parseSerialSpec, type SerialSpec } from './serial.js';
 
 export interface DeviceFirmwareOptions {
-  /** Image programmed into an erased primary slot on first boot (default: at_client 1.0.0, unsigned). */
+  /**
+   * Image programmed into an erased primary slot on first boot. Default: the Serial LTE Modem
+   * (`serial_lte_modem` 1.0.0, unsigned), whose UART answers the modem's AT commands and its `#X` ones.
+   */
   image?: Uint8Array;
   /** Public keys built into the bootloader; images must then be signed by one of them. */
   bootloaderKeys?: readonly KeyInput[];
@@ -142,7 +145,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
           'a device with a bootloader key needs a signed firmware.image to start from',
         );
       }
-      await flash.program(fw.image ?? buildAppImage({ app: 'at_client', version: '1.0.0' }));
+      await flash.program(fw.image ?? buildAppImage({ app: 'serial_lte_modem', version: '1.0.0' }));
     }
     const spec =
       typeof options.serial === 'string'

@@ -33,19 +33,6 @@ export interface CredentialProfile extends CredentialLimits {
   factory: CredentialInput[];
 }
 
-/** Serial LTE Modem (`AT#X…`) settings. */
-export interface SlmProfile {
-  /**
-   * Silence in ms required before and after the data-mode terminator `+++` (NCS 1.x
-   * `CONFIG_SLM_DATAMODE_SILENCE`); 0, the NCS 2.x behaviour, takes `+++` anywhere in the data.
-   */
-  datamodeSilenceMs: number;
-  /** Quiet time after which buffered data-mode bytes are sent (`#XDATACTRL` time limit). */
-  datamodeTimeLimitMs: number;
-}
-
-export const DEFAULT_SLM: SlmProfile = { datamodeSilenceMs: 0, datamodeTimeLimitMs: 32 };
-
 /** Everything that makes one simulated modem differ from another. */
 export interface ModemProfile {
   identity: ModemIdentity;
@@ -57,7 +44,6 @@ export interface ModemProfile {
   /** The radio link every socket of the device goes through: a preset name or figures. */
   link: LinkProfile | LinkPresetName;
   sockets: SocketProfile;
-  slm: SlmProfile;
   network: NetworkProfile;
 }
 
@@ -83,7 +69,6 @@ export interface ProfileInput {
   dns?: Partial<DnsProfile>;
   link?: LinkProfile | LinkPresetName;
   sockets?: Partial<SocketProfile>;
-  slm?: Partial<SlmProfile>;
 }
 
 export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
@@ -102,7 +87,6 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     dns: { ...DEFAULT_DNS, ...input.dns, table: { ...DEFAULT_DNS.table, ...input.dns?.table } },
     link: input.link ?? 'ideal',
     sockets: { ...DEFAULT_SOCKET_PROFILE, ...input.sockets },
-    slm: { ...DEFAULT_SLM, ...input.slm },
     network: buildNetworkProfile(input.network),
   };
 }

@@ -261,6 +261,14 @@ export class AtSession {
     this.transport.write(bytes);
   }
 
+  /**
+   * A notification of the application serving this session (the SLM's `#XMQTTEVT`), written like
+   * a modem URC: between responses, held while a command runs or data mode lasts.
+   */
+  unsolicited(line: string): void {
+    this.urc(line);
+  }
+
   private urc(line: string): void {
     if (this.closed) return;
     if (this.running) {

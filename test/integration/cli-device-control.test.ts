@@ -74,7 +74,7 @@ describe('a running device steered from another process (nrf91sim device control
       registration: 1,
       dataPath: true,
       ipv4: '10.160.1.74',
-      app: 'at_client',
+      app: 'serial_lte_modem',
     });
   });
 

@@ -7,7 +7,7 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 
 describe('the application registry', () => {
   it('knows the built-in samples by their NCS names', () => {
-    expect(builtInApps().names()).toEqual(['at_client', 'aws_fota', 'aws_iot']);
+    expect(builtInApps().names()).toEqual(['at_client', 'aws_fota', 'aws_iot', 'serial_lte_modem']);
   });
 
   it('refuses a second application with the same name and names that no manifest can carry', () => {
@@ -25,7 +25,7 @@ describe('the application registry', () => {
     }
     expect(isSimError(error, ErrorCode.APP_UNKNOWN)).toBe(true);
     expect((error as Error).message).toBe(
-      'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot)',
+      'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, serial_lte_modem)',
     );
   });
 
@@ -37,7 +37,11 @@ describe('the application registry', () => {
         return { stop: () => started.push('stopped') };
       },
     });
-    const device = await Device.boot({ name: 'registry-own', apps });
+    const device = await Device.boot({
+      name: 'registry-own',
+      apps,
+      firmware: { image: buildAppImage({ app: 'at_client', version: '1.0.0' }) },
+    });
     await device.control.reboot();
     await device.close();
     expect(started).toEqual(['at_client 1.0.0', 'stopped', 'at_client 1.0.0', 'stopped']);
@@ -58,7 +62,7 @@ describe('the application registry', () => {
       await device.control.reboot();
       expect(await missing).toEqual([
         'nrf_cloud',
-        'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot)',
+        'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, serial_lte_modem)',
       ]);
     } finally {
       await device.close();

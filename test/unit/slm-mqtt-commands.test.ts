@@ -2,7 +2,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryModem } from '../helpers/memory-modem.js';
+import { slmModem } from '../helpers/slm-modem.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -33,7 +33,7 @@ async function broker(): Promise<{ port: number; aedes: Aedes; dropAll(): void }
 }
 
 async function online() {
-  const m = memoryModem();
+  const m = slmModem();
   cleanup.push(() => m.modem.close());
   await m.cmd('AT+CFUN=1');
   await untilRegistered(m.modem);

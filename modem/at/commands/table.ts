@@ -14,12 +14,6 @@ import { cereg, cops } from './registration.js';
 import { xtemp, xvbat } from './sensors.js';
 import { cimi, cpin, xiccid } from './sim.js';
 import { xsystemmode } from './system-mode.js';
-import { xgetaddrinfo } from './slm-getaddrinfo.js';
-import { xmqttcfg, xmqttcon, xmqttpub, xmqttsub, xmqttunsub } from './slm-mqtt.js';
-import { xpoll } from './slm-poll.js';
-import { xsocket, xsocketselect, xssocket } from './slm-socket.js';
-import { xsocketopt, xssocketopt } from './slm-sockopt.js';
-import { xbind, xconnect, xrecv, xrecvfrom, xsend, xsendto } from './slm-transfer.js';
 
 /** Every command a freshly booted modem understands. */
 export function defaultCommands(): AtCommand[] {
@@ -62,24 +56,5 @@ export function defaultCommands(): AtCommand[] {
     cnec,
     mdmev,
     xtime,
-    // Serial LTE Modem (applications/serial_lte_modem): sockets, DNS and the MQTT client.
-    xsocket,
-    xssocket,
-    xsocketselect,
-    xsocketopt,
-    xssocketopt,
-    xbind,
-    xconnect,
-    xsend,
-    xrecv,
-    xsendto,
-    xrecvfrom,
-    xpoll,
-    xgetaddrinfo,
-    xmqttcfg,
-    xmqttcon,
-    xmqttsub,
-    xmqttunsub,
-    xmqttpub,
   ];
 }

@@ -1,10 +1,11 @@
 import { MqttClient, type IClientOptions, type OnPacketCallback, type Timer } from 'mqtt';
-import type { Modem } from '../../modem.js';
-import { AF_INET, AF_INET6 } from '../../sockets/constants.js';
-import { Errno, errnoOf } from '../../sockets/errno.js';
-import { clockIntervalTimer } from '../../sockets/interval-timer.js';
-import { ModemSocketStream } from '../../sockets/socket-stream.js';
-import { slmError } from './slm-state.js';
+import { modemStreamBuilder } from '../../../cloud-libs/common/index.js';
+import type { DeviceModem } from '../../../modem/device-modem.js';
+import { AF_INET, AF_INET6 } from '../../../modem/sockets/constants.js';
+import { Errno, errnoOf } from '../../../modem/sockets/errno.js';
+import { clockIntervalTimer } from '../../../modem/sockets/interval-timer.js';
+import type { ModemSocketStream } from '../../../modem/sockets/socket-stream.js';
+import { slmError } from './slm-errors.js';
 
 type Packet = Parameters<OnPacketCallback>[0];
 
@@ -39,9 +40,10 @@ export interface SlmMqttTarget {
 }
 
 /**
- * The SLM's MQTT client (slm_at_mqtt.c) on the modem's sockets: mqtt.js over a modem socket
- * stream, every packet from the broker reported as `#XMQTTEVT: <evt>,<result>` and every message
- * as `#XMQTTMSG`. The client holds no retry state, as the SLM's does not.
+ * The SLM's MQTT client (slm_at_mqtt.c) on the modem's sockets: mqtt.js over the modem-socket
+ * transport of `cloud-libs/common`, every packet from the broker reported as
+ * `#XMQTTEVT: <evt>,<result>` and every message as `#XMQTTMSG`, on the SLM's UART. The client holds
+ * no retry state, as the SLM's does not.
  */
 export class SlmMqtt {
   config: SlmMqttConfig = { clientId: 'slm_default_client_id', keepAlive: 60, cleanSession: 0 };
@@ -49,7 +51,11 @@ export class SlmMqtt {
   private client: MqttClient | undefined;
   private userDisconnect = false;
 
-  constructor(private readonly modem: Modem) {}
+  constructor(
+    private readonly modem: DeviceModem,
+    /** Writes one SLM notification to the host. */
+    private readonly notify: (line: string) => void,
+  ) {}
 
   get connected(): boolean {
     return this.client !== undefined;
@@ -58,14 +64,14 @@ export class SlmMqtt {
   /** Opens the socket and sends CONNECT; CONNACK arrives later as `#XMQTTEVT: 0,<rc>`. */
   async connect(target: SlmMqttTarget): Promise<void> {
     if (this.client) throw slmError('already connected');
-    const stream = new ModemSocketStream(this.modem.sockets, {
+    const stream = modemStreamBuilder(this.modem, {
       host: target.url,
       port: target.port,
       family: target.family,
       ...(target.secTag !== undefined
-        ? { secTags: [target.secTag], hostname: target.url, peerVerify: 2 }
+        ? { secTags: [target.secTag], hostname: target.url, peerVerify: 2 as const }
         : {}),
-    });
+    })();
     const opened = new Promise<void>((resolve, reject) => {
       stream.once('connect', () => resolve());
       stream.once('error', (err) => reject(err));
@@ -81,7 +87,7 @@ export class SlmMqtt {
       ...(target.username && target.password ? { password: target.password } : {}),
       timerVariant: clockIntervalTimer(this.modem.clock) as unknown as Timer,
     };
-    const client = new MqttClient(() => stream, options);
+    const client = new MqttClient((): ModemSocketStream => stream, options);
     client.on('error', () => undefined);
     try {
       await opened;
@@ -100,8 +106,15 @@ export class SlmMqtt {
       this.client = undefined;
       // Zephyr's MQTT reports a stream the broker closed as -ENOTCONN.
       const result = this.userDisconnect ? 0 : -(lastError ?? Errno.ENOTCONN);
-      this.modem.notify(`#XMQTTEVT: ${MqttEvt.DISCONNECT},${result}`);
+      this.notify(`#XMQTTEVT: ${MqttEvt.DISCONNECT},${result}`);
     });
+  }
+
+  /** The SLM stops: the connection goes without a DISCONNECT and without notifications. */
+  abandon(): void {
+    const client = this.client;
+    this.client = undefined;
+    client?.end(true);
   }
 
   disconnect(): void {
@@ -128,7 +141,7 @@ export class SlmMqtt {
   }
 
   private onPacket(packet: Packet): void {
-    const notify = (evt: number, result = 0): void => this.modem.notify(`#XMQTTEVT: ${evt},${result}`);
+    const notify = (evt: number, result = 0): void => this.notify(`#XMQTTEVT: ${evt},${result}`);
     switch (packet.cmd) {
       case 'connack':
         notify(MqttEvt.CONNACK, packet.returnCode ?? 0);
@@ -138,7 +151,7 @@ export class SlmMqtt {
         const payload = Buffer.isBuffer(packet.payload)
           ? packet.payload
           : Buffer.from(String(packet.payload), 'utf8');
-        this.modem.notify(
+        this.notify(
           `#XMQTTMSG: ${topic.length},${payload.length}\r\n${topic}\r\n${payload.toString('latin1')}`,
         );
         notify(MqttEvt.PUBLISH);
@@ -164,15 +177,4 @@ export class SlmMqtt {
         return notify(MqttEvt.PINGRESP);
     }
   }
-}
-
-const clients = new WeakMap<Modem, SlmMqtt>();
-
-export function slmMqtt(modem: Modem): SlmMqtt {
-  let c = clients.get(modem);
-  if (!c) {
-    c = new SlmMqtt(modem);
-    clients.set(modem, c);
-  }
-  return c;
 }

@@ -1,7 +1,6 @@
-import type { TimerHandle } from '../../../core/clock.js';
-import type { Modem } from '../../modem.js';
-import { errnoOf } from '../../sockets/errno.js';
-import type { DataModeConsumer, DataModePort, DataModeSession } from '../data-mode.js';
+import type { Clock, TimerHandle } from '../../../core/clock.js';
+import type { DataModeConsumer, DataModePort, DataModeSession } from '../../../modem/at/data-mode.js';
+import { errnoOf } from '../../../modem/sockets/errno.js';
 
 /** CONFIG_SLM_DATAMODE_TERMINATOR. */
 export const DATAMODE_TERMINATOR = Buffer.from('+++', 'latin1');
@@ -14,12 +13,25 @@ export const DATAMODE_BUFFER = 4096;
  */
 export type DataModeSend = (data: Buffer, moreData: boolean) => Promise<void>;
 
+/** Data-mode timing of an SLM build. */
+export interface DataModeTiming {
+  /**
+   * Silence in ms required before and after the terminator `+++` (NCS 1.x
+   * `CONFIG_SLM_DATAMODE_SILENCE`); 0, the NCS 2.x behaviour, takes `+++` anywhere in the data.
+   */
+  datamodeSilenceMs: number;
+  /** Quiet time after which buffered bytes are sent (`#XDATACTRL` time limit, 32 ms at 115200 baud). */
+  datamodeTimeLimitMs: number;
+}
+
+export const DEFAULT_DATAMODE_TIMING: DataModeTiming = { datamodeSilenceMs: 0, datamodeTimeLimitMs: 32 };
+
 /**
  * SLM data mode (slm_at_host.c, NCS 2.x): the client's bytes are buffered and sent when the client
  * pauses for the time limit (`#XDATACTRL`, 32 ms at 115200 baud) or the buffer fills. The
  * terminator `+++`, alone or at the end of the data, ends data mode: what came before it is sent,
  * then `#XDATAMODE: 0` is reported (or the negative errno of a failed send; after a failure the
- * data is dropped until the terminator). With a silence time in the profile (NCS 1.x
+ * data is dropped until the terminator). With a silence time (NCS 1.x
  * CONFIG_SLM_DATAMODE_SILENCE) the terminator counts only with that much quiet before and after it.
  */
 export class SlmDataMode implements DataModeConsumer {
@@ -37,13 +49,14 @@ export class SlmDataMode implements DataModeConsumer {
   private readonly timeLimitMs: number;
 
   constructor(
-    private readonly modem: Modem,
+    private readonly clock: Clock,
+    timing: DataModeTiming,
     private readonly send: DataModeSend,
     private readonly onExit?: () => void,
   ) {
-    this.silenceMs = modem.profile.slm.datamodeSilenceMs;
-    this.timeLimitMs = modem.profile.slm.datamodeTimeLimitMs;
-    this.lastRx = modem.clock.monotonic();
+    this.silenceMs = timing.datamodeSilenceMs;
+    this.timeLimitMs = timing.datamodeTimeLimitMs;
+    this.lastRx = clock.monotonic();
   }
 
   /** Asks the session for data mode; throws when the command does not run on a serial line. */
@@ -87,7 +100,7 @@ export class SlmDataMode implements DataModeConsumer {
 
   /** NCS 1.x: the terminator alone, between two periods of silence. */
   private guarded(chunk: Buffer): number {
-    const now = this.modem.clock.monotonic();
+    const now = this.clock.monotonic();
     const quietBefore = now - this.lastRx >= this.silenceMs;
     this.lastRx = now;
     this.guardTimer?.cancel();
@@ -101,7 +114,7 @@ export class SlmDataMode implements DataModeConsumer {
     if (candidate && candidate.length <= t.length && t.subarray(0, candidate.length).equals(candidate)) {
       this.candidate = candidate;
       if (candidate.length === t.length) {
-        this.guardTimer = this.modem.clock.setTimeout(() => {
+        this.guardTimer = this.clock.setTimeout(() => {
           this.candidate = undefined;
           this.finish();
         }, this.silenceMs);
@@ -122,7 +135,7 @@ export class SlmDataMode implements DataModeConsumer {
   }
 
   private armFlush(): void {
-    this.flushTimer = this.modem.clock.setTimeout(() => {
+    this.flushTimer = this.clock.setTimeout(() => {
       // A partial terminator left when the client pauses is data (raw_send_scheduled).
       if (this.matched > 0) {
         this.add(DATAMODE_TERMINATOR.subarray(0, this.matched));

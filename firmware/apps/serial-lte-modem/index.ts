@@ -1,0 +1,2 @@
+export { SerialLteModem, startSerialLteModem, type SerialLteModemOptions } from './serial-lte-modem.js';
+export { DEFAULT_SLM_CONFIG, readSlmConfig, type SlmConfig } from './slm-config.js';
