@@ -1,9 +1,20 @@
 import { ErrorCode, SimError } from '../core/errors.js';
 import type { AppStarter } from './app-context.js';
+import type { AppManifest } from './image/manifest.js';
 
 /** An application the device can run, by the name an image's manifest gives (`app`). */
 export interface AppDefinition {
   start: AppStarter;
+  /**
+   * What the application prints on the UART as it starts, after the kernel's boot banner (the
+   * sample's `printk` lines, e.g. at_client's `The AT host sample started`, `Ready`).
+   */
+  readyLines?: (manifest: AppManifest) => readonly string[];
+  /**
+   * False for an application whose UART carries no console (the Serial LTE Modem keeps its console
+   * on RTT): the kernel's `*** Booting nRF Connect SDK … ***` line is not on its serial port.
+   */
+  consoleOnUart?: boolean;
 }
 
 const APP_NAME = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -14,6 +14,7 @@ import type { Transport } from '../modem/transport/transport.js';
 import type { AppStarter, RunningApp } from './app-context.js';
 import { AppRegistry, type AppDefinition } from './app-registry.js';
 import { builtInApps } from './apps/built-in.js';
+import { bannerBytes, bootBanner } from './boot-banner.js';
 import type { BootReport } from './boot/bootloader.js';
 import { DeviceFlash } from './boot/device-flash.js';
 import type { FlashLayout } from './boot/layout.js';
@@ -249,6 +250,9 @@ export class Device extends TypedEmitter<DeviceEvents> {
       this.missingApp = err;
       this.emit('app-missing', manifest.app, err);
     }
+    // The kernel's banner and the sample's first lines, as a DK prints them after every reset.
+    const banner = bannerBytes(bootBanner(manifest, app));
+    if (banner !== '') this.serial?.write(banner);
     if (app) {
       this.app = app.start({
         modem: this.currentModem,

@@ -17,6 +17,7 @@ interface BuildOptions {
   size?: string;
   headerSize?: string;
   securityCounter?: string;
+  banner?: string[];
   output: string;
   json?: boolean;
 }
@@ -78,6 +79,7 @@ function printReport(file: string, r: ImageReport): void {
     lines.push(
       `  app             ${r.manifest.app} ${r.manifest.version}`,
       `  config          ${JSON.stringify(r.manifest.config)}`,
+      ...(r.manifest.banner ? [`  banner          ${JSON.stringify(r.manifest.banner)}`] : []),
     );
   }
   if (r.modemDelta) {
@@ -103,6 +105,11 @@ export function registerImage(program: Command): Command {
     .option('--size <bytes>', 'pad the body to this many bytes (realistic download sizes)')
     .option('--header-size <bytes>', 'ih_hdr_size (default 512, as NCS builds)')
     .option('--security-counter <n>', 'add a protected SEC_CNT TLV')
+    .option(
+      '--banner <line>',
+      'a line the image prints on the UART at boot, instead of the kernel and sample lines (repeat for more)',
+      (line: string, lines: string[] = []) => [...lines, line],
+    )
     .requiredOption('-o, --output <file>', 'where to write the image, e.g. app_update.bin')
     .option('--json', 'print one JSON object')
     .action((o: BuildOptions) =>
@@ -120,6 +127,7 @@ export function registerImage(program: Command): Command {
           ...(headerSize !== undefined ? { headerSize } : {}),
           ...(securityCounter !== undefined ? { securityCounter } : {}),
           ...(signingKey !== undefined ? { signingKey } : {}),
+          ...(o.banner ? { banner: o.banner } : {}),
         });
         await writeFileAtomic(o.output, bytes);
         const known = builtInApps().has(o.app);

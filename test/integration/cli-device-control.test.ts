@@ -119,12 +119,17 @@ describe('a running device steered from another process (nrf91sim device control
 
   it('reboots and power-cycles: the modem starts over in CFUN=0 and the serial port keeps working', async () => {
     expect(await at('AT+CFUN?')).toBe('+CFUN: 1\r\nOK\r\n');
+    let from = received.length;
     const reboot = await control('reboot', '--json');
     expect(reboot.code).toBe(0);
     expect(JSON.parse(reboot.stdout)).toMatchObject({ boot: { bootable: true, version: '1.0.0' } });
+    // The Serial LTE Modem image says Ready after every reset.
+    await seen('Ready\r\n', from);
     expect(await at('AT+CFUN?')).toBe('+CFUN: 0\r\nOK\r\n');
     expect(await at('AT+CEREG?')).toBe('+CEREG: 0,0\r\nOK\r\n');
+    from = received.length;
     expect((await control('power-cut')).code).toBe(0);
+    await seen('Ready\r\n', from);
     expect(await at('AT+CGMR')).toBe('mfw_nrf9160_1.3.5\r\nOK\r\n');
   });
 
