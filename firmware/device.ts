@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { systemClock, type Clock } from '../core/clock.js';
+import { SystemClock, systemClock, type Clock } from '../core/clock.js';
+import { ScopedClock } from '../core/scoped-clock.js';
 import { ErrorCode, SimError, isSimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
@@ -96,6 +97,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   private isClosed = false;
   private app: RunningApp | undefined;
   private missingApp: SimError | undefined;
+  private cycleScope: ScopedClock | undefined;
   private readonly apps: AppRegistry;
   private currentModem: Modem;
   private runningManifest: AppManifest | undefined;
@@ -229,9 +231,10 @@ export class Device extends TypedEmitter<DeviceEvents> {
       ...(dfu?.result === 'ok' ? { firmwareVersion: dfu.to } : {}),
     };
     if (!this.currentModem.closed) await this.currentModem.close();
+    const clock = this.powerCycleClock();
     this.currentModem = new Modem({
       name: this.currentModem.name,
-      clock: this.options.clock ?? systemClock,
+      clock,
       profile: { ...this.options.profile, identity },
       credentials: this.credentials,
     });
@@ -261,12 +264,12 @@ export class Device extends TypedEmitter<DeviceEvents> {
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
         reboot: () => {
-          setImmediate(() => {
+          clock.setTimeout(() => {
             if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);
-          });
+          }, 0);
         },
         report: (event, detail = {}) => this.emit('app', event, detail),
-        clock: this.options.clock ?? systemClock,
+        clock,
       });
     }
     this.emit('boot', report, dfu);
@@ -281,7 +284,22 @@ export class Device extends TypedEmitter<DeviceEvents> {
     this.dfuTarget = undefined;
     this.runningManifest = undefined;
     await this.currentModem.close();
+    // Every wait of the modem and application ends with the power, whatever it was waiting for.
+    this.cycleScope?.dispose();
+    this.cycleScope = undefined;
     this.powerState = 'off';
+  }
+
+  /**
+   * The clock of one power cycle: the device's clock, with every timer set on it cancelled at power
+   * off. A virtual clock is used as it is: its timers hold nothing, and a test advancing it sees
+   * every one.
+   */
+  private powerCycleClock(): Clock {
+    const base = this.options.clock ?? systemClock;
+    this.cycleScope?.dispose();
+    this.cycleScope = base instanceof SystemClock ? new ScopedClock(base) : undefined;
+    return this.cycleScope ?? base;
   }
 
   async close(): Promise<void> {

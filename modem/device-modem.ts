@@ -33,4 +33,9 @@ export interface DeviceModem {
    * answered on every AT interface of the device until the returned function removes them.
    */
   registerCommands(commands: readonly AtCommand[]): () => void;
+  /**
+   * One ICMP echo over the default bearer (a raw socket), `family` 1 IPv4 or 2 IPv6: the round trip
+   * in ms, or undefined when no reply came within `timeoutMs`.
+   */
+  icmpEcho(family: 1 | 2, payloadBytes: number, timeoutMs: number): Promise<number | undefined>;
 }

@@ -15,6 +15,7 @@ import { DataPath } from './network/data-path.js';
 import { FunctionalModeState } from './network/functional-mode.js';
 import { NetworkService } from './network/network.js';
 import { DnsResolver } from './sockets/dns.js';
+import { icmpEcho } from './sockets/icmp-echo.js';
 import { ModemSockets } from './sockets/modem-sockets.js';
 import { TlsSessionCache } from './sockets/socket-context.js';
 import { SecureContextCache } from './sockets/tls-credentials.js';
@@ -151,6 +152,14 @@ export class Modem extends TypedEmitter<ModemEvents> {
   /** A new in-process AT channel (its own `+CMEE` setting), like `nrf_modem_at_cmd()`. */
   channel(): AtChannel {
     return new AtChannel(this);
+  }
+
+  /**
+   * An ICMP echo over the default bearer (a raw socket, as the SLM's `#XPING` sends it): resolves
+   * with the round trip in ms, or undefined without a reply within `timeoutMs`.
+   */
+  icmpEcho(family: 1 | 2, payloadBytes: number, timeoutMs: number): Promise<number | undefined> {
+    return icmpEcho(this, family, payloadBytes, timeoutMs);
   }
 
   /** Adds an application's commands to the table; the returned function puts back what was there. */

@@ -80,6 +80,7 @@ export const DEFAULT_URC_PREFIXES = [
   '#XMQTTEVT',
   '#XMQTTMSG',
   '#XPOLL',
+  '#XPING',
   '#XDATAMODE',
   '#XTCPDATA',
   '#XUDPDATA',

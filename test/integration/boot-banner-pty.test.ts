@@ -121,6 +121,11 @@ describe('the boot banner on the serial port, as a DK prints it', () => {
         (await runCli(['device', 'control', 'power-cut', '--name', 'banner-slm', '--state', state])).code,
       ).toBe(0);
       expect(await until(term.text, 'Ready\r\n')).toBe('Ready\r\n');
+      // AT#XRESET: OK, the reset 50 ms later, then Ready from the new boot.
+      const from = term.text().length;
+      term.port.write('AT#XRESET\r\n');
+      expect(await until(term.text, 'Ready\r\n', from)).toBe('OK\r\nReady\r\n');
+      expect(await term.cmd('AT+CFUN?')).toBe('+CFUN: 0\r\nOK\r\n');
     } finally {
       await term.close();
       await cli.stop();

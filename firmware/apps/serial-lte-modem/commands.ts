@@ -1,7 +1,9 @@
 import type { AtCommand, Handler } from '../../../modem/at/command.js';
 import { AtError } from '../../../modem/at/errors.js';
+import { xclac, xreset, xslmver, xuuid } from './generic-commands.js';
 import { xgetaddrinfo } from './getaddrinfo-command.js';
 import { xmqttcfg, xmqttcon, xmqttpub, xmqttsub, xmqttunsub } from './mqtt-commands.js';
+import { xping } from './ping-command.js';
 import { xpoll } from './poll-command.js';
 import type { SlmContext } from './slm-context.js';
 import { slmError } from './slm-errors.js';
@@ -36,6 +38,10 @@ function plainErrors(command: AtCommand): AtCommand {
 /** The SLM's `#X` commands, in the order of its command table (slm_at_commands.c). */
 export function slmCommands(slm: SlmContext): AtCommand[] {
   return [
+    xslmver(slm),
+    xreset(slm),
+    xuuid(slm),
+    xclac(slm),
     xsocket(slm),
     xssocket(slm),
     xsocketselect(slm),
@@ -49,6 +55,7 @@ export function slmCommands(slm: SlmContext): AtCommand[] {
     xrecvfrom(slm),
     xpoll(slm),
     xgetaddrinfo(slm),
+    xping(slm),
     xmqttcfg(slm),
     xmqttcon(slm),
     xmqttpub(slm),

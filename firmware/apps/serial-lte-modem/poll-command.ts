@@ -5,7 +5,8 @@ import { slmCall, slmError } from './slm-errors.js';
 
 /**
  * `#XPOLL=<timeout ms>[,<handle1>…<handle8>]`: polls the given SLM sockets (all of them without
- * handles) for POLLIN; `#XPOLL: <handle>,"0x%04x"` per socket with events. -1 waits forever.
+ * handles) for POLLIN; `#XPOLL: <handle>,"0x%04x"` per socket with events. A negative timeout
+ * waits forever (zsock_poll), one outside int32 answers ERROR.
  */
 export function xpoll(slm: SlmContext): AtCommand {
   return {
@@ -13,7 +14,8 @@ export function xpoll(slm: SlmContext): AtCommand {
     ref: 'SLM SOCKET_AT_commands.rst #XPOLL',
     set: async (ctx) => {
       ctx.params.count(1, 9);
-      const timeout = ctx.params.int(0, { min: -1 });
+      // at_parser_num_get() into an int: beyond int32 is ERROR; a negative timeout waits forever.
+      const timeout = ctx.params.int(0, { min: -2147483648, max: 2147483647 });
       const open = slm.sockets.open();
       let handles: number[];
       if (ctx.params.length === 1) {

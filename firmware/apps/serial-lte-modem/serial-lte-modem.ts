@@ -9,6 +9,9 @@ import { DEFAULT_SLM_CONFIG, readSlmConfig, type SlmConfig } from './slm-config.
 import type { SlmContext } from './slm-context.js';
 import { SlmSockets } from './slm-sockets.js';
 
+/** SLM_UART_RESPONSE_DELAY: the pause that lets a response leave the UART before a reset. */
+const RESPONSE_DELAY_MS = 50;
+
 export interface SerialLteModemOptions {
   /** The UART the SLM serves (its `at_host`); without one the commands still answer in-process. */
   serial?: Transport;
@@ -31,6 +34,7 @@ export class SerialLteModem implements SlmContext, RunningApp {
   private readonly commands: AtCommand[];
   private readonly removeCommands: () => void;
   private stopped = false;
+  private resetting = false;
 
   constructor(
     readonly modem: DeviceModem,
@@ -57,6 +61,18 @@ export class SerialLteModem implements SlmContext, RunningApp {
   }
 
   reset(): void {
+    if (this.resetting || this.stopped) return;
+    this.resetting = true;
+    // SLM_UART_RESPONSE_DELAY: OK goes out first; then slm_at_host_uninit(), modem_power_off(), reboot.
+    this.modem.clock.setTimeout(() => void this.finishReset(), RESPONSE_DELAY_MS);
+  }
+
+  private async finishReset(): Promise<void> {
+    if (this.stopped) return;
+    this.session?.detach();
+    if (this.mqtt.connected) this.mqtt.disconnect();
+    this.sockets.closeAll();
+    await this.modem.channel().send('AT+CFUN=0');
     this.options.reboot?.();
   }
 

@@ -13,6 +13,8 @@ export interface SlmContext {
   readonly config: SlmConfig;
   readonly sockets: SlmSockets;
   readonly mqtt: SlmMqtt;
+  /** False once the SLM stopped (reset, power loss): work it started in the background ends. */
+  readonly running: boolean;
   /** Writes an SLM notification (`#XMQTTEVT`, `#XPING`) on the SLM's UART, between responses. */
   notify(line: string): void;
   /** The SLM's command names in its table's order (`#XCLAC`). */

@@ -142,7 +142,8 @@ export function xsendto(slm: SlmContext): AtCommand {
 
 async function receive(slm: SlmContext, ctx: CommandContext, from: boolean): Promise<string[]> {
   ctx.params.count(1, 2);
-  const timeout = ctx.params.int(0, { min: 0 });
+  // Seconds, an int for at_parser_num_get(); 0 waits forever.
+  const timeout = ctx.params.int(0, { min: 0, max: 2147483647 });
   const flags = ctx.params.optionalInt(1, { min: 0 }) ?? 0;
   if ((flags & ~RECV_FLAGS) !== 0) throw slmError(`flags ${flags}`);
   const s = slm.sockets.current();
