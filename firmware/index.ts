@@ -6,6 +6,14 @@ export * from './apps/aws-fota-app.js';
 export * from './apps/aws-iot-app.js';
 export * from './boot/index.js';
 export * from './device-control.js';
+export {
+  DeviceControlServer,
+  controlFile,
+  ensureNotRunning,
+  sendControl,
+  type ControlEndpoint,
+  type ControlRequest,
+} from './control/index.js';
 export * from './device.js';
 export * from './image/index.js';
 export * from './serial.js';

@@ -11,7 +11,7 @@ import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
 import { NRF_CLOUD_SEC_TAG } from '../../modem/credentials/types.js';
 import { PtyTransport } from '../../modem/transport/pty.js';
-import { DeviceControlServer, ensureNotRunning } from '../device-control-server.js';
+import { DeviceControlServer, ensureNotRunning } from '../../firmware/control/index.js';
 import { Output, reportError, stateDirFrom, untilSignal, EXIT_FAILURE } from '../output.js';
 
 interface BootOptions {

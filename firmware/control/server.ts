@@ -1,52 +1,10 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
-import { ErrorCode, SimError, isSimError } from '../core/errors.js';
-import type { Device } from '../firmware/device.js';
-
-/**
- * A running `nrf91sim device boot` listens on a Unix socket so other commands (`nrf91sim device
- * control ...`) can steer its modem: signal, coverage, denial, roaming, PDN drop, SIM, sensors,
- * reboot and power cut. `<deviceDir>/control.json` says where the socket is; a second boot of the
- * same device (same state, same name) finds it alive and refuses to start.
- */
-export interface ControlEndpoint {
-  socket: string;
-  pid: number;
-}
-
-export type ControlRequest =
-  | { action: 'status' }
-  | { action: 'signal'; rsrp?: number; rsrq?: number; snr?: number }
-  | { action: 'coverage'; on: boolean }
-  | { action: 'deny'; cause: number }
-  | { action: 'allow' }
-  | { action: 'roaming'; on: boolean }
-  | { action: 'pdn-drop' }
-  | { action: 'sim'; inserted: boolean }
-  | { action: 'temperature'; celsius: number }
-  | { action: 'battery'; millivolts: number }
-  | { action: 'notify'; line: string }
-  | { action: 'reboot' }
-  | { action: 'power-cut' };
-
-const MAX_SOCKET_PATH = 100;
-
-export function controlFile(deviceDir: string): string {
-  return path.join(deviceDir, 'control.json');
-}
-
-function socketPathFor(deviceDir: string): string {
-  const direct = path.join(deviceDir, 'control.sock');
-  if (direct.length <= MAX_SOCKET_PATH) return direct;
-  // Unix socket paths are limited to ~108 bytes: long state paths get a socket in the temp folder.
-  const hash = createHash('sha256').update(deviceDir).digest('hex').slice(0, 16);
-  return path.join(os.tmpdir(), `nrf91sim-${hash}.sock`);
-}
+import { readJsonFile, writeJsonAtomic } from '../../core/atomic-file.js';
+import { ErrorCode, SimError, isSimError } from '../../core/errors.js';
+import type { Device } from '../device.js';
+import { controlFile, socketPathFor, type ControlEndpoint, type ControlRequest } from './protocol.js';
 
 function isNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -214,56 +172,4 @@ async function handle(device: Device, req: http.IncomingMessage, res: http.Serve
         : 'NRF91SIM_ERROR';
     send(400, { error: { code, message: (err as Error).message } });
   }
-}
-
-/** Sends one request to a running device (the client side of `nrf91sim device control`). */
-export async function sendControl(deviceDir: string, request: ControlRequest): Promise<unknown> {
-  const endpoint = await readJsonFile<ControlEndpoint>(controlFile(deviceDir)).catch(() => undefined);
-  if (!endpoint) {
-    throw new SimError(
-      ErrorCode.DEVICE_NOT_RUNNING,
-      `no running device found in ${deviceDir} (start it with nrf91sim device boot)`,
-    );
-  }
-  const payload = JSON.stringify(request);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        socketPath: endpoint.socket,
-        path: '/control',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          try {
-            const body = JSON.parse(text) as { ok?: boolean; result?: unknown; error?: { message: string } };
-            if (body.ok) resolve(body.result);
-            else
-              reject(
-                new SimError(ErrorCode.INVALID_ARGUMENT, body.error?.message ?? `HTTP ${res.statusCode}`),
-              );
-          } catch {
-            reject(
-              new SimError(
-                ErrorCode.DEVICE_NOT_RUNNING,
-                'the device answered with something that is not JSON',
-              ),
-            );
-          }
-        });
-      },
-    );
-    req.on('error', (err) =>
-      reject(
-        new SimError(
-          ErrorCode.DEVICE_NOT_RUNNING,
-          `the device in ${deviceDir} does not answer (${err.message}); is it still running?`,
-        ),
-      ),
-    );
-    req.end(payload);
-  });
 }
