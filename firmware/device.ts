@@ -114,6 +114,8 @@ export class Device extends TypedEmitter<DeviceEvents> {
     readonly flash: DeviceFlash,
     /** The modem's credential store lives in its NVM: it outlives every power cycle. */
     readonly credentials: CredentialStore,
+    /** The device's time; each power cycle runs on a scope of it. */
+    readonly clock: Clock,
     private readonly options: DeviceOptions,
   ) {
     super();
@@ -128,9 +130,11 @@ export class Device extends TypedEmitter<DeviceEvents> {
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
     const credentials = await openCredentials(deviceDir, profile);
+    // The library entry point: without a clock of its own the device runs on the system clock.
+    const clock = options.clock ?? systemClock;
     const modem = new Modem({
       name,
-      clock: options.clock ?? systemClock,
+      clock,
       credentials,
       ...(profile ? { profile } : {}),
     });
@@ -155,7 +159,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
         ? parseSerialSpec(options.serial)
         : (options.serial ?? { kind: 'none' });
     const serial = await openSerial(spec);
-    const device = new Device(modem, serial, deviceDir, flash, credentials, options);
+    const device = new Device(modem, serial, deviceDir, flash, credentials, clock, options);
     try {
       await device.powerOn();
     } catch (err) {
@@ -296,10 +300,9 @@ export class Device extends TypedEmitter<DeviceEvents> {
    * every one.
    */
   private powerCycleClock(): Clock {
-    const base = this.options.clock ?? systemClock;
     this.cycleScope?.dispose();
-    this.cycleScope = base instanceof SystemClock ? new ScopedClock(base) : undefined;
-    return this.cycleScope ?? base;
+    this.cycleScope = this.clock instanceof SystemClock ? new ScopedClock(this.clock) : undefined;
+    return this.cycleScope ?? this.clock;
   }
 
   async close(): Promise<void> {
