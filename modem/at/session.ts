@@ -266,6 +266,8 @@ export class AtSession {
    * a modem URC: between responses, held while a command runs or data mode lasts.
    */
   unsolicited(line: string): void {
+    if (this.closed) return;
+    trace('at', { device: this.modem.name, direction: 'urc', line });
     this.urc(line);
   }
 

@@ -1,3 +1,4 @@
+import { StateMachine } from '../../../core/state-machine.js';
 import type { AtCommand } from '../../../modem/at/command.js';
 import type { AtSession } from '../../../modem/at/session.js';
 import type { DeviceModem } from '../../../modem/device-modem.js';
@@ -11,6 +12,15 @@ import { SlmSockets } from './slm-sockets.js';
 
 /** SLM_UART_RESPONSE_DELAY: the pause that lets a response leave the UART before a reset. */
 const RESPONSE_DELAY_MS = 50;
+
+/** `running` serves the UART; `resetting` is `#XRESET` between its OK and the reboot. */
+export type SlmState = 'running' | 'resetting' | 'stopped';
+
+const LEGAL: Readonly<Record<SlmState, readonly SlmState[]>> = {
+  running: ['resetting', 'stopped'],
+  resetting: ['stopped'],
+  stopped: [],
+};
 
 export interface SerialLteModemOptions {
   /** The UART the SLM serves (its `at_host`); without one the commands still answer in-process. */
@@ -33,13 +43,13 @@ export class SerialLteModem implements SlmContext, RunningApp {
   private readonly session: AtSession | undefined;
   private readonly commands: AtCommand[];
   private readonly removeCommands: () => void;
-  private stopped = false;
-  private resetting = false;
+  readonly lifecycle: StateMachine<SlmState>;
 
   constructor(
     readonly modem: DeviceModem,
     private readonly options: SerialLteModemOptions = {},
   ) {
+    this.lifecycle = new StateMachine<SlmState>('serial-lte-modem', 'running', LEGAL, modem.name);
     this.config = { ...DEFAULT_SLM_CONFIG, ...options.config };
     this.sockets = new SlmSockets(modem.sockets);
     this.mqtt = new SlmMqtt(modem, (line) => this.notify(line));
@@ -49,11 +59,11 @@ export class SerialLteModem implements SlmContext, RunningApp {
   }
 
   get running(): boolean {
-    return !this.stopped;
+    return !this.lifecycle.is('stopped');
   }
 
   notify(line: string): void {
-    if (!this.stopped) this.session?.unsolicited(line);
+    if (this.running) this.session?.unsolicited(line);
   }
 
   commandNames(): readonly string[] {
@@ -61,14 +71,14 @@ export class SerialLteModem implements SlmContext, RunningApp {
   }
 
   reset(): void {
-    if (this.resetting || this.stopped) return;
-    this.resetting = true;
+    if (!this.lifecycle.is('running')) return;
+    this.lifecycle.transition('resetting');
     // SLM_UART_RESPONSE_DELAY: OK goes out first; then slm_at_host_uninit(), modem_power_off(), reboot.
     this.modem.clock.setTimeout(() => void this.finishReset(), RESPONSE_DELAY_MS);
   }
 
   private async finishReset(): Promise<void> {
-    if (this.stopped) return;
+    if (!this.lifecycle.is('resetting')) return;
     this.session?.detach();
     if (this.mqtt.connected) this.mqtt.disconnect();
     this.sockets.closeAll();
@@ -78,8 +88,8 @@ export class SerialLteModem implements SlmContext, RunningApp {
 
   /** Reset or power loss: the commands leave the modem's table and the UART is no longer served. */
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.lifecycle.is('stopped')) return;
+    this.lifecycle.transition('stopped');
     this.removeCommands();
     this.mqtt.abandon();
     this.session?.detach();
