@@ -13,7 +13,7 @@ export interface MqttTraceTarget {
 
 /**
  * Publishes an MQTT client's packets on the `nrf91sim:mqtt:*` channels: CONNECT, CONNACK, PUBLISH
- * both ways and SUBSCRIBE ({@link traceMqttStreams} adds the end of the connection). The listeners only build a message while
+ * both ways and SUBSCRIBE. The listeners only build a message while
  * someone subscribes, so an untraced client pays one check per packet.
  */
 export function traceMqttClient(client: MqttClient, device: string, target: MqttTraceTarget): void {
@@ -71,17 +71,23 @@ export function traceMqttClient(client: MqttClient, device: string, target: Mqtt
 }
 
 /**
- * A stream builder whose streams publish `mqtt:close` when they end, whoever ends them (the client's
- * own `close` listeners may be removed by a library that drops the connection).
+ * Wraps an mqtt.js stream builder so the client it builds for is traced ({@link traceMqttClient},
+ * hooked before its first CONNECT goes out) and every stream publishes `mqtt:close` when it ends,
+ * whoever ends it (a library that drops a connection may remove the client's own `close` listeners).
  */
-export function traceMqttStreams<S extends Duplex>(
+export function tracedStreamBuilder<S extends Duplex>(
   build: () => S,
   device: string,
-  clientId: () => string,
-): () => S {
-  return () => {
+  target: MqttTraceTarget,
+): (client: MqttClient) => S {
+  const traced = new WeakSet<MqttClient>();
+  return (client) => {
+    if (!traced.has(client)) {
+      traced.add(client);
+      traceMqttClient(client, device, target);
+    }
     const stream = build();
-    stream.once('close', () => trace('mqtt:close', { device, clientId: clientId() }));
+    stream.once('close', () => trace('mqtt:close', { device, clientId: client.options.clientId ?? '' }));
     return stream;
   };
 }

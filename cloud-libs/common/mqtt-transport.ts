@@ -3,7 +3,7 @@ import type { Modem } from '../../modem/modem.js';
 import { clockIntervalTimer } from '../../modem/sockets/interval-timer.js';
 import { ModemSocketStream, type ModemStreamOptions } from '../../modem/sockets/socket-stream.js';
 import { splitTlsSocketOptions, type TlsSocketOptions } from '../../modem/sockets/tls-socket-options.js';
-import { traceMqttClient, traceMqttStreams } from './mqtt-trace.js';
+import { tracedStreamBuilder } from './mqtt-trace.js';
 
 /**
  * Where and how the device reaches its broker, in modem terms (the NCS `mqtt_sec_config`): the
@@ -39,16 +39,11 @@ export function createModemMqttClient(modem: Modem, options: ModemMqttClientOpti
   const { host, port, family, ...rest } = options;
   const { tls, rest: mqttOptions } = splitTlsSocketOptions(rest);
   const transport: ModemMqttTransport = { host, port, ...(family !== undefined ? { family } : {}), ...tls };
-  const build = modemStreamBuilder(modem, transport);
-  const client: MqttClient = new MqttClient(
-    traceMqttStreams(build, modem.name, () => client.options.clientId ?? ''),
-    {
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      ...mqttOptions,
-      timerVariant: clockIntervalTimer(modem.clock) as unknown as Timer,
-    },
-  );
-  traceMqttClient(client, modem.name, transport);
-  return client;
+  const build = tracedStreamBuilder(modemStreamBuilder(modem, transport), modem.name, transport);
+  return new MqttClient(build, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    ...mqttOptions,
+    timerVariant: clockIntervalTimer(modem.clock) as unknown as Timer,
+  });
 }
