@@ -1,5 +1,6 @@
 import { MqttClient, type IClientOptions, type OnPacketCallback, type Timer } from 'mqtt';
 import { modemStreamBuilder } from '../../../cloud-libs/common/index.js';
+import { tracedStreamBuilder } from '../../../cloud-libs/common/mqtt-trace.js';
 import type { DeviceModem } from '../../../modem/device-modem.js';
 import { AF_INET, AF_INET6 } from '../../../modem/sockets/constants.js';
 import { Errno, errnoOf } from '../../../modem/sockets/errno.js';
@@ -64,14 +65,17 @@ export class SlmMqtt {
   /** Opens the socket and sends CONNECT; CONNACK arrives later as `#XMQTTEVT: 0,<rc>`. */
   async connect(target: SlmMqttTarget): Promise<void> {
     if (this.client) throw slmError('already connected');
-    const stream = modemStreamBuilder(this.modem, {
+    const transport = {
       host: target.url,
       port: target.port,
       family: target.family,
       ...(target.secTag !== undefined
         ? { secTags: [target.secTag], hostname: target.url, peerVerify: 2 as const }
         : {}),
-    })();
+    };
+    const stream = modemStreamBuilder(this.modem, transport)();
+    // The connection shows on the nrf91sim:mqtt:* channels as every MQTT client over the modem does.
+    const traced = tracedStreamBuilder(() => stream, this.modem.name, transport);
     const opened = new Promise<void>((resolve, reject) => {
       stream.once('connect', () => resolve());
       stream.once('error', (err) => reject(err));
@@ -87,7 +91,7 @@ export class SlmMqtt {
       ...(target.username && target.password ? { password: target.password } : {}),
       timerVariant: clockIntervalTimer(this.modem.clock) as unknown as Timer,
     };
-    const client = new MqttClient((): ModemSocketStream => stream, options);
+    const client = new MqttClient((c): ModemSocketStream => traced(c), options);
     client.on('error', () => undefined);
     try {
       await opened;
