@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { trace } from '../../core/trace.js';
-import type { Modem } from '../modem.js';
+import type { AtHost } from './host.js';
 import type { Transport } from '../transport/transport.js';
 import type { SessionSettings } from './command.js';
 import type { DataModeConsumer, DataModePort, DataModeSession } from './data-mode.js';
@@ -73,7 +73,7 @@ export class AtSession {
   private readonly onPeerGone = (): void => this.peerGone();
 
   constructor(
-    readonly modem: Modem,
+    readonly modem: AtHost,
     readonly transport: Transport,
     options: AtSessionOptions = {},
   ) {

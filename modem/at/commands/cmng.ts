@@ -1,5 +1,5 @@
 import { ErrorCode, isSimError } from '../../../core/errors.js';
-import type { Modem } from '../../modem.js';
+import type { AtContext } from '../context.js';
 import {
   isCredentialType,
   isReadableType,
@@ -43,11 +43,11 @@ function credentialType(params: Params, index: number): CredentialType {
 }
 
 /** nRF91 AT ref %CMNG, %KEYGEN: only while the modem is not activated (CFUN 1, 2, 21 activate it). */
-export function requireLteInactive(modem: Modem): void {
+export function requireLteInactive(modem: AtContext): void {
   if (modem.functionalMode.lteActive) throw new AtError(CmeError.NOT_ALLOWED_IN_ACTIVE_STATE);
 }
 
-async function write(modem: Modem, params: Params): Promise<void> {
+async function write(modem: AtContext, params: Params): Promise<void> {
   params.count(4, 5);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
@@ -70,7 +70,7 @@ async function write(modem: Modem, params: Params): Promise<void> {
   }
 }
 
-function list(modem: Modem, params: Params): string[] {
+function list(modem: AtContext, params: Params): string[] {
   params.count(1, 3);
   const tag = params.has(1) ? secTag(params, 1) : undefined;
   const type = params.has(2) ? params.int(2, { min: 0 }) : undefined;
@@ -82,7 +82,7 @@ function list(modem: Modem, params: Params): string[] {
     .map((item) => `%CMNG: ${item.secTag},${item.type},"${item.sha256}"`);
 }
 
-function read(modem: Modem, params: Params): string[] {
+function read(modem: AtContext, params: Params): string[] {
   params.count(3);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
@@ -93,7 +93,7 @@ function read(modem: Modem, params: Params): string[] {
   return [`%CMNG: ${item.secTag},${item.type},"${item.sha256}","${item.content}"`];
 }
 
-async function remove(modem: Modem, params: Params): Promise<void> {
+async function remove(modem: AtContext, params: Params): Promise<void> {
   params.count(3);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);

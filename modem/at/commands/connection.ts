@@ -7,10 +7,10 @@ export const cscon: AtCommand = {
   ref: 'ncs-behaviour §1.4 +CSCON; 3GPP TS 27.007 §10.1.30',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cscon = params.int(0, { min: 0, max: 3 });
+    modem.subscriptions.cscon = params.int(0, { min: 0, max: 3 });
   },
   read: ({ modem }) => [
-    `+CSCON: ${modem.network.subscriptions.cscon},${modem.network.rrc.state === 'connected' ? 1 : 0}`,
+    `+CSCON: ${modem.subscriptions.cscon},${modem.network.rrc.state === 'connected' ? 1 : 0}`,
   ],
   test: () => ['+CSCON: (0,1,2,3)'],
 };
@@ -34,8 +34,8 @@ export const xcesq: AtCommand = {
   ref: 'ncs-behaviour §1.4 %CESQ',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cesq = params.oneOf(0, [0, 1]);
-    if (modem.network.subscriptions.cesq === 1 && modem.network.registered) modem.network.reportCesq(true);
+    modem.subscriptions.cesq = params.oneOf(0, [0, 1]);
+    if (modem.subscriptions.cesq === 1 && modem.network.registered) modem.reportSignalQuality();
   },
   test: () => ['%CESQ: (0,1)'],
 };

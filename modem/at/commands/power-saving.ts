@@ -93,9 +93,9 @@ export const xmodemsleep: AtCommand = {
   ref: 'nRF91 AT ref %XMODEMSLEEP',
   set: ({ modem, params }) => {
     params.count(1, 3);
-    modem.network.subscriptions.xmodemsleep = params.oneOf(0, [0, 1]);
+    modem.subscriptions.xmodemsleep = params.oneOf(0, [0, 1]);
     params.optionalInt(1, { min: 0 });
     params.optionalInt(2, { min: 0 });
   },
-  read: ({ modem }) => [`%XMODEMSLEEP: ${modem.network.subscriptions.xmodemsleep}`],
+  read: ({ modem }) => [`%XMODEMSLEEP: ${modem.subscriptions.xmodemsleep}`],
 };

@@ -1,4 +1,4 @@
-import { ceregFields } from '../../network/urc.js';
+import { ceregFields } from '../urc/format.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 
@@ -11,10 +11,10 @@ export const cereg: AtCommand = {
   ref: 'ncs-behaviour §1.4 +CEREG; 3GPP TS 27.007 §10.1.22',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cereg = params.int(0, { min: 0, max: 5 });
+    modem.subscriptions.cereg = params.int(0, { min: 0, max: 5 });
   },
   read: ({ modem }) => {
-    const n = modem.network.subscriptions.cereg;
+    const n = modem.subscriptions.cereg;
     // Fields follow the subscription level, as for notifications (n=0 reads like n=1).
     return [`+CEREG: ${n},${ceregFields(Math.max(n, 1), modem.network.ceregState())}`];
   },

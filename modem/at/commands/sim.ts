@@ -1,9 +1,9 @@
-import type { Modem } from '../../modem.js';
+import type { AtContext } from '../context.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 
 /** The UICC answers only while powered (CFUN 1, 4, 41, 44 …): spec §1.4 and §8 item 15. */
-function requireUicc(modem: Modem): void {
+function requireUicc(modem: AtContext): void {
   if (!modem.functionalMode.uiccActive || !modem.network.sim) throw new AtError(CmeError.SIM_NOT_INSERTED);
 }
 

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../../../core/clock.js';
-import type { Modem } from '../../modem.js';
+import type { SlmModem as Modem } from './slm-host.js';
 import { errnoOf } from '../../sockets/errno.js';
 import type { DataModeConsumer, DataModePort, DataModeSession } from '../data-mode.js';
 

@@ -1,6 +1,6 @@
 import { AF_UNSPEC } from '../../sockets/constants.js';
 import { DnsError, gaiStrerror } from '../../sockets/dns.js';
-import type { AtCommand } from '../command.js';
+import type { SlmCommand as AtCommand } from './slm-host.js';
 import { SLM_MAX_URL, slmError } from './slm-state.js';
 
 /**

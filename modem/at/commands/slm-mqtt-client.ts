@@ -1,5 +1,5 @@
 import { MqttClient, type IClientOptions, type OnPacketCallback, type Timer } from 'mqtt';
-import type { Modem } from '../../modem.js';
+import type { SlmModem as Modem } from './slm-host.js';
 import { AF_INET, AF_INET6 } from '../../sockets/constants.js';
 import { Errno, errnoOf } from '../../sockets/errno.js';
 import { clockIntervalTimer } from '../../sockets/interval-timer.js';

@@ -1,6 +1,6 @@
 import { AF_INET, AF_INET6 } from '../../sockets/constants.js';
 import { Errno, SocketError } from '../../sockets/errno.js';
-import type { AtCommand } from '../command.js';
+import type { SlmCommand as AtCommand } from './slm-host.js';
 import { SlmDataMode } from './slm-datamode.js';
 import { slmMqtt } from './slm-mqtt-client.js';
 import { SLM_MAX_PAYLOAD, SLM_MAX_URL, slmError } from './slm-state.js';

@@ -1,5 +1,5 @@
 import { POLLIN, type PollFd } from '../../sockets/constants.js';
-import type { AtCommand } from '../command.js';
+import type { SlmCommand as AtCommand } from './slm-host.js';
 import { slmCall, slmError, slmState } from './slm-state.js';
 
 /**

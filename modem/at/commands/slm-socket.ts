@@ -8,7 +8,7 @@ import {
   TLS_PEER_VERIFY,
   TLS_SEC_TAG_LIST,
 } from '../../sockets/constants.js';
-import type { AtCommand, CommandContext } from '../command.js';
+import type { SlmCommand as AtCommand, SlmCommandContext as CommandContext } from './slm-host.js';
 import { slmCall, slmError, slmState } from './slm-state.js';
 
 /** `#XSOCKET=<op>` / `#XSSOCKET=<op>`: 0 close, 1 open IPv4, 2 open IPv6. */

@@ -19,7 +19,7 @@ import {
   TLS_SESSION_CACHE_PURGE,
   type Timeval,
 } from '../../sockets/constants.js';
-import type { AtCommand } from '../command.js';
+import type { SlmCommand as AtCommand } from './slm-host.js';
 import { slmCall, slmError, slmState } from './slm-state.js';
 
 /** `#XSOCKETOPT` names: the SLM's numbers map to a level and option (slm_sockopt.h). */

@@ -1,4 +1,4 @@
-import type { Modem } from '../../modem.js';
+import type { SlmModem as Modem } from './slm-host.js';
 import { AtError } from '../errors.js';
 import { DnsError } from '../../sockets/dns.js';
 import { errnoName, isSocketError } from '../../sockets/errno.js';

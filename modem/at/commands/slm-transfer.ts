@@ -1,6 +1,6 @@
 import { MSG_DONTWAIT, SOCK_DGRAM, SO_RCVTIMEO, SOL_SOCKET, type SockAddr } from '../../sockets/constants.js';
 import { Errno, SocketError } from '../../sockets/errno.js';
-import type { AtCommand, CommandContext } from '../command.js';
+import type { SlmCommand as AtCommand, SlmCommandContext as CommandContext } from './slm-host.js';
 import { SlmDataMode } from './slm-datamode.js';
 import { SLM_MAX_PAYLOAD, SLM_MAX_URL, slmCall, slmError, slmState, type SlmSocket } from './slm-state.js';
 

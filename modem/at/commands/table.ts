@@ -13,6 +13,7 @@ import { cgact, cgdcont, cgerep, cgpaddr } from './pdp.js';
 import { cereg, cops } from './registration.js';
 import { xtemp, xvbat } from './sensors.js';
 import { cimi, cpin, xiccid } from './sim.js';
+import { slmCommand, type SlmCommand, type SlmModem } from './slm-host.js';
 import { xsystemmode } from './system-mode.js';
 import { xgetaddrinfo } from './slm-getaddrinfo.js';
 import { xmqttcfg, xmqttcon, xmqttpub, xmqttsub, xmqttunsub } from './slm-mqtt.js';
@@ -21,8 +22,12 @@ import { xsocket, xsocketselect, xssocket } from './slm-socket.js';
 import { xsocketopt, xssocketopt } from './slm-sockopt.js';
 import { xbind, xconnect, xrecv, xrecvfrom, xsend, xsendto } from './slm-transfer.js';
 
-/** Every command a freshly booted modem understands. */
-export function defaultCommands(): AtCommand[] {
+/** Every command a freshly booted modem understands; `slm` is the modem the `#X` commands run on. */
+export function defaultCommands(slm: SlmModem): AtCommand[] {
+  return [...modemCommands(), ...slmCommands().map((c) => slmCommand(c, slm))];
+}
+
+function modemCommands(): AtCommand[] {
   return [
     attention,
     echo,
@@ -62,7 +67,12 @@ export function defaultCommands(): AtCommand[] {
     cnec,
     mdmev,
     xtime,
-    // Serial LTE Modem (applications/serial_lte_modem): sockets, DNS and the MQTT client.
+  ];
+}
+
+/** Serial LTE Modem (applications/serial_lte_modem): sockets, DNS and the MQTT client. */
+function slmCommands(): SlmCommand[] {
+  return [
     xsocket,
     xssocket,
     xsocketselect,
