@@ -1,7 +1,7 @@
 import { formatXtime } from '../urc/format.js';
 import type { AtCommand } from '../command.js';
 
-/** `+CNEC=<n>`: network error codes; 16 subscribes `+CNEC_EMM: <cause>`, 8 `+CNEC_ESM`, 24 both. */
+/** `+CNEC=<n>`: network error codes; 8 subscribes `+CNEC_EMM: <cause>`, 16 `+CNEC_ESM`, 24 both. */
 export const cnec: AtCommand = {
   name: '+CNEC',
   ref: 'ncs-behaviour §1.4 other commands; 3GPP TS 27.007 §9.1.2',

@@ -6,9 +6,12 @@ import { formatNcellmeas } from './ncellmeas-format.js';
 import { formatXsnrsqNotification, snrThresholdIndex } from './signal-format.js';
 import type { UrcSubscriptions } from './subscriptions.js';
 
-/** `+CNEC` bits (3GPP TS 27.007 §9.1B). */
-export const CNEC_EMM = 16;
-export const CNEC_ESM = 8;
+/**
+ * `+CNEC` bits (3GPP TS 27.007 §9.1B, nRF91 AT ref +CNEC): 8 reports EMM causes, 16 ESM causes, as
+ * NCS lib/pdn subscribes `AT+CNEC=16` for `+CNEC_ESM`.
+ */
+export const CNEC_EMM = 8;
+export const CNEC_ESM = 16;
 
 export interface UrcSources {
   network: NetworkService;
