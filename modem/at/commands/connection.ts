@@ -25,7 +25,8 @@ export const cesq: AtCommand = {
     const s = net.radio.signal;
     return [`+CESQ: 99,99,255,255,${rsrqIndex(s.rsrq)},${rsrpIndex(s.rsrp)}`];
   },
-  test: () => ['+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)'],
+  // nRF91 AT ref +CESQ test command: only the E-UTRA fields have values.
+  test: () => ['+CESQ: (99),(99),(255),(255),(0-34,255),(0-97,255)'],
 };
 
 /** `%CESQ=1`: signal quality notifications when a threshold index changes. */
@@ -37,7 +38,6 @@ export const xcesq: AtCommand = {
     modem.subscriptions.cesq = params.oneOf(0, [0, 1]);
     if (modem.subscriptions.cesq === 1 && modem.network.registered) modem.reportSignalQuality();
   },
-  test: () => ['%CESQ: (0,1)'],
 };
 
 /**

@@ -41,5 +41,4 @@ export const xtime: AtCommand = {
     }
   },
   read: ({ modem }) => [`%XTIME: ${modem.subscriptions.xtime}`],
-  test: () => ['%XTIME: (0,1)'],
 };

@@ -27,7 +27,6 @@ export const cgdcont: AtCommand = {
       const address = [c.ipv4, c.ipv6].filter((a) => a !== undefined).join(' ');
       return `+CGDCONT: ${c.cid},"${c.type}","${c.apn}","${address}",0,0`;
     }),
-  test: () => [`+CGDCONT: (0-${MAX_CID}),("IP","IPV6","IPV4V6","Non-IP")`],
 };
 
 /** `+CGACT=<state>,<cid>`: activate secondary PDN connections; cid 0 belongs to the network. */
@@ -82,5 +81,5 @@ export const cgerep: AtCommand = {
     modem.subscriptions.cgerep = params.has(0) ? params.oneOf(0, [0, 1]) : 0;
   },
   read: ({ modem }) => [`+CGEREP: ${modem.subscriptions.cgerep},0`],
-  test: () => ['+CGEREP: (0,1)'],
+  test: () => ['+CGEREP: (0,1),(0)'],
 };

@@ -55,17 +55,21 @@ export const cops: AtCommand = {
       net.copsFormat = params.oneOf(1, [0, 1, 2]);
     }
   },
+  /**
+   * nRF91 AT ref +COPS test command: `+COPS: (<stat>,"","","<plmn>",<AcT>),…` (names left empty,
+   * <stat> 1 available, 2 current), no mode and format lists; refused during a radio connection
+   * (CME 516) and without LTE.
+   */
   test: ({ modem }) => {
     const net = modem.network;
-    if (!net.lteActive || !net.inCoverage) return ['+COPS: ,,(0,1,2,3,4),(0,1,2)'];
-    const serving = net.cell;
-    const entries = [
-      { plmn: serving.plmn, longName: serving.longName, shortName: serving.shortName },
-      ...net.radio.otherNetworks,
-    ].map((n) => {
-      const stat = net.registered && n.plmn === net.servingPlmn ? 2 : 1;
-      return `(${stat},"${n.longName}","${n.shortName}","${n.plmn}",${net.act})`;
+    if (!net.lteActive) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
+    if (net.rrc.state === 'connected') throw new AtError(CmeError.RADIO_CONNECTION_ACTIVE);
+    if (!net.inCoverage) return ['+COPS: '];
+    const found = [net.cell.plmn, ...net.radio.otherNetworks.map((n) => n.plmn)];
+    const entries = found.map((plmn) => {
+      const stat = net.registered && plmn === net.servingPlmn ? 2 : 1;
+      return `(${stat},"","","${plmn}",${net.act})`;
     });
-    return [`+COPS: ${entries.join(',')},,(0,1,2,3,4),(0,1,2)`];
+    return [`+COPS: ${entries.join(',')}`];
   },
 };

@@ -9,7 +9,6 @@ export const xtemp: AtCommand = {
     params.count(1);
     modem.subscriptions.xtemp = params.oneOf(0, [0, 1]);
   },
-  test: () => ['%XTEMP: (0,1)'],
 };
 
 /** `%XVBAT`: supply voltage in millivolts. */

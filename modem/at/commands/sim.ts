@@ -39,5 +39,4 @@ export const cpin: AtCommand = {
   set: () => {
     throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
   },
-  test: () => undefined,
 };
