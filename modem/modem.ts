@@ -9,6 +9,7 @@ import { defaultCommands } from './at/commands/table.js';
 import type { AtHost } from './at/host.js';
 import { AtMonitor, type AtNotificationHandler } from './at/monitor.js';
 import { AtSession, type AtSessionOptions } from './at/session.js';
+import { SimCard } from './at/sim-files.js';
 import { UrcReporter } from './at/urc/reporter.js';
 import { UrcSubscriptions } from './at/urc/subscriptions.js';
 import { ModemControl } from './control.js';
@@ -73,6 +74,8 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
   readonly settings = new ModemSettings();
   /** Every notification subscription (`+CEREG=5`, `%XTEMP=1` …), modem-wide: seen by every session. */
   readonly subscriptions = new UrcSubscriptions();
+  /** The UICC's files and logical channels, as `+CRSM` and `+CSIM` reach them. */
+  readonly uicc: SimCard;
   private readonly rtc: ModemClock;
   private readonly urc: UrcReporter;
   readonly control: ModemControl;
@@ -108,6 +111,10 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
       this.profile.network,
     );
     this.sensors = new ModemSensors(this.profile.sensors);
+    this.uicc = new SimCard(this.profile.identity);
+    this.network.on('uicc', (ready) => {
+      if (!ready) this.uicc.reset();
+    });
     // nRF91 AT ref %XPOFWARN: when the warning fires the modem sets itself to offline mode.
     this.sensors.on('power-off-warning', () => this.functionalMode.apply(4, { lte: false, gnss: false }));
     this.urc = new UrcReporter({

@@ -6,6 +6,7 @@ import type { FunctionalModeState } from '../network/functional-mode.js';
 import type { NetworkService } from '../network/network.js';
 import type { ModemSensors } from '../sensors.js';
 import type { ModemSettings } from '../settings.js';
+import type { SimCard } from './sim-files.js';
 import type { UrcSubscriptions } from './urc/subscriptions.js';
 
 /**
@@ -22,6 +23,8 @@ export interface AtContext {
   readonly network: NetworkService;
   readonly dataPath: DataPath;
   readonly credentials: CredentialStore;
+  /** The UICC's files and logical channels (`+CRSM`, `+CSIM`). */
+  readonly uicc: SimCard;
   readonly sensors: ModemSensors;
   readonly settings: ModemSettings;
   readonly subscriptions: UrcSubscriptions;

@@ -79,6 +79,11 @@ export class Bearers {
     this.dataPath.setDown(reason);
   }
 
+  /** Factory values (LTE off, nothing active): only the default context, on the network's APN. */
+  reset(): void {
+    for (const c of this.table.list()) this.table.undefine(c.cid, this.radio.apn);
+  }
+
   list(): PdnContext[] {
     return this.table.list();
   }

@@ -4,7 +4,7 @@ import type { Signal } from './radio.js';
 import { RegistrationProcedure } from './registration.js';
 import type { SleepState } from './rrc.js';
 import { TauWarningTimer } from './tau-warning.js';
-import { RegistrationStatus, type NetworkDeps, type NetworkProfile } from './types.js';
+import { DEFAULT_SYSTEM_MODE, RegistrationStatus, type NetworkDeps, type NetworkProfile } from './types.js';
 
 /**
  * LTE registration, the bearers and the radio connection, driven by `+CFUN`, `+COPS`, `+CGATT` and the
@@ -149,6 +149,21 @@ export class NetworkService extends RegistrationProcedure {
       signal: this.radio.signal,
       neighbours: this.radio.neighbours,
     });
+  }
+
+  /**
+   * `%XFACTORYRESET` (LTE off): the settings a device writes go back to factory values — system mode,
+   * band lock, PSM and eDRX requests, the other network settings, PDP contexts, operator selection.
+   */
+  factoryReset(): void {
+    this.config.reset();
+    this.systemMode = { ...DEFAULT_SYSTEM_MODE };
+    this.powerSaving.reset();
+    this.bearers.reset();
+    this.copsMode = 0;
+    this.copsFormat = 2;
+    this.manualPlmn = undefined;
+    this.psDetached = false;
   }
 
   /** Stops every timer (modem shut down). */

@@ -57,6 +57,8 @@ export class RegistrationProcedure extends TypedEmitter<NetworkEvents> {
   copsMode: 0 | 1 | 2 = 0;
   copsFormat: 0 | 1 | 2 = 2;
   manualPlmn: string | undefined;
+  /** The last failure `+CEER` reports: a network reject cause and the protocol that carried it. */
+  lastFailure: { module: 'EMM' | 'ESM' | 'UICC'; cause: number } | undefined;
   /** `+CGATT=0` keeps the modem detached until `+CGATT=1`. */
   protected psDetached = false;
   protected status: RegistrationStatus = RegistrationStatus.NOT_REGISTERED;
@@ -186,10 +188,13 @@ export class RegistrationProcedure extends TypedEmitter<NetworkEvents> {
     this.networkTime();
     this.reportEdrx();
     this.activateDefaultBearer();
-    if (this.config.rai === 2) {
-      const c = this.radio.cell;
-      this.emit('rai', { cellId: c.cellId, plmn: this.servingPlmn, asRai: this.act === 7, cpRai: this.act === 9 });
-    }
+    if (this.config.rai === 2) this.reportRai();
+  }
+
+  /** `%RAI=2`: the serving cell's release assistance configuration (AS-RAI on LTE-M, CP-RAI on NB-IoT). */
+  reportRai(): void {
+    const c = this.radio.cell;
+    this.emit('rai', { cellId: c.cellId, plmn: this.servingPlmn, asRai: this.act === 7, cpRai: this.act === 9 });
   }
 
   protected activateDefaultBearer(): void {
@@ -199,6 +204,7 @@ export class RegistrationProcedure extends TypedEmitter<NetworkEvents> {
   protected enterDenied(cause: number): void {
     this.cancelTimer();
     this.rejectCause = cause;
+    this.lastFailure = { module: 'EMM', cause };
     this.phase.transition('denied');
     this.rrc.reset();
     this.emit('network-reject', { domain: 'emm', cause });

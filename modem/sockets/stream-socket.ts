@@ -196,6 +196,7 @@ export class StreamSocket extends ModemSocket {
     const n = data.length;
     if (n === 0) return 0;
     this.noteActivity();
+    this.ctx.dataPath.countTraffic('up', n);
     if (this.natExpired) {
       // The mapping is gone: the segment never reaches the server and is never acknowledged.
       this.giveUp ??= this.ctx.clock.setTimeout(() => this.fail(Errno.ETIMEDOUT), TCP_GIVE_UP_MS);
@@ -428,6 +429,7 @@ export class StreamSocket extends ModemSocket {
       this.fail(Errno.EMSGSIZE);
       return;
     }
+    this.ctx.dataPath.countTraffic('down', chunk.length);
     const flow = this.flow as LinkFlow;
     if (flow.passThrough('down')) this.enqueue(chunk);
     else flow.send('down', chunk.length, () => this.enqueue(chunk));

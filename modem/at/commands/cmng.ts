@@ -9,6 +9,7 @@ import {
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 import type { Params } from '../parser.js';
+import { requireNoPowerOffWarning } from './battery.js';
 
 /** `%CMNG` may name tags up to 2^32-1 (the modem's own live above {@link SEC_TAG_MAX}). */
 const SEC_TAG_LIMIT = 4294967295;
@@ -56,6 +57,7 @@ async function write(modem: AtContext, params: Params): Promise<void> {
   if (content.length === 0) throw new AtError(CmeError.INCORRECT_PARAMETERS);
   const password = params.optionalString(4, { maxLength: 32 });
   requireLteInactive(modem);
+  requireNoPowerOffWarning(modem);
   // Tags above 2147483647 belong to the modem, and type 8 only comes from %KEYGEN.
   if (tag > SEC_TAG_MAX || type === 8) throw new AtError(CmeError.NO_ACCESS);
   try {
@@ -98,6 +100,7 @@ async function remove(modem: AtContext, params: Params): Promise<void> {
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
   requireLteInactive(modem);
+  requireNoPowerOffWarning(modem);
   if (tag > SEC_TAG_MAX) throw new AtError(CmeError.NO_ACCESS);
   try {
     await modem.credentials.delete(tag, type);
