@@ -64,6 +64,8 @@ const SEARCH_STATES: Record<SearchState, readonly SearchState[]> = {
 export class NeighbourSearch {
   readonly machine: StateMachine<SearchState>;
   private timer: TimerHandle | undefined;
+  /** Measurement times count from the modem's boot. */
+  private readonly bootAt: number;
 
   constructor(
     owner: string,
@@ -72,6 +74,7 @@ export class NeighbourSearch {
     private readonly report: (result: NeighbourSearchResult) => void,
   ) {
     this.machine = new StateMachine<SearchState>('neighbour-search', 'idle', SEARCH_STATES, owner);
+    this.bootAt = clock.monotonic();
   }
 
   get busy(): boolean {
@@ -117,7 +120,7 @@ export class NeighbourSearch {
 
   private measure(type: NeighbourSearchType, gciCount: number, radio: NeighbourSearchRadio): NeighbourSearchResult {
     if (!radio.camped()) return { status: 'failed' };
-    const at = Math.round(this.clock.monotonic());
+    const at = Math.round(this.clock.monotonic() - this.bootAt);
     const serving: MeasuredCell = {
       cell: radio.cell,
       rsrp: radio.signal.rsrp,
@@ -167,7 +170,8 @@ export function deriveNeighbours(seed: string, serving: Cell, signal: Signal): N
     let pci = rng.int(0, 503);
     while (usedPci.has(pci)) pci = (pci + 1) % 504;
     usedPci.add(pci);
-    const cellId = ((parseInt(serving.cellId, 16) & 0xffff_ff00) | rng.int(0, 255)) >>> 0;
+    let cellId = ((parseInt(serving.cellId, 16) & 0xffff_ff00) | rng.int(0, 255)) >>> 0;
+    if (cellId === parseInt(serving.cellId, 16)) cellId ^= 1;
     out.push({
       earfcn: i % 2 === 0 ? serving.earfcn : otherEarfcn,
       physicalCellId: pci,

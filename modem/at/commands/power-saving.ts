@@ -95,7 +95,7 @@ export const cedrxrdp: AtCommand = {
     const act = net.act === 9 ? 5 : 4;
     const req = net.powerSaving.edrxFor(act);
     if (!net.registered || !req) return ['+CEDRXRDP: 0'];
-    return [`+CEDRXRDP: ${act},"${req.value}","${net.radio.edrx.value}","${net.radio.edrx.ptw}"`];
+    return [`+CEDRXRDP: ${act},"${req.value}","${net.radio.edrx.value}","${net.ptw}"`];
   },
 };
 
