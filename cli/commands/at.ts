@@ -47,7 +47,8 @@ export async function openAtLink(target: string): Promise<{ client: AtClient; cl
 }
 
 function formatResponse(out: Output, command: string, r: AtClientResponse): string {
-  if (out.json) return `${JSON.stringify({ event: 'response', command, lines: r.lines, final: r.final, ok: r.ok })}\n`;
+  if (out.json)
+    return `${JSON.stringify({ event: 'response', command, lines: r.lines, final: r.final, ok: r.ok })}\n`;
   return [...r.lines, r.final].map((line) => `${line}\n`).join('');
 }
 

@@ -33,13 +33,18 @@ function imsiFile(imsi: string): Buffer {
   const nibbles = [parity, ...[...imsi].map(Number)];
   if (nibbles.length % 2 === 1) nibbles.push(0xf);
   const body = Buffer.alloc(nibbles.length / 2);
-  for (let i = 0; i < body.length; i++) body[i] = ((nibbles[2 * i + 1] as number) << 4) | (nibbles[2 * i] as number);
+  for (let i = 0; i < body.length; i++)
+    body[i] = ((nibbles[2 * i + 1] as number) << 4) | (nibbles[2 * i] as number);
   return Buffer.concat([Buffer.from([body.length]), body]);
 }
 
 export function simFiles(identity: ModemIdentity): SimFile[] {
   // EF_AD byte 4: the MNC length; a 901 (international) IMSI uses two digits.
-  const mncLength = /^(310|311|312|313|316|302|334|338|342|344|346|348|354|356|358|360|365|376)/.test(identity.imsi) ? 3 : 2;
+  const mncLength = /^(310|311|312|313|316|302|334|338|342|344|346|348|354|356|358|360|365|376)/.test(
+    identity.imsi,
+  )
+    ? 3
+    : 2;
   return [
     { fid: 0x2fe2, parent: MF, data: swappedBcd(identity.iccid) },
     { fid: 0x6f07, parent: ADF_USIM, data: imsiFile(identity.imsi) },
@@ -52,10 +57,21 @@ export function simFiles(identity: ModemIdentity): SimFile[] {
 export function fcp(file: SimFile): Buffer {
   const size = file.data.length;
   const body = Buffer.from([
-    0x82, 0x02, 0x41, 0x21,
-    0x83, 0x02, file.fid >> 8, file.fid & 0xff,
-    0x8a, 0x01, 0x05,
-    0x80, 0x02, size >> 8, size & 0xff,
+    0x82,
+    0x02,
+    0x41,
+    0x21,
+    0x83,
+    0x02,
+    file.fid >> 8,
+    file.fid & 0xff,
+    0x8a,
+    0x01,
+    0x05,
+    0x80,
+    0x02,
+    size >> 8,
+    size & 0xff,
   ]);
   return Buffer.concat([Buffer.from([0x62, body.length]), body]);
 }

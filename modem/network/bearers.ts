@@ -94,7 +94,10 @@ export class Bearers {
 
   private secondary(cid: number): PdnContext {
     if (cid === 0) {
-      throw new SimError(ErrorCode.PDN_CONTEXT_RESERVED, 'the initial PDN connection (cid 0) belongs to the network');
+      throw new SimError(
+        ErrorCode.PDN_CONTEXT_RESERVED,
+        'the initial PDN connection (cid 0) belongs to the network',
+      );
     }
     const ctx = this.table.get(cid);
     if (!ctx) throw new SimError(ErrorCode.PDN_CONTEXT_UNDEFINED, `PDP context ${cid} is not defined`);

@@ -26,7 +26,9 @@ export interface TauPreWarning {
 }
 
 /** The bands of an nRF9160 SICA (mfw 1.3): what `%XCBAND=?` lists without a band lock. */
-export const SUPPORTED_BANDS: readonly number[] = [1, 2, 3, 4, 5, 8, 12, 13, 14, 17, 18, 19, 20, 25, 26, 28, 66];
+export const SUPPORTED_BANDS: readonly number[] = [
+  1, 2, 3, 4, 5, 8, 12, 13, 14, 17, 18, 19, 20, 25, 26, 28, 66,
+];
 
 export class NetworkConfig {
   bandLock: BandLock = { permanent: '', runtime: '' };

@@ -118,7 +118,11 @@ export class NeighbourSearch {
     if (this.busy) this.machine.transition('idle');
   }
 
-  private measure(type: NeighbourSearchType, gciCount: number, radio: NeighbourSearchRadio): NeighbourSearchResult {
+  private measure(
+    type: NeighbourSearchType,
+    gciCount: number,
+    radio: NeighbourSearchRadio,
+  ): NeighbourSearchResult {
     if (!radio.camped()) return { status: 'failed' };
     const at = Math.round(this.clock.monotonic() - this.bootAt);
     const serving: MeasuredCell = {
@@ -138,18 +142,21 @@ export class NeighbourSearch {
         : depth === 1
           ? heard.filter((n) => n.rsrp >= -125)
           : heard;
-    const gci =
-      isGciSearch(type)
-        ? neighbours.slice(0, Math.max(0, gciCount - 1)).map(
-            (n, i): MeasuredCell => ({
-              cell: { cellId: n.cellId, plmn: n.plmn, tac: n.tac, earfcn: n.earfcn, physicalCellId: n.physicalCellId },
-              rsrp: n.rsrp,
-              rsrq: n.rsrq,
-              serving: false,
-              measuredAt: at + 9 * (i + 1),
-            }),
-          )
-        : [];
+    const gci = isGciSearch(type)
+      ? neighbours.slice(0, Math.max(0, gciCount - 1)).map((n, i): MeasuredCell => ({
+          cell: {
+            cellId: n.cellId,
+            plmn: n.plmn,
+            tac: n.tac,
+            earfcn: n.earfcn,
+            physicalCellId: n.physicalCellId,
+          },
+          rsrp: n.rsrp,
+          rsrq: n.rsrq,
+          serving: false,
+          measuredAt: at + 9 * (i + 1),
+        }))
+      : [];
     const ta = radio.timingAdvance();
     const timingAdvance = ta === undefined ? undefined : { value: ta, measuredAt: at };
     return { status: 'done', type, serving, timingAdvance, neighbours, gci };

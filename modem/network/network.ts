@@ -1,3 +1,4 @@
+import { ErrorCode, SimError } from '../../core/errors.js';
 import { ConnectivityStatistics } from './connectivity-stats.js';
 import { NeighbourSearch, type NeighbourSearchType } from './neighbours.js';
 import type { Signal } from './radio.js';
@@ -20,8 +21,11 @@ export class NetworkService extends RegistrationProcedure {
 
   constructor(deps: NetworkDeps, profile: NetworkProfile) {
     super(deps, profile);
-    this.neighbourSearch = new NeighbourSearch(deps.owner, deps.clock, profile.timings.neighbourSearchMs, (r) =>
-      this.emit('neighbour-search', r),
+    this.neighbourSearch = new NeighbourSearch(
+      deps.owner,
+      deps.clock,
+      profile.timings.neighbourSearchMs,
+      (r) => this.emit('neighbour-search', r),
     );
     this.tauWarning = new TauWarningTimer(deps.clock, (ms) => this.emit('t3412-remaining', ms));
     deps.functionalMode.on('change', (parts, previous) => {
@@ -134,6 +138,21 @@ export class NetworkService extends RegistrationProcedure {
   detachPacketDomain(): void {
     this.psDetached = true;
     this.leave();
+  }
+
+  /**
+   * `+COPS=?`: the networks a search finds now (the serving one marked current while registered).
+   * A search cannot run during a radio connection (NETWORK_RADIO_BUSY).
+   */
+  scanNetworks(): Array<{ plmn: string; current: boolean }> {
+    if (this.rrc.state === 'connected') {
+      throw new SimError(ErrorCode.NETWORK_RADIO_BUSY, 'no network search during a radio connection');
+    }
+    if (!this.coverage) return [];
+    return [this.radio.cell.plmn, ...this.radio.otherNetworks.map((n) => n.plmn)].map((plmn) => ({
+      plmn,
+      current: this.registered && plmn === this.servingPlmn,
+    }));
   }
 
   /** `%PERIODICSEARCHCONF=3`: search now when the modem is looking for a network. */

@@ -18,13 +18,7 @@ import {
 } from './types.js';
 
 export type RegistrationPhase =
-  | 'off'
-  | 'searching'
-  | 'attaching'
-  | 'registered'
-  | 'denied'
-  | 'no-sim'
-  | 'deregistered';
+  'off' | 'searching' | 'attaching' | 'registered' | 'denied' | 'no-sim' | 'deregistered';
 
 const PHASES: Record<RegistrationPhase, readonly RegistrationPhase[]> = {
   off: ['searching', 'no-sim', 'deregistered'],
@@ -194,7 +188,12 @@ export class RegistrationProcedure extends TypedEmitter<NetworkEvents> {
   /** `%RAI=2`: the serving cell's release assistance configuration (AS-RAI on LTE-M, CP-RAI on NB-IoT). */
   reportRai(): void {
     const c = this.radio.cell;
-    this.emit('rai', { cellId: c.cellId, plmn: this.servingPlmn, asRai: this.act === 7, cpRai: this.act === 9 });
+    this.emit('rai', {
+      cellId: c.cellId,
+      plmn: this.servingPlmn,
+      asRai: this.act === 7,
+      cpRai: this.act === 9,
+    });
   }
 
   protected activateDefaultBearer(): void {

@@ -20,7 +20,9 @@ async function boot(serial: string): Promise<Device> {
 }
 
 /** Opens the port as a terminal program does, and sends raw bytes until `until` has been answered. */
-async function open(path: string): Promise<{ send(bytes: string, until?: RegExp): Promise<string>; close(): Promise<void> }> {
+async function open(
+  path: string,
+): Promise<{ send(bytes: string, until?: RegExp): Promise<string>; close(): Promise<void> }> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   await new Promise<void>((res) => port.flush(() => res()));
@@ -32,7 +34,8 @@ async function open(path: string): Promise<{ send(bytes: string, until?: RegExp)
       port.write(Buffer.from(bytes, 'latin1'));
       const deadline = Date.now() + 5000;
       while (!until.test(received.slice(from))) {
-        if (Date.now() > deadline) throw new Error(`no answer to ${JSON.stringify(bytes)}: ${JSON.stringify(received)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no answer to ${JSON.stringify(bytes)}: ${JSON.stringify(received)}`);
         await new Promise((r) => setTimeout(r, 5));
       }
       return received.slice(from);

@@ -103,7 +103,13 @@ describe('nrf91sim at: the interactive terminal, driven through a real terminal'
   it('prints a URC that follows OK on the wire after the OK, in text and in --json', async () => {
     const peer = await scriptedPeer('OK\r\n+CEREG: 2\r\n');
     try {
-      const text = await run(process.execPath, [cliPath, 'at', `tcp:127.0.0.1:${peer.port}`, '-c', 'AT+CFUN=1']);
+      const text = await run(process.execPath, [
+        cliPath,
+        'at',
+        `tcp:127.0.0.1:${peer.port}`,
+        '-c',
+        'AT+CFUN=1',
+      ]);
       expect(text.stdout).toBe('OK\n« +CEREG: 2\n');
       const json = await run(process.execPath, [
         cliPath,
@@ -113,7 +119,12 @@ describe('nrf91sim at: the interactive terminal, driven through a real terminal'
         '-c',
         'AT+CFUN=1',
       ]);
-      expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect(
+        json.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([
         { event: 'response', command: 'AT+CFUN=1', lines: [], final: 'OK', ok: true },
         { event: 'urc', line: '+CEREG: 2' },
       ]);

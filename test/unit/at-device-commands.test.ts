@@ -18,7 +18,9 @@ describe('+CRSM: restricted SIM access to the USIM files', () => {
     expect(await m.cmd('AT+CRSM=176,28589,0,0,4')).toBe('+CRSM: 144,0,"00000002"\r\nOK\r\n');
     expect(await m.cmd('AT+CRSM=176,28539,0,0,12')).toBe('+CRSM: 144,0,"FFFFFFFFFFFFFFFFFFFFFFFF"\r\nOK\r\n');
     expect(await m.cmd('AT+CRSM=176,28423,0,1,0')).toBe('+CRSM: 144,0,"2926102143658709"\r\nOK\r\n');
-    expect(await m.cmd('AT+CRSM=192,12258')).toBe('+CRSM: 144,0,"620F8202412183022FE28A01058002000A"\r\nOK\r\n');
+    expect(await m.cmd('AT+CRSM=192,12258')).toBe(
+      '+CRSM: 144,0,"620F8202412183022FE28A01058002000A"\r\nOK\r\n',
+    );
     expect(await m.cmd('AT+CRSM=242')).toBe('+CRSM: 144,0\r\nOK\r\n');
   });
 
@@ -102,7 +104,9 @@ describe('battery and temperature levels', () => {
     m.modem.control.setBatteryVoltage(3400);
     m.modem.control.setBatteryVoltage(3200);
     expect(await m.cmd('AT+CFUN?')).toBe('+CFUN: 4\r\nOK\r\n');
-    expect(m.output()).toBe('%MDMEV: ME BATTERY LOW\r\n+CFUN: 4\r\nOK\r\n+CME ERROR: 528\r\n+CFUN: 4\r\nOK\r\n');
+    expect(m.output()).toBe(
+      '%MDMEV: ME BATTERY LOW\r\n+CFUN: 4\r\nOK\r\n+CME ERROR: 528\r\n+CFUN: 4\r\nOK\r\n',
+    );
   });
 
   it('%XVBATLOWLVL and %XVBATLVL notify a supply under the battery low level', async () => {

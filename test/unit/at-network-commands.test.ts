@@ -44,9 +44,36 @@ describe('%CONEVAL (nRF91 AT ref; NCS lte_lc parses 17 fields)', () => {
 
 describe('%NCELLMEAS / %NCELLMEASSTOP over the profile neighbours', () => {
   const neighbours = [
-    { earfcn: 6300, physicalCellId: 300, rsrp: -104, rsrq: -12, timeDiffMs: 120, cellId: '0012BF01', plmn: '26201', tac: '002F' },
-    { earfcn: 1650, physicalCellId: 11, rsrp: -110, rsrq: -14, timeDiffMs: 40, cellId: '01A2B3C4', plmn: '26201', tac: '0030' },
-    { earfcn: 6300, physicalCellId: 301, rsrp: -131, rsrq: -19, timeDiffMs: 999, cellId: '0012BF02', plmn: '26201', tac: '002F' },
+    {
+      earfcn: 6300,
+      physicalCellId: 300,
+      rsrp: -104,
+      rsrq: -12,
+      timeDiffMs: 120,
+      cellId: '0012BF01',
+      plmn: '26201',
+      tac: '002F',
+    },
+    {
+      earfcn: 1650,
+      physicalCellId: 11,
+      rsrp: -110,
+      rsrq: -14,
+      timeDiffMs: 40,
+      cellId: '01A2B3C4',
+      plmn: '26201',
+      tac: '0030',
+    },
+    {
+      earfcn: 6300,
+      physicalCellId: 301,
+      rsrp: -131,
+      rsrq: -19,
+      timeDiffMs: 999,
+      cellId: '0012BF02',
+      plmn: '26201',
+      tac: '002F',
+    },
   ];
   const profile = { network: { radio: { neighbours } } };
 
@@ -115,7 +142,9 @@ describe('%NCELLMEAS / %NCELLMEASSTOP over the profile neighbours', () => {
       await m.until('%NCELLMEAS');
     }
     expect(a.output()).toBe(b.output());
-    expect(a.output()).toMatch(/^OK\r\n%NCELLMEAS: 0,"0012BEEF","26201","002F",24,6300,7,46,20,3000,(\d+,){5}/);
+    expect(a.output()).toMatch(
+      /^OK\r\n%NCELLMEAS: 0,"0012BEEF","26201","002F",24,6300,7,46,20,3000,(\d+,){5}/,
+    );
   });
 });
 
@@ -146,7 +175,14 @@ describe('+CGATT, +CGCONTRDP, +CEER', () => {
       `${v4}\r\n+CGCONTRDP: 1,,"iot.example","","","10.2.4.1","10.2.4.2",,,,,1358\r\nOK\r\n`,
     );
     const dual = await registered({
-      profile: { network: { radio: { ipv6: '2001:db8::74', dnsServers: { ipv4: ['10.2.4.1', '10.2.4.2'], ipv6: ['2001:db8::53', '2001:db8::54'] } } } },
+      profile: {
+        network: {
+          radio: {
+            ipv6: '2001:db8::74',
+            dnsServers: { ipv4: ['10.2.4.1', '10.2.4.2'], ipv6: ['2001:db8::53', '2001:db8::54'] },
+          },
+        },
+      },
     });
     expect(await dual.cmd('AT+CGCONTRDP=0')).toBe(
       `${v4}\r\n+CGCONTRDP: 0,,"ibasis.iot","","","2001:db8::53","2001:db8::54",,,,,\r\nOK\r\n`,

@@ -35,7 +35,20 @@ const anyBytes = fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a));
 const sessionBytes = fc
   .array(
     fc.oneof(
-      fc.constantFrom('AT', 'AT+CGSN', 'AT%CMNG=0,1,0,"', '"', ',', ';', '\r', '\n', '\r\n', '\b', '\x7f', '\0'),
+      fc.constantFrom(
+        'AT',
+        'AT+CGSN',
+        'AT%CMNG=0,1,0,"',
+        '"',
+        ',',
+        ';',
+        '\r',
+        '\n',
+        '\r\n',
+        '\b',
+        '\x7f',
+        '\0',
+      ),
       fc.string({ maxLength: 8 }),
     ),
     { maxLength: 60 },
@@ -45,18 +58,26 @@ const sessionBytes = fc
 describe('line framing properties', () => {
   it('frames the same lines whatever the reads are split into (responses side)', () => {
     fc.assert(
-      fc.property(fc.oneof(anyBytes, sessionBytes), fc.array(fc.nat(), { maxLength: 20 }), (bytes, offsets) => {
-        expect(frame(cut(bytes, offsets), false)).toEqual(frame([bytes], false));
-      }),
+      fc.property(
+        fc.oneof(anyBytes, sessionBytes),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (bytes, offsets) => {
+          expect(frame(cut(bytes, offsets), false)).toEqual(frame([bytes], false));
+        },
+      ),
       RUNS,
     );
   });
 
   it('frames the same lines and echo with line editing, whatever the split', () => {
     fc.assert(
-      fc.property(fc.oneof(anyBytes, sessionBytes), fc.array(fc.nat(), { maxLength: 20 }), (bytes, offsets) => {
-        expect(frame(cut(bytes, offsets), true)).toEqual(frame([bytes], true));
-      }),
+      fc.property(
+        fc.oneof(anyBytes, sessionBytes),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (bytes, offsets) => {
+          expect(frame(cut(bytes, offsets), true)).toEqual(frame([bytes], true));
+        },
+      ),
       RUNS,
     );
   });
@@ -68,7 +89,10 @@ describe('line framing properties', () => {
         for (const item of framer.push(bytes)) {
           if (item.kind === 'overflow') continue;
           expect(item.line.length).toBeLessThanOrEqual(64);
-          const outside = item.line.split('"').filter((_, i) => i % 2 === 0).join('');
+          const outside = item.line
+            .split('"')
+            .filter((_, i) => i % 2 === 0)
+            .join('');
           expect(outside).not.toMatch(/[\r\n]/);
           if (editing) expect(item.line).not.toMatch(/[\0\b\x7f]/);
         }
@@ -110,7 +134,9 @@ const command: fc.Arbitrary<Generated> = fc.oneof(
   extendedName.map((name): Generated => ({ text: `${name}?`, name, form: 'read', params: [] })),
   extendedName.map((name): Generated => ({ text: `${name}=?`, name, form: 'test', params: [] })),
   fc.tuple(extendedName, fc.array(param, { minLength: 1, maxLength: 6 })).map(([name, params]): Generated => {
-    const text = params.map((p) => (p.kind === 'string' ? `"${p.value}"` : p.kind === 'token' ? p.value : '')).join(',');
+    const text = params
+      .map((p) => (p.kind === 'string' ? `"${p.value}"` : p.kind === 'token' ? p.value : ''))
+      .join(',');
     // A lone empty field is no parameter at all (`AT+CPSMS=`).
     const effective = params.length === 1 && params[0]?.kind === 'empty' ? [] : params;
     return { text: `${name}=${text}`, name, form: 'set', params: effective };
@@ -134,7 +160,10 @@ describe('AT command parser properties', () => {
   it('answers any text with commands or an AtError, never another exception', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }).map((s) => `AT${s}`)),
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.string({ maxLength: 80 }).map((s) => `AT${s}`),
+        ),
         (text) => {
           try {
             const parsed = parseCommandLine(text);

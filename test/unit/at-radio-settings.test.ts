@@ -35,7 +35,9 @@ describe('%XBANDLOCK and %XCBAND', () => {
     await m.cmd('AT+CFUN=4;%XBANDLOCK=0;+CFUN=1');
     await m.clock.advance(2000);
     expect(await m.cmd('AT%XCBAND')).toBe('%XCBAND: 20\r\nOK\r\n');
-    expect(await m.cmd('AT%XCBAND=?')).toBe('%XCBAND: (1,2,3,4,5,8,12,13,14,17,18,19,20,25,26,28,66)\r\nOK\r\n');
+    expect(await m.cmd('AT%XCBAND=?')).toBe(
+      '%XCBAND: (1,2,3,4,5,8,12,13,14,17,18,19,20,25,26,28,66)\r\nOK\r\n',
+    );
   });
 
   it('refuses masks that leave no supported band or none in common', async () => {
@@ -150,7 +152,11 @@ describe('%XCONNSTAT', () => {
     const sockets = m.modem.sockets;
     const fd = await sockets.socket(AF_INET, SOCK_DGRAM, 0);
     for (let i = 0; i < 3; i++) {
-      await sockets.sendto(fd, Buffer.alloc(1000, i), 0, { family: AF_INET, address: '127.0.0.1', port: echo.port });
+      await sockets.sendto(fd, Buffer.alloc(1000, i), 0, {
+        family: AF_INET,
+        address: '127.0.0.1',
+        port: echo.port,
+      });
       await sockets.recvfrom(fd, 2000);
     }
     expect(await m.cmd('AT%XCONNSTAT=0;%XCONNSTAT?')).toBe('%XCONNSTAT: 0,0,2,2,1000,1000\r\nOK\r\n');

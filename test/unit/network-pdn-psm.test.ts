@@ -62,9 +62,7 @@ describe('+COPS', () => {
     expect(await m.cmd('AT+CMEE=1;+COPS=?')).toBe('+CME ERROR: 516\r\n');
     await m.clock.advance(10_000);
     await m.until('+CSCON: 0\r\n');
-    expect(await m.cmd('AT+COPS=?;+CMEE=0')).toBe(
-      '+COPS: (2,"","","26201",7),(1,"","","26202",7)\r\nOK\r\n',
-    );
+    expect(await m.cmd('AT+COPS=?;+CMEE=0')).toBe('+COPS: (2,"","","26201",7),(1,"","","26202",7)\r\nOK\r\n');
     m.clear();
     // The radio connection went idle above, so the detach reports no +CSCON.
     expect(await m.cmd('AT+COPS=2')).toBe('OK\r\n+CEREG: 0\r\n+CGEV: ME DETACH\r\n');

@@ -16,6 +16,8 @@ export const xconnstat: AtCommand = {
   },
   read: ({ modem }) => {
     const r = modem.network.statistics.report();
-    return [`%XCONNSTAT: ${r.smsTx},${r.smsRx},${r.dataTxKb},${r.dataRxKb},${r.packetMax},${r.packetAverage}`];
+    return [
+      `%XCONNSTAT: ${r.smsTx},${r.smsRx},${r.dataTxKb},${r.dataRxKb},${r.packetMax},${r.packetAverage}`,
+    ];
   },
 };

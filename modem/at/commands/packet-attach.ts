@@ -44,8 +44,12 @@ function lines(net: NetworkService, only: number | undefined): string[] {
   for (const c of net.bearers.list()) {
     if (!c.active || (only !== undefined && c.cid !== only)) continue;
     const apn = c.apn === '' ? net.radio.apn : c.apn;
-    if (c.ipv4) out.push(`+CGCONTRDP: ${c.cid},,"${apn}","","","${dns.ipv4[0]}","${dns.ipv4[1]}",,,,,${net.radio.ipv4Mtu}`);
-    if (c.ipv6 && dns.ipv6) out.push(`+CGCONTRDP: ${c.cid},,"${apn}","","","${dns.ipv6[0]}","${dns.ipv6[1]}",,,,,`);
+    if (c.ipv4)
+      out.push(
+        `+CGCONTRDP: ${c.cid},,"${apn}","","","${dns.ipv4[0]}","${dns.ipv4[1]}",,,,,${net.radio.ipv4Mtu}`,
+      );
+    if (c.ipv6 && dns.ipv6)
+      out.push(`+CGCONTRDP: ${c.cid},,"${apn}","","","${dns.ipv6[0]}","${dns.ipv6[1]}",,,,,`);
   }
   return out;
 }

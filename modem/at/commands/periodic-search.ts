@@ -12,7 +12,11 @@ function pattern(text: string): string {
     f !== undefined && /^\d{1,5}$/.test(f) && Number(f) <= MAX_VALUE;
   const ok =
     fields[0] === '0'
-      ? fields.length === 5 && number(fields[1]) && number(fields[2]) && (fields[3] === '' || number(fields[3])) && number(fields[4])
+      ? fields.length === 5 &&
+        number(fields[1]) &&
+        number(fields[2]) &&
+        (fields[3] === '' || number(fields[3])) &&
+        number(fields[4])
       : fields[0] === '1' && fields.length >= 2 && fields.length <= 6 && fields.slice(1).every(number);
   if (!ok) throw new AtError(CmeError.INCORRECT_PARAMETERS);
   return text;

@@ -1,6 +1,7 @@
 import { ceregFields } from '../urc/format.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
+import { onNetwork } from '../network-errors.js';
 
 /**
  * `+CEREG`: EPS registration status. The read form leads with `<n>`; notifications do not
@@ -63,13 +64,10 @@ export const cops: AtCommand = {
   test: ({ modem }) => {
     const net = modem.network;
     if (!net.lteActive) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
-    if (net.rrc.state === 'connected') throw new AtError(CmeError.RADIO_CONNECTION_ACTIVE);
-    if (!net.inCoverage) return ['+COPS: '];
-    const found = [net.cell.plmn, ...net.radio.otherNetworks.map((n) => n.plmn)];
-    const entries = found.map((plmn) => {
-      const stat = net.registered && plmn === net.servingPlmn ? 2 : 1;
-      return `(${stat},"","","${plmn}",${net.act})`;
-    });
+    const entries = onNetwork(() => net.scanNetworks()).map(
+      (n) => `(${n.current ? 2 : 1},"","","${n.plmn}",${net.act})`,
+    );
+    if (entries.length === 0) return ['+COPS: '];
     return [`+COPS: ${entries.join(',')}`];
   },
 };

@@ -47,7 +47,8 @@ export const xmagpio: AtCommand = {
   },
   set: ({ modem, params }) => {
     const values = ints(params);
-    if (values.length < 4 || values.slice(0, 3).some((g) => g > 1)) throw new AtError(CmeError.INCORRECT_PARAMETERS);
+    if (values.length < 4 || values.slice(0, 3).some((g) => g > 1))
+      throw new AtError(CmeError.INCORRECT_PARAMETERS);
     const count = values[3] as number;
     if (count > 12) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     ranges(values, 4, count, 7);

@@ -1,5 +1,11 @@
 import type { Initiator, PdnEvent } from '../../network/events.js';
-import { rsrpIndex, rsrpThresholdIndex, rsrqIndex, rsrqThresholdIndex, type Signal } from '../../network/radio.js';
+import {
+  rsrpIndex,
+  rsrpThresholdIndex,
+  rsrqIndex,
+  rsrqThresholdIndex,
+  type Signal,
+} from '../../network/radio.js';
 import { RegistrationStatus, isRegistered, type CeregState } from '../../network/types.js';
 
 /**

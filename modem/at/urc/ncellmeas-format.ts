@@ -33,10 +33,7 @@ export function formatNcellmeas(result: NeighbourSearchResult): string {
     ];
     return `%NCELLMEAS: 0,${fields.join(',')}`;
   }
-  const cells = [
-    gciCell(s, ta, result.neighbours),
-    ...result.gci.map((c) => gciCell(c, undefined, [])),
-  ];
+  const cells = [gciCell(s, ta, result.neighbours), ...result.gci.map((c) => gciCell(c, undefined, []))];
   return `%NCELLMEAS: 0,${cells.join(',')}`;
 }
 
