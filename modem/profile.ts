@@ -6,6 +6,7 @@ import {
   type CredentialLimits,
 } from './credentials/types.js';
 import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
+import { deriveNeighbours } from './network/neighbours.js';
 import { DEFAULT_RADIO, type RadioProfile } from './network/radio.js';
 import { DEFAULT_TIMINGS, type NetworkProfile, type NetworkTimings } from './network/types.js';
 import { DEFAULT_DNS, type DnsProfile } from './sockets/dns.js';
@@ -87,18 +88,22 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     dns: { ...DEFAULT_DNS, ...input.dns, table: { ...DEFAULT_DNS.table, ...input.dns?.table } },
     link: input.link ?? 'ideal',
     sockets: { ...DEFAULT_SOCKET_PROFILE, ...input.sockets },
-    network: buildNetworkProfile(input.network),
+    network: buildNetworkProfile(input.seed ?? name, input.network),
   };
 }
 
-function buildNetworkProfile(input: NetworkProfileInput = {}): NetworkProfile {
+/** The network side; neighbour cells the input does not name are derived from the seed. */
+function buildNetworkProfile(seed: string, input: NetworkProfileInput = {}): NetworkProfile {
   const radio = input.radio ?? {};
+  const cell = { ...DEFAULT_RADIO.cell, ...radio.cell };
+  const signal = { ...DEFAULT_RADIO.signal, ...radio.signal };
   return {
     radio: {
       ...DEFAULT_RADIO,
       ...radio,
-      cell: { ...DEFAULT_RADIO.cell, ...radio.cell },
-      signal: { ...DEFAULT_RADIO.signal, ...radio.signal },
+      cell,
+      signal,
+      neighbours: radio.neighbours ?? deriveNeighbours(seed, cell, signal),
     },
     timings: { ...DEFAULT_TIMINGS, ...input.timings },
     grantPsm: input.grantPsm ?? true,

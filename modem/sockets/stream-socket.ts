@@ -253,6 +253,7 @@ export class StreamSocket extends ModemSocket {
     const n = data.length;
     if (n === 0) return 0;
     this.noteActivity();
+    this.ctx.dataPath.countTraffic('up', n);
     if (this.nat.expired) {
       // The mapping is gone: the segment never reaches the server and is never acknowledged.
       this.nat.sentUnanswered();
@@ -344,6 +345,7 @@ export class StreamSocket extends ModemSocket {
       this.fail(Errno.EMSGSIZE);
       return;
     }
+    this.ctx.dataPath.countTraffic('down', chunk.length);
     (this.link as StreamLink).down(chunk, this.enqueue);
   }
 

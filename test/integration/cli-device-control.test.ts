@@ -63,7 +63,7 @@ afterAll(async () => {
 
 describe('a running device steered from another process (nrf91sim device control)', () => {
   it('registers over the PTY after AT+CFUN=1', async () => {
-    expect(await at('AT+CEREG=5;+CSCON=1;+CGEREP=1;+CNEC=16')).toContain('OK\r\n');
+    expect(await at('AT+CEREG=5;+CSCON=1;+CGEREP=1;+CNEC=8')).toContain('OK\r\n');
     const from = received.length;
     expect(await at('AT+CFUN=1')).toMatch(/^OK\r\n/);
     await seen('+CGEV: ME PDN ACT 0\r\n', from);

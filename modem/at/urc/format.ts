@@ -1,16 +1,12 @@
-import { RegistrationStatus, isRegistered } from './types.js';
-
-/** What `+CEREG` reports: status, location when camped, reject cause when denied, PSM timers. */
-export interface CeregState {
-  status: RegistrationStatus;
-  tac: string | undefined;
-  cellId: string | undefined;
-  act: 7 | 9;
-  /** EMM cause when denied (cause type 0). */
-  rejectCause: number | undefined;
-  activeTime: string;
-  periodicTau: string;
-}
+import type { Initiator, PdnEvent } from '../../network/events.js';
+import {
+  rsrpIndex,
+  rsrpThresholdIndex,
+  rsrqIndex,
+  rsrqThresholdIndex,
+  type Signal,
+} from '../../network/radio.js';
+import { RegistrationStatus, isRegistered, type CeregState } from '../../network/types.js';
 
 /**
  * `+CEREG` notification fields for subscription level `n` (1-5). The read form prepends `<n>,`
@@ -54,4 +50,30 @@ export function formatXtime(epochMs: number, timezoneQuarters: number): string {
   const tens = Math.floor(q / 10) + (timezoneQuarters < 0 ? 8 : 0);
   const tz = `${q % 10}${tens.toString(16).toUpperCase()}`;
   return `%XTIME: "${tz}","${time}","00"`;
+}
+
+const who = (by: Initiator): string => (by === 'network' ? 'NW' : 'ME');
+
+/** `+CGEV: <event>` text (3GPP TS 27.007 §10.1.19, nRF91 AT ref +CGEV). */
+export function formatCgev(event: PdnEvent): string {
+  switch (event.kind) {
+    case 'activated':
+      return `+CGEV: ME PDN ACT ${event.cid}`;
+    case 'ipv6-up':
+      return `+CGEV: IPV6 ${event.cid}`;
+    case 'deactivated':
+      return `+CGEV: ${who(event.by)} PDN DEACT ${event.cid}`;
+    case 'detached':
+      return `+CGEV: ${who(event.by)} DETACH`;
+  }
+}
+
+/** `%CESQ: <rsrp>,<rsrp_threshold_index>,<rsrq>,<rsrq_threshold_index>`. */
+export function formatCesq(s: Signal): string {
+  return `%CESQ: ${rsrpIndex(s.rsrp)},${rsrpThresholdIndex(s.rsrp)},${rsrqIndex(s.rsrq)},${rsrqThresholdIndex(s.rsrq)}`;
+}
+
+/** The pair of threshold indices a `%CESQ` notification is sent for when it changes. */
+export function cesqKey(s: Signal): string {
+  return `${rsrpThresholdIndex(s.rsrp)},${rsrqThresholdIndex(s.rsrq)}`;
 }
