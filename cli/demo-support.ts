@@ -1,3 +1,4 @@
+import { systemClock } from '../core/clock.js';
 import { ErrorCode, SimError } from '../core/errors.js';
 import { startBrokerFixtures, type BrokerFixtures } from '../broker-fixtures/index.js';
 import type { Device } from '../firmware/device.js';
@@ -47,7 +48,7 @@ export async function reportedShadow(
     if (i >= 4800) {
       throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await systemClock.sleep(25);
   }
 }
 

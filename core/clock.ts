@@ -42,6 +42,47 @@ function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days); longer ones overflow to 1 ms. */
+const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A Node timer for any delay: one longer than Node's limit is a chain of shorter ones, so a wait of
+ * 30 days (an SLM `#XRECV=2592000`, a PSM timer) waits 30 days instead of firing at once with a
+ * TimeoutOverflowWarning. `repeat` makes it an interval.
+ */
+function longTimer(fn: () => void, ms: number, repeat: boolean): TimerHandle {
+  let current: ReturnType<typeof setTimeout> | undefined;
+  let referenced = true;
+  let cancelled = false;
+  const arm = (left: number): void => {
+    const step = Math.min(left, MAX_NODE_TIMER_MS);
+    current = setTimeout(() => {
+      if (left > step) return arm(left - step);
+      if (repeat) arm(ms);
+      fn();
+    }, step);
+    if (!referenced) current.unref();
+  };
+  arm(ms);
+  const handle: TimerHandle = {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(current);
+    },
+    ref: () => {
+      referenced = true;
+      if (!cancelled) current?.ref();
+      return handle;
+    },
+    unref: () => {
+      referenced = false;
+      current?.unref();
+      return handle;
+    },
+  };
+  return handle;
+}
+
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();
@@ -52,23 +93,21 @@ export class SystemClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
-    const handle: TimerHandle = {
-      cancel: () => clearTimeout(t),
-      ref: () => (t.ref(), handle),
-      unref: () => (t.unref(), handle),
-    };
-    return handle;
+    return longTimer(fn, Math.max(0, ms), false);
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    const t = setInterval(fn, Math.max(1, ms));
-    const handle: TimerHandle = {
-      cancel: () => clearInterval(t),
-      ref: () => (t.ref(), handle),
-      unref: () => (t.unref(), handle),
-    };
-    return handle;
+    const period = Math.max(1, ms);
+    if (period <= MAX_NODE_TIMER_MS) {
+      const t = setInterval(fn, period);
+      const handle: TimerHandle = {
+        cancel: () => clearInterval(t),
+        ref: () => (t.ref(), handle),
+        unref: () => (t.unref(), handle),
+      };
+      return handle;
+    }
+    return longTimer(fn, period, true);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * A seeded pseudo-random generator (sfc32). Every random choice in the simulator — identities, jitter,
@@ -9,6 +9,15 @@ export class Random {
   private b: number;
   private c: number;
   private d: number;
+
+  /**
+   * A generator seeded from the operating system's entropy: for a process entry point that wants
+   * values no other run picks (the demo's thing names, a default job id). Everything else takes a
+   * seeded generator from its caller.
+   */
+  static fromEntropy(): Random {
+    return new Random(randomBytes(16).toString('hex'));
+  }
 
   constructor(seed: string | number) {
     const digest = createHash('sha256').update(String(seed)).digest();

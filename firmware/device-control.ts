@@ -1,6 +1,13 @@
 import { ErrorCode, isSimError } from '../core/errors.js';
 import type { BootReport } from './boot/bootloader.js';
-import type { Device } from './device.js';
+import type { DeviceFlash } from './boot/device-flash.js';
+
+/** What the backend face needs of a device: its power switch and its flash. */
+export interface ControlledDevice {
+  readonly flash: DeviceFlash;
+  powerOn(): Promise<BootReport>;
+  powerOff(): Promise<void>;
+}
 
 export interface PowerCutOptions {
   /**
@@ -22,7 +29,7 @@ export interface PowerCutResult {
  * it, pull the power, or reflash it. Firmware never uses this.
  */
 export class DeviceControl {
-  constructor(private readonly device: Device) {}
+  constructor(private readonly device: ControlledDevice) {}
 
   /** `sys_reboot()`: the application stops, MCUboot runs, the image's application starts again. */
   async reboot(): Promise<BootReport> {

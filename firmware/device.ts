@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { systemClock, type Clock } from '../core/clock.js';
-import { ErrorCode, SimError } from '../core/errors.js';
+import { SystemClock, systemClock, type Clock } from '../core/clock.js';
+import { ScopedClock } from '../core/scoped-clock.js';
+import { ErrorCode, SimError, isSimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { prepareStateDir } from '../core/state-dir.js';
@@ -11,12 +12,12 @@ import { CredentialStore } from '../modem/credentials/store.js';
 import { Modem } from '../modem/modem.js';
 import type { ProfileInput } from '../modem/profile.js';
 import type { Transport } from '../modem/transport/transport.js';
-import { startAtClient } from './apps/at-client.js';
-import { startAwsFotaApp } from './apps/aws-fota-app.js';
-import { startAwsIotApp } from './apps/aws-iot-app.js';
+import type { AppStarter, RunningApp } from './app-context.js';
+import { AppRegistry, type AppDefinition } from './app-registry.js';
+import { builtInApps } from './apps/built-in.js';
+import { bannerBytes, bootBanner } from './boot-banner.js';
 import type { BootReport } from './boot/bootloader.js';
 import { DeviceFlash } from './boot/device-flash.js';
-import type { ImageControl } from './boot/image-control.js';
 import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
@@ -26,29 +27,11 @@ import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
 import { openSerial, parseSerialSpec, type SerialSpec } from './serial.js';
 
-/** What an application gets when the device starts it. */
-export interface AppContext {
-  modem: Modem;
-  /** The UART, when the device has one. */
-  serial: Transport | undefined;
-  /** The running image's manifest: which app, its version and configuration. */
-  manifest: AppManifest;
-  /** MCUboot's application API (confirm the image, request an upgrade, write the secondary slot). */
-  image: ImageControl;
-  /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
-  dfu: DeviceDfuTarget;
-  /** `sys_reboot()`: the device resets once the current call stack has returned. */
-  reboot(): void;
-  /** Tells the host what the application does: the device emits it as an `app` event. */
-  report(event: string, detail?: Record<string, unknown>): void;
-  clock: Clock;
-}
-
-/** Starts a sample application; the device stops it on reset or power loss. */
-export type AppStarter = (ctx: AppContext) => { stop(): void };
-
 export interface DeviceFirmwareOptions {
-  /** Image programmed into an erased primary slot on first boot (default: at_client 1.0.0, unsigned). */
+  /**
+   * Image programmed into an erased primary slot on first boot. Default: the Serial LTE Modem
+   * (`serial_lte_modem` 1.0.0, unsigned), whose UART answers the modem's AT commands and its `#X` ones.
+   */
   image?: Uint8Array;
   /** Public keys built into the bootloader; images must then be signed by one of them. */
   bootloaderKeys?: readonly KeyInput[];
@@ -65,8 +48,11 @@ export interface DeviceOptions {
   profile?: ProfileInput;
   clock?: Clock;
   firmware?: DeviceFirmwareOptions;
-  /** Applications by manifest name, in addition to the built-in `at_client`. */
-  apps?: Record<string, AppStarter>;
+  /**
+   * Applications by manifest name: a registry to use instead of the built-in samples, or extra
+   * applications added to (or replacing) them.
+   */
+  apps?: AppRegistry | Record<string, AppDefinition | AppStarter>;
 }
 
 /** Power and boot state: `halted` = MCUboot found no valid image and nothing runs. */
@@ -77,8 +63,11 @@ export type DeviceEvents = {
   boot: [report: BootReport, modemDfu: ModemDfuOutcome | undefined];
   /** Something the running application reported (see each sample application). */
   app: [event: string, detail: Record<string, unknown>];
-  /** The manifest names an application this device does not have: the image boots, nothing runs. */
-  'app-missing': [name: string];
+  /**
+   * The manifest names an application this device does not have: the image boots, nothing runs.
+   * `error` (code APP_UNKNOWN) names the applications the device has.
+   */
+  'app-missing': [name: string, error: SimError];
   close: [];
 };
 
@@ -94,11 +83,10 @@ export function validateDeviceName(name: string): void {
   }
 }
 
-const BUILT_IN_APPS: Record<string, AppStarter> = {
-  at_client: (ctx) => (ctx.serial ? startAtClient(ctx.modem, ctx.serial) : { stop: () => {} }),
-  aws_fota: (ctx) => startAwsFotaApp(ctx),
-  aws_iot: (ctx) => startAwsIotApp(ctx),
-};
+function appRegistry(apps: DeviceOptions['apps']): AppRegistry {
+  if (apps instanceof AppRegistry) return apps;
+  return apps ? builtInApps().with(apps) : builtInApps();
+}
 
 /**
  * A device: a modem, its UART, its flash with MCUboot, and the application named by the image in the
@@ -107,7 +95,10 @@ const BUILT_IN_APPS: Record<string, AppStarter> = {
  */
 export class Device extends TypedEmitter<DeviceEvents> {
   private isClosed = false;
-  private app: { stop(): void } | undefined;
+  private app: RunningApp | undefined;
+  private missingApp: SimError | undefined;
+  private cycleScope: ScopedClock | undefined;
+  private readonly apps: AppRegistry;
   private currentModem: Modem;
   private runningManifest: AppManifest | undefined;
   private powerState: DevicePower = 'off';
@@ -123,10 +114,13 @@ export class Device extends TypedEmitter<DeviceEvents> {
     readonly flash: DeviceFlash,
     /** The modem's credential store lives in its NVM: it outlives every power cycle. */
     readonly credentials: CredentialStore,
+    /** The device's time; each power cycle runs on a scope of it. */
+    readonly clock: Clock,
     private readonly options: DeviceOptions,
   ) {
     super();
     this.currentModem = modem;
+    this.apps = appRegistry(options.apps);
     this.control = new DeviceControl(this);
   }
 
@@ -136,9 +130,11 @@ export class Device extends TypedEmitter<DeviceEvents> {
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
     const credentials = await openCredentials(deviceDir, profile);
+    // The library entry point: without a clock of its own the device runs on the system clock.
+    const clock = options.clock ?? systemClock;
     const modem = new Modem({
       name,
-      clock: options.clock ?? systemClock,
+      clock,
       credentials,
       ...(profile ? { profile } : {}),
     });
@@ -156,14 +152,14 @@ export class Device extends TypedEmitter<DeviceEvents> {
           'a device with a bootloader key needs a signed firmware.image to start from',
         );
       }
-      await flash.program(fw.image ?? buildAppImage({ app: 'at_client', version: '1.0.0' }));
+      await flash.program(fw.image ?? buildAppImage({ app: 'serial_lte_modem', version: '1.0.0' }));
     }
     const spec =
       typeof options.serial === 'string'
         ? parseSerialSpec(options.serial)
         : (options.serial ?? { kind: 'none' });
     const serial = await openSerial(spec);
-    const device = new Device(modem, serial, deviceDir, flash, credentials, options);
+    const device = new Device(modem, serial, deviceDir, flash, credentials, clock, options);
     try {
       await device.powerOn();
     } catch (err) {
@@ -209,6 +205,11 @@ export class Device extends TypedEmitter<DeviceEvents> {
     return this.app !== undefined;
   }
 
+  /** Why the running image's application did not start (APP_UNKNOWN), while that image runs. */
+  get appError(): SimError | undefined {
+    return this.missingApp;
+  }
+
   get lastBoot(): BootReport | undefined {
     return this.lastReport;
   }
@@ -234,9 +235,10 @@ export class Device extends TypedEmitter<DeviceEvents> {
       ...(dfu?.result === 'ok' ? { firmwareVersion: dfu.to } : {}),
     };
     if (!this.currentModem.closed) await this.currentModem.close();
+    const clock = this.powerCycleClock();
     this.currentModem = new Modem({
       name: this.currentModem.name,
-      clock: this.options.clock ?? systemClock,
+      clock,
       profile: { ...this.options.profile, identity },
       credentials: this.credentials,
     });
@@ -247,24 +249,32 @@ export class Device extends TypedEmitter<DeviceEvents> {
     this.dfuTarget = new DeviceDfuTarget(this.flash, {
       saveProgress: manifest.config.dfuSaveProgress === true,
     });
-    const start = this.options.apps?.[manifest.app] ?? BUILT_IN_APPS[manifest.app];
-    if (start) {
-      this.app = start({
+    let app: AppDefinition | undefined;
+    try {
+      app = this.apps.get(manifest.app);
+    } catch (err) {
+      if (!isSimError(err, ErrorCode.APP_UNKNOWN)) throw err;
+      this.missingApp = err;
+      this.emit('app-missing', manifest.app, err);
+    }
+    // The kernel's banner and the sample's first lines, as a DK prints them after every reset.
+    const banner = bannerBytes(bootBanner(manifest, app));
+    if (banner !== '') this.serial?.write(banner);
+    if (app) {
+      this.app = app.start({
         modem: this.currentModem,
         serial: this.serial,
         manifest,
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
         reboot: () => {
-          setImmediate(() => {
+          clock.setTimeout(() => {
             if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);
-          });
+          }, 0);
         },
         report: (event, detail = {}) => this.emit('app', event, detail),
-        clock: this.options.clock ?? systemClock,
+        clock,
       });
-    } else {
-      this.emit('app-missing', manifest.app);
     }
     this.emit('boot', report, dfu);
     return report;
@@ -274,10 +284,25 @@ export class Device extends TypedEmitter<DeviceEvents> {
   async powerOff(): Promise<void> {
     this.app?.stop();
     this.app = undefined;
+    this.missingApp = undefined;
     this.dfuTarget = undefined;
     this.runningManifest = undefined;
     await this.currentModem.close();
+    // Every wait of the modem and application ends with the power, whatever it was waiting for.
+    this.cycleScope?.dispose();
+    this.cycleScope = undefined;
     this.powerState = 'off';
+  }
+
+  /**
+   * The clock of one power cycle: the device's clock, with every timer set on it cancelled at power
+   * off. A virtual clock is used as it is: its timers hold nothing, and a test advancing it sees
+   * every one.
+   */
+  private powerCycleClock(): Clock {
+    this.cycleScope?.dispose();
+    this.cycleScope = this.clock instanceof SystemClock ? new ScopedClock(this.clock) : undefined;
+    return this.cycleScope ?? this.clock;
   }
 
   async close(): Promise<void> {

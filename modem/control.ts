@@ -1,17 +1,29 @@
-import type { LinkPresetName, LinkProfile } from '../core/link.js';
+import type { Link, LinkPresetName, LinkProfile } from '../core/link.js';
 import { deviceIdentityKey } from './credentials/identity-key.js';
 import type { CredentialStore } from './credentials/store.js';
-import type { Modem } from './modem.js';
+import type { ModemIdentity } from './identity.js';
+import type { DataPath } from './network/data-path.js';
+import type { FunctionalModeState } from './network/functional-mode.js';
+import type { NetworkService } from './network/network.js';
+import type { ModemSensors } from './sensors.js';
 import type { DnsResolver } from './sockets/dns.js';
 
-/** `%XTEMP` notification levels: 0 normal, 1 high-temperature warning, 2 critical (modem shuts down). */
-export function temperatureLevel(temperatureC: number): 0 | 1 | 2 {
-  if (temperatureC >= 90) return 2;
-  if (temperatureC >= 80) return 1;
-  return 0;
-}
+export { temperatureLevel } from './sensors.js';
 
-const LOW_BATTERY_MV = 3000;
+/** The parts of a modem its control face steers (the `Modem` is one). */
+export interface ControlledModem {
+  readonly name: string;
+  readonly identity: ModemIdentity;
+  readonly functionalMode: FunctionalModeState;
+  readonly network: NetworkService;
+  readonly dataPath: DataPath;
+  readonly sensors: ModemSensors;
+  readonly credentials: CredentialStore;
+  readonly link: Link;
+  readonly dns: DnsResolver;
+  setTime(epochMs: number, timezoneQuarters: number): void;
+  notify(line: string): void;
+}
 
 export interface ModemStatus {
   name: string;
@@ -37,28 +49,19 @@ export interface ModemStatus {
  * never uses this; it only sees AT and sockets.
  */
 export class ModemControl {
-  constructor(private readonly modem: Modem) {}
+  constructor(private readonly modem: ControlledModem) {}
 
   /** Sets the temperature `%XTEMP?` reports; a subscribed modem notifies level changes. */
   setTemperature(temperatureC: number): void {
-    const before = temperatureLevel(this.modem.sensors.temperatureC);
-    this.modem.sensors.temperatureC = temperatureC;
-    const after = temperatureLevel(temperatureC);
-    if (after !== before && this.modem.subscriptions.xtemp) {
-      this.modem.notify(`%XTEMP: ${after},${Math.round(temperatureC)}`);
-    }
-    if (after === 2 && before !== 2 && this.modem.network.subscriptions.mdmev >= 1) {
-      this.modem.notify('%MDMEV: ME OVERHEATED');
-    }
+    this.modem.sensors.setTemperature(temperatureC);
   }
 
-  /** Sets the supply voltage `%XVBAT` reports, in millivolts; under 3000 mV is a low battery. */
+  /**
+   * Sets the supply voltage `%XVBAT` reports, in millivolts. Under the power-off warning level
+   * (`%XPOFWARN`, 3000 mV when none is set) is a low battery; under `%XVBATLOWLVL` a low level.
+   */
   setBatteryVoltage(millivolts: number): void {
-    const wasLow = this.modem.sensors.batteryMv < LOW_BATTERY_MV;
-    this.modem.sensors.batteryMv = millivolts;
-    if (!wasLow && millivolts < LOW_BATTERY_MV && this.modem.network.subscriptions.mdmev >= 1) {
-      this.modem.notify('%MDMEV: ME BATTERY LOW');
-    }
+    this.modem.sensors.setBatteryVoltage(millivolts);
   }
 
   // ---- the radio network ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ export * from './control.js';
 export * from './credentials/index.js';
 export * from './identity.js';
 export * from './modem.js';
+export type { DeviceModem } from './device-modem.js';
 export * from './network/functional-mode.js';
 export * from './profile.js';
 export * from './transport/memory.js';

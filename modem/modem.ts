@@ -4,21 +4,30 @@ import { Link } from '../core/link.js';
 import { Random } from '../core/random.js';
 import { trace } from '../core/trace.js';
 import { AtChannel } from './at/channel.js';
-import { CommandTable } from './at/command.js';
+import { CommandTable, type AtCommand } from './at/command.js';
 import { defaultCommands } from './at/commands/table.js';
+import type { AtHost } from './at/host.js';
 import { AtMonitor, type AtNotificationHandler } from './at/monitor.js';
 import { AtSession, type AtSessionOptions } from './at/session.js';
+import { SimCard } from './at/sim-files.js';
+import { UrcReporter } from './at/urc/reporter.js';
+import { UrcSubscriptions } from './at/urc/subscriptions.js';
 import { ModemControl } from './control.js';
 import { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
 import { DataPath } from './network/data-path.js';
 import { FunctionalModeState } from './network/functional-mode.js';
+import { ModemClock, type ModemTime } from './network/modem-time.js';
 import { NetworkService } from './network/network.js';
+import type { SystemMode } from './network/types.js';
+import { ModemSensors } from './sensors.js';
+import { ModemSettings } from './settings.js';
 import { DnsResolver } from './sockets/dns.js';
+import { icmpEcho } from './sockets/icmp-echo.js';
 import { ModemSockets } from './sockets/modem-sockets.js';
 import { TlsSessionCache } from './sockets/socket-context.js';
 import { SecureContextCache } from './sockets/tls-credentials.js';
-import { buildProfile, type ModemProfile, type ProfileInput, type SensorProfile } from './profile.js';
+import { buildProfile, type ModemProfile, type ProfileInput } from './profile.js';
 import type { Transport } from './transport/transport.js';
 
 export type ModemEvents = {
@@ -29,13 +38,8 @@ export type ModemEvents = {
   close: [];
 };
 
-/** `%XSYSTEMMODE=<LTE_M>,<NB_IoT>,<GNSS>,<LTE_preference>`. */
-export interface SystemMode {
-  lteM: boolean;
-  nbIot: boolean;
-  gnss: boolean;
-  preference: number;
-}
+export type { SystemMode } from './network/types.js';
+export type { ModemTime } from './network/modem-time.js';
 
 export interface ModemOptions {
   /** Device name; also the default seed for the identity. */
@@ -49,21 +53,12 @@ export interface ModemOptions {
   credentials?: CredentialStore;
 }
 
-/** The time the modem keeps for `+CCLK`: a point on the clock plus a time zone. */
-export interface ModemTime {
-  /** Epoch ms the time was set to, at `setAt` on the monotonic clock. */
-  epochMs: number;
-  setAt: number;
-  /** Time zone in quarter hours east of UTC (`+CCLK` `±zz`). */
-  timezoneQuarters: number;
-}
-
 /**
- * One simulated nRF9160 modem: its identity, state and AT command table. Code on the device talks to it
- * through {@link AtChannel}s and {@link AtMonitor}s; serial clients through {@link AtSession}s on a
- * transport; tests and the CLI steer it through `modem.control`.
+ * One simulated nRF9160 modem: its identity, state and AT command table. Code on the device sees it
+ * through its {@link DeviceModem} face (AT channels, monitors, sockets); serial clients through
+ * {@link AtSession}s on a transport; tests and the CLI steer it through `modem.control`.
  */
-export class Modem extends TypedEmitter<ModemEvents> {
+export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
   readonly name: string;
   readonly profile: ModemProfile;
   readonly clock: Clock;
@@ -74,13 +69,16 @@ export class Modem extends TypedEmitter<ModemEvents> {
   readonly dataPath: DataPath;
   /** Registration, PDN, RRC and power saving. */
   readonly network: NetworkService;
-  /** Live sensor readings (start from the profile; `control` changes them). */
-  readonly sensors: SensorProfile;
-  time: ModemTime | undefined;
-  /** `%XSYSTEMMODE`: which radio access technologies `+CFUN=1` enables (DK default: LTE-M + GNSS). */
-  systemMode: SystemMode = { lteM: true, nbIot: false, gnss: true, preference: 0 };
-  /** Notification subscriptions that are modem-wide (set by `AT...=1`, seen by every session). */
-  readonly subscriptions = { xtemp: false };
+  /** Live sensor readings (start from the profile; `control` changes them) and their thresholds. */
+  readonly sensors: ModemSensors;
+  /** Settings commands only store and read back (`%XCOEX0`, `%XMAGPIO`, `%XMODEMTRACE`). */
+  readonly settings = new ModemSettings();
+  /** Every notification subscription (`+CEREG=5`, `%XTEMP=1` …), modem-wide: seen by every session. */
+  readonly subscriptions = new UrcSubscriptions();
+  /** The UICC's files and logical channels, as `+CRSM` and `+CSIM` reach them. */
+  readonly uicc: SimCard;
+  private readonly rtc: ModemClock;
+  private readonly urc: UrcReporter;
   readonly control: ModemControl;
   /** `%CMNG` items keyed by sec tag and type; `control.credentials` is its host-side face. */
   readonly credentials: CredentialStore;
@@ -102,8 +100,30 @@ export class Modem extends TypedEmitter<ModemEvents> {
     this.commands = new CommandTable(defaultCommands());
     this.functionalMode = new FunctionalModeState(this.name);
     this.dataPath = new DataPath(this.name);
-    this.network = new NetworkService(this, this.profile.network);
-    this.sensors = { ...this.profile.sensors };
+    this.rtc = new ModemClock(this.clock);
+    this.network = new NetworkService(
+      {
+        owner: this.name,
+        clock: this.clock,
+        functionalMode: this.functionalMode,
+        dataPath: this.dataPath,
+        time: this.rtc,
+      },
+      this.profile.network,
+    );
+    this.sensors = new ModemSensors(this.profile.sensors);
+    this.uicc = new SimCard(this.profile.identity);
+    this.network.on('uicc', (ready) => {
+      if (!ready) this.uicc.reset();
+    });
+    // nRF91 AT ref %XPOFWARN: when the warning fires the modem sets itself to offline mode.
+    this.sensors.on('power-off-warning', () => this.functionalMode.apply(4, { lte: false, gnss: false }));
+    this.urc = new UrcReporter({
+      network: this.network,
+      sensors: this.sensors,
+      subscriptions: this.subscriptions,
+      notify: (line) => this.notify(line),
+    });
     this.credentials =
       options.credentials ??
       CredentialStore.inMemory({
@@ -132,6 +152,20 @@ export class Modem extends TypedEmitter<ModemEvents> {
     return this.profile.identity;
   }
 
+  /** `%XSYSTEMMODE`: which radio access technologies `+CFUN=1` enables (DK default: LTE-M + GNSS). */
+  get systemMode(): SystemMode {
+    return this.network.systemMode;
+  }
+
+  set systemMode(mode: SystemMode) {
+    this.network.systemMode = mode;
+  }
+
+  /** The time `+CCLK` reports, once network time or `AT+CCLK=` set it. */
+  get time(): ModemTime | undefined {
+    return this.rtc.time;
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }
@@ -153,6 +187,27 @@ export class Modem extends TypedEmitter<ModemEvents> {
     return new AtChannel(this);
   }
 
+  /**
+   * An ICMP echo over the default bearer (a raw socket, as the SLM's `#XPING` sends it): resolves
+   * with the round trip in ms, or undefined without a reply within `timeoutMs`.
+   */
+  icmpEcho(family: 1 | 2, payloadBytes: number, timeoutMs: number): Promise<number | undefined> {
+    return icmpEcho(this, family, payloadBytes, timeoutMs);
+  }
+
+  /** Adds an application's commands to the table; the returned function puts back what was there. */
+  registerCommands(commands: readonly AtCommand[]): () => void {
+    const previous = commands.map((c) => [c, this.commands.get(c.name)] as const);
+    for (const c of commands) this.commands.register(c);
+    return () => {
+      for (const [c, before] of previous) {
+        if (this.commands.get(c.name) !== c) continue;
+        if (before) this.commands.register(before);
+        else this.commands.unregister(c.name);
+      }
+    };
+  }
+
   /** Subscribes to notifications containing `filter` (all when undefined), like NCS `AT_MONITOR`. */
   monitor(filter: string | undefined, handler: AtNotificationHandler): AtMonitor {
     return new AtMonitor(this, filter, handler);
@@ -167,15 +222,15 @@ export class Modem extends TypedEmitter<ModemEvents> {
 
   /** The modem's current time, or undefined before network time or `AT+CCLK=` set it. */
   now(): { epochMs: number; timezoneQuarters: number } | undefined {
-    if (!this.time) return undefined;
-    return {
-      epochMs: this.time.epochMs + (this.clock.monotonic() - this.time.setAt),
-      timezoneQuarters: this.time.timezoneQuarters,
-    };
+    return this.rtc.now();
   }
 
   setTime(epochMs: number, timezoneQuarters: number): void {
-    this.time = { epochMs, setAt: this.clock.monotonic(), timezoneQuarters };
+    this.rtc.set(epochMs, timezoneQuarters);
+  }
+
+  reportSignalQuality(): void {
+    this.urc.reportSignalQuality();
   }
 
   reportInternalError(command: string, error: unknown): void {

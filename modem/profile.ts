@@ -6,6 +6,7 @@ import {
   type CredentialLimits,
 } from './credentials/types.js';
 import { deriveIdentity, validateIdentity, type ModemIdentity } from './identity.js';
+import { deriveNeighbours } from './network/neighbours.js';
 import { DEFAULT_RADIO, type RadioProfile } from './network/radio.js';
 import { DEFAULT_TIMINGS, type NetworkProfile, type NetworkTimings } from './network/types.js';
 import { DEFAULT_DNS, type DnsProfile } from './sockets/dns.js';
@@ -33,19 +34,6 @@ export interface CredentialProfile extends CredentialLimits {
   factory: CredentialInput[];
 }
 
-/** Serial LTE Modem (`AT#X…`) settings. */
-export interface SlmProfile {
-  /**
-   * Silence in ms required before and after the data-mode terminator `+++` (NCS 1.x
-   * `CONFIG_SLM_DATAMODE_SILENCE`); 0, the NCS 2.x behaviour, takes `+++` anywhere in the data.
-   */
-  datamodeSilenceMs: number;
-  /** Quiet time after which buffered data-mode bytes are sent (`#XDATACTRL` time limit). */
-  datamodeTimeLimitMs: number;
-}
-
-export const DEFAULT_SLM: SlmProfile = { datamodeSilenceMs: 0, datamodeTimeLimitMs: 32 };
-
 /** Everything that makes one simulated modem differ from another. */
 export interface ModemProfile {
   identity: ModemIdentity;
@@ -57,7 +45,6 @@ export interface ModemProfile {
   /** The radio link every socket of the device goes through: a preset name or figures. */
   link: LinkProfile | LinkPresetName;
   sockets: SocketProfile;
-  slm: SlmProfile;
   network: NetworkProfile;
 }
 
@@ -83,7 +70,6 @@ export interface ProfileInput {
   dns?: Partial<DnsProfile>;
   link?: LinkProfile | LinkPresetName;
   sockets?: Partial<SocketProfile>;
-  slm?: Partial<SlmProfile>;
 }
 
 export const DEFAULT_SENSORS: SensorProfile = { temperatureC: 24, batteryMv: 3600 };
@@ -102,19 +88,22 @@ export function buildProfile(name: string, input: ProfileInput = {}): ModemProfi
     dns: { ...DEFAULT_DNS, ...input.dns, table: { ...DEFAULT_DNS.table, ...input.dns?.table } },
     link: input.link ?? 'ideal',
     sockets: { ...DEFAULT_SOCKET_PROFILE, ...input.sockets },
-    slm: { ...DEFAULT_SLM, ...input.slm },
-    network: buildNetworkProfile(input.network),
+    network: buildNetworkProfile(input.seed ?? name, input.network),
   };
 }
 
-function buildNetworkProfile(input: NetworkProfileInput = {}): NetworkProfile {
+/** The network side; neighbour cells the input does not name are derived from the seed. */
+function buildNetworkProfile(seed: string, input: NetworkProfileInput = {}): NetworkProfile {
   const radio = input.radio ?? {};
+  const cell = { ...DEFAULT_RADIO.cell, ...radio.cell };
+  const signal = { ...DEFAULT_RADIO.signal, ...radio.signal };
   return {
     radio: {
       ...DEFAULT_RADIO,
       ...radio,
-      cell: { ...DEFAULT_RADIO.cell, ...radio.cell },
-      signal: { ...DEFAULT_RADIO.signal, ...radio.signal },
+      cell,
+      signal,
+      neighbours: radio.neighbours ?? deriveNeighbours(seed, cell, signal),
     },
     timings: { ...DEFAULT_TIMINGS, ...input.timings },
     grantPsm: input.grantPsm ?? true,

@@ -46,21 +46,38 @@ export async function openAtLink(target: string): Promise<{ client: AtClient; cl
   };
 }
 
-function printResponse(out: Output, command: string, r: AtClientResponse): void {
-  if (out.json) {
-    process.stdout.write(
-      `${JSON.stringify({ event: 'response', command, lines: r.lines, final: r.final, ok: r.ok })}\n`,
-    );
-    return;
-  }
-  for (const line of r.lines) process.stdout.write(`${line}\n`);
-  process.stdout.write(`${r.final}\n`);
+function formatResponse(out: Output, command: string, r: AtClientResponse): string {
+  if (out.json)
+    return `${JSON.stringify({ event: 'response', command, lines: r.lines, final: r.final, ok: r.ok })}\n`;
+  return [...r.lines, r.final].map((line) => `${line}\n`).join('');
 }
 
-function printUrc(out: Output, line: string, tty: boolean): void {
-  if (out.json) process.stdout.write(`${JSON.stringify({ event: 'urc', line })}\n`);
-  else if (tty) process.stdout.write(`\x1b[2K\r\x1b[36m« ${line}\x1b[0m\n`);
-  else process.stdout.write(`« ${line}\n`);
+function formatUrc(out: Output, line: string, tty: boolean): string {
+  if (out.json) return `${JSON.stringify({ event: 'urc', line })}\n`;
+  return tty ? `\x1b[36m« ${line}\x1b[0m\n` : `« ${line}\n`;
+}
+
+/**
+ * Prints what the port says in the order it said it: responses and URCs both from the client's
+ * events, never from an awaited promise (a URC right after `OK` must not be printed before it). At
+ * an idle interactive prompt a URC clears the prompt line, prints, and redraws the prompt with what
+ * was typed so far.
+ */
+function attachPrinter(
+  client: AtClient,
+  out: Output,
+  prompt: { rl: readline.Interface; idle: () => boolean } | undefined,
+): void {
+  client.on('response', (command, r) => process.stdout.write(formatResponse(out, command, r)));
+  client.on('urc', (line) => {
+    if (!prompt) {
+      process.stdout.write(formatUrc(out, line, false));
+      return;
+    }
+    const idle = prompt.idle();
+    process.stdout.write(`${idle ? '\x1b[2K\r' : ''}${formatUrc(out, line, true)}`);
+    if (idle) prompt.rl.prompt(true);
+  });
 }
 
 export function registerAt(program: Command): void {
@@ -90,16 +107,18 @@ export function registerAt(program: Command): void {
         return;
       }
       const interactive = !options.command && process.stdin.isTTY === true;
-      link.client.on('urc', (line) => printUrc(out, line, interactive));
       let failed = false;
+      let waiting = false;
       const run = async (command: string): Promise<void> => {
+        waiting = true;
         try {
           const r = await link.client.send(command, timeout);
           if (!r.ok) failed = true;
-          printResponse(out, command, r);
         } catch (err) {
           failed = true;
           reportError(err, out.json);
+        } finally {
+          waiting = false;
         }
       };
       let closedByPeer = false;
@@ -110,6 +129,7 @@ export function registerAt(program: Command): void {
         reportError(new SimError(ErrorCode.TRANSPORT_CLOSED, `${target} closed`), out.json);
       });
       if (options.command) {
+        attachPrinter(link.client, out, undefined);
         for (const command of options.command) await run(command);
       } else {
         const rl = readline.createInterface({
@@ -119,11 +139,18 @@ export function registerAt(program: Command): void {
           historySize: 500,
           prompt: interactive ? 'AT> ' : '',
         });
+        attachPrinter(link.client, out, interactive ? { rl, idle: () => !waiting } : undefined);
         if (interactive) {
-          process.stdout.write(`connected to ${target}; type AT commands, Ctrl-D or Ctrl-C to leave\n`);
+          process.stdout.write(`connected to ${target}; type AT commands, Ctrl-D to leave\n`);
           rl.prompt();
+          // Ctrl-C clears what was typed and gives a fresh prompt, as in a shell; Ctrl-D leaves.
+          rl.on('SIGINT', () => {
+            rl.write(null, { ctrl: true, name: 'e' });
+            rl.write(null, { ctrl: true, name: 'u' });
+            process.stdout.write('^C\n');
+            if (!waiting) rl.prompt();
+          });
         }
-        rl.on('SIGINT', () => rl.close());
         for await (const raw of rl) {
           const command = raw.trim();
           if (command !== '') await run(command);

@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { Random } from '../../core/random.js';
 import type { LinkPresetName } from '../../core/link.js';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
@@ -53,8 +54,8 @@ export async function runFleetDemo(
   count: number,
   run: DemoRun,
 ): Promise<void> {
-  const started = performance.now();
-  const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
+  const started = systemClock.monotonic();
+  const seconds = (): number => Math.round((systemClock.monotonic() - started) / 100) / 10;
   const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   try {
@@ -62,7 +63,7 @@ export async function runFleetDemo(
     // One image for the whole fleet: no client id in it, so each device connects as nrf-<IMEI>.
     const { endpoint, mqttPort } = fixtures.endpoints;
     const config = { endpoint, port: mqttPort, secTag: SEC_TAG, appTopics: [] };
-    const base = `demo-${randomBytes(3).toString('hex')}`;
+    const base = `demo-${Random.fromEntropy().bytes(3).toString('hex')}`;
     for (let i = 0; i < count; i++) {
       const device = await Device.boot({ name: `${base}-${i}`, stateDir, serial: 'none', profile: { link } });
       run.devices.push(device);

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { systemClock, type TimerHandle } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { Random } from '../../core/random.js';
 import { isLinkPresetName, LINK_PRESET_NAMES, type LinkPresetName } from '../../core/link.js';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
@@ -36,15 +37,15 @@ interface DemoOptions {
  * downloads it over its modem, marks the job SUCCEEDED, reboots, and MCUboot swaps the new image in.
  */
 async function runDemo(report: Output, stateDir: string, link: LinkPresetName, run: DemoRun): Promise<void> {
-  const started = performance.now();
-  const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
+  const started = systemClock.monotonic();
+  const seconds = (): number => Math.round((systemClock.monotonic() - started) / 100) / 10;
   const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   let device: Device | undefined;
   try {
     fixtures = await startDemoFixtures(out, stateDir, run);
 
-    const thing = `demo-${randomBytes(3).toString('hex')}`;
+    const thing = `demo-${Random.fromEntropy().bytes(3).toString('hex')}`;
     const [creds] = await fixtures.provisioning.provisionThings([thing]);
     if (!creds) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no thing');
     out.event(
@@ -211,13 +212,13 @@ export function registerDemo(program: Command): void {
       }
       const temporary = options.state === undefined;
       const stateDir = options.state ?? (await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-demo-')));
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       const run: DemoRun = { aborted: false, devices: [] };
       try {
         await Promise.race([
           devices === 1 ? runDemo(out, stateDir, link, run) : runFleetDemo(out, stateDir, link, devices, run),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(
+            timer = systemClock.setTimeout(
               () =>
                 reject(new SimError(ErrorCode.DEMO_FAILED, `the demo did not finish within ${timeoutS} s`)),
               timeoutS * 1000,
@@ -230,7 +231,7 @@ export function registerDemo(program: Command): void {
         reportError(err, out.json);
         process.exitCode = EXIT_FAILURE;
       } finally {
-        clearTimeout(timer);
+        timer?.cancel();
         if (temporary) await rm(stateDir, { recursive: true, force: true });
       }
     });

@@ -13,7 +13,7 @@ import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
 import { NRF_CLOUD_SEC_TAG } from '../../modem/credentials/types.js';
 import { PtyTransport } from '../../modem/transport/pty.js';
-import { DeviceControlServer, ensureNotRunning } from '../device-control-server.js';
+import { DeviceControlServer, ensureNotRunning } from '../../firmware/control/index.js';
 import { Output, reportError, stateDirFrom, untilSignal, EXIT_FAILURE } from '../output.js';
 
 interface BootOptions {
@@ -176,6 +176,11 @@ export function registerDeviceBoot(device: Command): void {
       device.on('app', (event, detail) =>
         out.event('app', { app: event, ...detail }, `app ${event} ${JSON.stringify(detail)}`),
       );
+      const missing = (app: string, message: string): void =>
+        out.event('app-missing', { app, code: ErrorCode.APP_UNKNOWN, message }, `nrf91sim: ${message}`);
+      device.on('app-missing', (app, err) => missing(app, err.message));
+      const appError = device.appError;
+      if (appError && device.manifest && !image) missing(device.manifest.app, appError.message);
       try {
         await applyCredentials(device, options, stateDirFrom(options.state), out);
         if (image) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { validateDeviceName } from '../../firmware/device.js';
-import { sendControl, type ControlRequest } from '../device-control-server.js';
+import { sendControl, type ControlRequest } from '../../firmware/control/index.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 interface ControlOptions {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
+import { Random } from '../../core/random.js';
 import { ErrorCode, SimError, type ErrorCode as Code } from '../../core/errors.js';
 import {
   isValidBucketName,
@@ -43,7 +43,7 @@ function firmwareVersion(file: string, bytes: Buffer): string {
 
 function defaultJobId(): string {
   const stamp = new Date(systemClock.now()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `fota-${stamp}-${randomBytes(2).toString('hex')}`;
+  return `fota-${stamp}-${Random.fromEntropy().bytes(2).toString('hex')}`;
 }
 
 /** Puts the image into the broker's S3 stand-in over HTTP, or straight into the state directory. */

@@ -5,7 +5,7 @@ import { ErrorCode, SimError } from '../../core/errors.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { inspectImage, type ImageReport } from '../../firmware/image/inspect.js';
 import { generateSigningKey, keyHash } from '../../firmware/image/keys.js';
-import { KNOWN_APPS } from '../../firmware/image/manifest.js';
+import { builtInApps } from '../../firmware/apps/built-in.js';
 import { buildModemDelta } from '../../firmware/image/modem-delta.js';
 import { EXIT_FAILURE, Output, reportError } from '../output.js';
 
@@ -17,6 +17,7 @@ interface BuildOptions {
   size?: string;
   headerSize?: string;
   securityCounter?: string;
+  banner?: string[];
   output: string;
   json?: boolean;
 }
@@ -78,6 +79,7 @@ function printReport(file: string, r: ImageReport): void {
     lines.push(
       `  app             ${r.manifest.app} ${r.manifest.version}`,
       `  config          ${JSON.stringify(r.manifest.config)}`,
+      ...(r.manifest.banner ? [`  banner          ${JSON.stringify(r.manifest.banner)}`] : []),
     );
   }
   if (r.modemDelta) {
@@ -96,13 +98,18 @@ export function registerImage(program: Command): Command {
     .description(
       'build an application image (header, manifest body, SHA-256 and optional ECDSA-P256 signature TLVs)',
     )
-    .requiredOption('--app <name>', `sample application (${KNOWN_APPS.join(', ')})`)
+    .requiredOption('--app <name>', `sample application (${builtInApps().names().join(', ')})`)
     .requiredOption('--version <version>', 'image version major.minor.revision[+build], e.g. 1.0.1')
     .option('--sign <key.pem>', 'sign with this ECDSA P-256 private key (imgtool sign -k)')
     .option('--config <json|file>', 'application configuration: inline JSON object or a JSON file')
     .option('--size <bytes>', 'pad the body to this many bytes (realistic download sizes)')
     .option('--header-size <bytes>', 'ih_hdr_size (default 512, as NCS builds)')
     .option('--security-counter <n>', 'add a protected SEC_CNT TLV')
+    .option(
+      '--banner <line>',
+      'a line the image prints on the UART at boot, instead of the kernel and sample lines (repeat for more)',
+      (line: string, lines: string[] = []) => [...lines, line],
+    )
     .requiredOption('-o, --output <file>', 'where to write the image, e.g. app_update.bin')
     .option('--json', 'print one JSON object')
     .action((o: BuildOptions) =>
@@ -120,9 +127,10 @@ export function registerImage(program: Command): Command {
           ...(headerSize !== undefined ? { headerSize } : {}),
           ...(securityCounter !== undefined ? { securityCounter } : {}),
           ...(signingKey !== undefined ? { signingKey } : {}),
+          ...(o.banner ? { banner: o.banner } : {}),
         });
         await writeFileAtomic(o.output, bytes);
-        const known = (KNOWN_APPS as readonly string[]).includes(o.app);
+        const known = builtInApps().has(o.app);
         out.event(
           'image',
           {

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../core/clock.js';
 import { StateMachine } from '../../core/state-machine.js';
+import { trace } from '../../core/trace.js';
 import type { ModemSockets } from '../../modem/sockets/index.js';
 import {
   AWS_JOBS_GET_PAYLOAD,
@@ -320,6 +321,7 @@ export class AwsFota {
     const job = this.job;
     if (!job) return;
     this.pendingUpdate = { status, statusDetails };
+    trace('fota:job', { device: this.options.clientId, jobId: job.jobId, status, statusDetails });
     const topic = awsJobsTopic(this.options.clientId, job.jobId, TOPIC_UPDATE, false);
     this.publish(topic, awsJobsUpdatePayload(status, statusDetails, job.versionNumber));
   }

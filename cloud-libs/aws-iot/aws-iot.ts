@@ -1,7 +1,13 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { StateMachine } from '../../core/state-machine.js';
-import { DnsError, Errno, SocketError } from '../../modem/sockets/index.js';
-import type { Modem } from '../../modem/modem.js';
+import {
+  DnsError,
+  Errno,
+  SocketError,
+  TLS_PEER_VERIFY_REQUIRED,
+  type TlsSocketOptions,
+} from '../../modem/sockets/index.js';
+import type { DeviceModem } from '../../modem/device-modem.js';
 import { AwsFota, type AwsFotaEvt } from '../aws-fota/index.js';
 import { createModemMqttClient } from '../common/index.js';
 import type { DfuTarget } from '../dfu-target/index.js';
@@ -155,7 +161,7 @@ export class AwsIot {
   private readonly shadowBase: string;
 
   private constructor(
-    private readonly modem: Modem,
+    private readonly modem: DeviceModem,
     private readonly config: AwsIotConfig,
     private readonly handler: AwsIotEvtHandler,
   ) {
@@ -164,7 +170,7 @@ export class AwsIot {
   }
 
   /** aws_iot_init: -EMSGSIZE for a client id of CONFIG_AWS_IOT_CLIENT_ID_MAX_LEN or more characters. */
-  static init(modem: Modem, config: AwsIotConfig, handler: AwsIotEvtHandler): AwsIot | number {
+  static init(modem: DeviceModem, config: AwsIotConfig, handler: AwsIotEvtHandler): AwsIot | number {
     if (config.clientId.length >= (config.clientIdMaxLen ?? 30)) return -Errno.EMSGSIZE;
     if (!config.host) return -Errno.EINVAL;
     return new AwsIot(modem, config, handler);
@@ -208,11 +214,13 @@ export class AwsIot {
           }
         : {}),
     };
+    // mqtt_sec_config: TLS_HOSTNAME is the broker's host name, the socket's default for a name.
+    const tls: TlsSocketOptions = { secTags: [c.secTag], peerVerify: TLS_PEER_VERIFY_REQUIRED };
+    if (c.tlsSessionCache) tls.sessionCache = true;
     const client = createModemMqttClient(this.modem, {
       host: c.host,
       port: c.port ?? 8883,
-      secTags: [c.secTag],
-      ...(c.tlsSessionCache ? { sessionCache: true } : {}),
+      ...tls,
       ...options,
     });
     this.client = client;

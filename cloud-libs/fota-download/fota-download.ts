@@ -13,6 +13,7 @@ import {
   type DownloadClientEvt,
   type DownloadClientKconfig,
 } from '../download-client/index.js';
+import { traceFotaDownloadEvt } from './fota-trace.js';
 
 /** `enum fota_download_error_cause`. */
 export type FotaDownloadErrorCause =
@@ -170,6 +171,7 @@ export class FotaDownload {
   }
 
   private send(evt: FotaDownloadEvt): void {
+    traceFotaDownloadEvt(evt, this.dlc, this.host, this.file);
     this.callback(evt);
   }
 

@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import { AwsFota } from '../../cloud-libs/aws-fota/index.js';
 import { createModemMqttClient } from '../../cloud-libs/common/index.js';
-import type { AppContext } from '../device.js';
+import { lteLcInitAndConnect } from '../../cloud-libs/lte-lc/index.js';
+import type { AppContext, RunningApp } from '../app-context.js';
 import { SAMPLE_FOTA_DOWNLOAD } from './aws-iot-app.js';
 
 /** The image configuration of the `aws_fota` sample (its prj.conf options). */
@@ -42,7 +43,7 @@ function readConfig(config: Record<string, unknown>): AwsFotaAppConfig | string 
  * reboots into the new image. What it does is reported through `ctx.report` (the device's `app`
  * events): `config-error`, `connected`, `disconnected`, `fota` (each aws_fota event), `rebooting`.
  */
-export function startAwsFotaApp(ctx: AppContext): { stop(): void } {
+export function startAwsFotaApp(ctx: AppContext): RunningApp {
   let stopped = false;
   let client: MqttClient | undefined;
   const config = readConfig(ctx.manifest.config);
@@ -53,8 +54,7 @@ export function startAwsFotaApp(ctx: AppContext): { stop(): void } {
     }
     // The sample confirms the image at start: a new image that gets this far stays.
     await ctx.image.writeImgConfirmed();
-    await ctx.modem.channel().command('AT+CFUN=1');
-    await ctx.modem.dataPath.whenUp();
+    await lteLcInitAndConnect(ctx.modem);
     if (stopped) return;
     client = createModemMqttClient(ctx.modem, {
       host: config.endpoint,

@@ -1,6 +1,7 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
-import type { AppContext } from '../device.js';
+import { lteLcInitAndConnect } from '../../cloud-libs/lte-lc/index.js';
+import type { AppContext, RunningApp } from '../app-context.js';
 
 /** The image configuration of the `aws_iot` sample (its prj.conf options). */
 export interface AwsIotAppConfig {
@@ -72,12 +73,11 @@ function readConfig(
  * through `ctx.report`: `config-error`, `connected`, `ready`, `error`, `shadow-update` (the document sent),
  * `data` (a message on a subscribed topic), `disconnected`, `fota` (each FOTA event), `rebooting`.
  */
-export function startAwsIotApp(ctx: AppContext): { stop(): void } {
+export function startAwsIotApp(ctx: AppContext): RunningApp {
   let stopped = false;
   let iot: AwsIot | undefined;
   let publication: TimerHandle | undefined;
   let retry: TimerHandle | undefined;
-  const config = readConfig(ctx.manifest.config, ctx.modem.identity.imei);
 
   const shadowUpdate = async (withVersion: boolean): Promise<void> => {
     if (!iot || stopped) return;
@@ -145,12 +145,14 @@ export function startAwsIotApp(ctx: AppContext): { stop(): void } {
   };
 
   const run = async (): Promise<void> => {
+    // modem_info's IMEI: the default client id is built from it.
+    const [imei = ''] = await ctx.modem.channel().command('AT+CGSN');
+    const config = readConfig(ctx.manifest.config, imei);
     if (typeof config === 'string') {
       ctx.report('config-error', { message: config });
       return;
     }
-    await ctx.modem.channel().command('AT+CFUN=1');
-    await ctx.modem.dataPath.whenUp();
+    await lteLcInitAndConnect(ctx.modem);
     if (stopped) return;
     const created = AwsIot.init(
       ctx.modem,

@@ -10,15 +10,18 @@ export interface AppImageOptions extends Omit<ImageBuildOptions, 'body' | 'versi
   /** `1.0.1` or `1.0.1+7`; goes into both `ih_ver` and the manifest. */
   version: string;
   config?: Record<string, unknown>;
+  /** The lines the image prints on the UART at boot (the default: the kernel's and the sample's). */
+  banner?: readonly string[];
   /** Body size in bytes (filler added after the manifest), for realistic download sizes. */
   size?: number;
 }
 
 /** Builds a signed or unsigned MCUboot image of a simulated sample application. */
 export function buildAppImage(options: AppImageOptions): Buffer {
-  const { app, version, config, size, ...rest } = options;
+  const { app, version, config, banner, size, ...rest } = options;
   const canonical = formatVersion(parseVersion(version));
-  const body = encodeAppBody({ app, version: canonical, config: config ?? {} }, size ?? 0);
+  const manifest = { app, version: canonical, config: config ?? {}, ...(banner ? { banner } : {}) };
+  const body = encodeAppBody(manifest, size ?? 0);
   return buildImage({ ...rest, body, version: canonical });
 }
 

@@ -13,7 +13,16 @@ export interface AppManifest {
   version: string;
   /** Build-time configuration the application reads (endpoints, intervals, ...). */
   config: Record<string, unknown>;
+  /**
+   * The lines the image prints on the UART at every boot, replacing the default (the kernel's
+   * `*** Booting nRF Connect SDK … ***` and the sample's ready lines).
+   */
+  banner?: readonly string[];
 }
+
+/** At most this many banner lines of at most {@link MAX_BANNER_LINE} characters each. */
+export const MAX_BANNER_LINES = 32;
+export const MAX_BANNER_LINE = 256;
 
 /** Samples the simulator knows by name (others may be registered with the device). */
 export const KNOWN_APPS = ['at_client', 'aws_iot', 'nrf_cloud', 'serial_lte_modem'] as const;
@@ -42,7 +51,25 @@ export function validateManifest(value: unknown): AppManifest {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new SimError(ErrorCode.IMAGE_BAD_MANIFEST, 'manifest config must be a JSON object');
   }
-  return { app: m.app, version: m.version, config: config as Record<string, unknown> };
+  const banner = m.banner;
+  if (banner !== undefined) {
+    if (
+      !Array.isArray(banner) ||
+      banner.length > MAX_BANNER_LINES ||
+      !banner.every((l) => typeof l === 'string' && l.length <= MAX_BANNER_LINE && !/[\r\n]/.test(l))
+    ) {
+      throw new SimError(
+        ErrorCode.IMAGE_BAD_MANIFEST,
+        `manifest banner must be at most ${MAX_BANNER_LINES} lines of at most ${MAX_BANNER_LINE} characters, without CR or LF`,
+      );
+    }
+  }
+  return {
+    app: m.app,
+    version: m.version,
+    config: config as Record<string, unknown>,
+    ...(banner !== undefined ? { banner: [...(banner as string[])] } : {}),
+  };
 }
 
 /**

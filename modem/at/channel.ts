@@ -1,6 +1,6 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { trace } from '../../core/trace.js';
-import type { Modem } from '../modem.js';
+import type { AtHost } from './host.js';
 import type { SessionSettings } from './command.js';
 import { dispatchLine, finalLine, type FinalResult } from './dispatcher.js';
 
@@ -21,7 +21,7 @@ export class AtChannel {
   readonly settings: SessionSettings = { cmee: 0, echo: false };
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly modem: Modem) {}
+  constructor(private readonly modem: AtHost) {}
 
   /** Sends one command line (`AT+CGSN`, `AT+CFUN=4;+CFUN?`) and resolves with the modem's response. */
   send(command: string): Promise<AtResponse> {

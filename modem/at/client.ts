@@ -77,9 +77,14 @@ export const DEFAULT_URC_PREFIXES = [
   '%NCELLMEAS',
   '%XSIM',
   '%XPOFWARN',
+  '%XSNRSQ',
+  '%XVBATLOWLVL',
+  '%XT3412',
+  '%RAI',
   '#XMQTTEVT',
   '#XMQTTMSG',
   '#XPOLL',
+  '#XPING',
   '#XDATAMODE',
   '#XTCPDATA',
   '#XUDPDATA',
@@ -89,6 +94,11 @@ const FINAL = /^(OK|ERROR|\+CME ERROR: \d+|\+CMS ERROR: \d+)$/;
 
 export type AtClientEvents = {
   urc: [line: string];
+  /**
+   * A command's final result arrived. Emitted in wire order with `urc`, before the promise of
+   * {@link AtClient.send} resolves, so a printer that listens to both keeps the order of the line.
+   */
+  response: [command: string, response: AtClientResponse];
   close: [];
 };
 
@@ -184,7 +194,9 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
     if (FINAL.test(line)) {
       this.pending = undefined;
       pending.timer.cancel();
-      pending.resolve({ lines: pending.lines, final: line, ok: line === 'OK' });
+      const response = { lines: pending.lines, final: line, ok: line === 'OK' };
+      this.emit('response', pending.command, response);
+      pending.resolve(response);
       return;
     }
     if (this.isUrc(line, pending.name)) {

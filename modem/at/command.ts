@@ -1,4 +1,4 @@
-import type { Modem } from '../modem.js';
+import type { AtContext } from './context.js';
 import type { DataModePort } from './data-mode.js';
 import type { ParsedCommand, Params } from './parser.js';
 
@@ -13,7 +13,8 @@ export interface SessionSettings {
 }
 
 export interface CommandContext {
-  readonly modem: Modem;
+  /** The narrow face of the modem handlers use (named `modem` for readability at the call sites). */
+  readonly modem: AtContext;
   readonly session: SessionSettings;
   readonly command: ParsedCommand;
   readonly params: Params;
@@ -50,6 +51,11 @@ export class CommandTable {
   register(command: AtCommand): this {
     this.commands.set(command.name.toUpperCase(), command);
     return this;
+  }
+
+  /** Removes the command registered under `name`. */
+  unregister(name: string): boolean {
+    return this.commands.delete(name.toUpperCase());
   }
 
   get(name: string): AtCommand | undefined {

@@ -1,7 +1,8 @@
 /**
- * Data mode on a serial AT session (Serial LTE Modem `slm_data_mode`): after a command such as
- * `AT#XSEND` without data, the bytes the client sends are payload, not command lines, until the
- * consumer sees its terminator. Only sessions on a byte stream offer it; in-process channels do not.
+ * Data mode on a serial AT session, a seam the modem offers to applications with commands of their
+ * own (the Serial LTE Modem's `AT#XSEND` without data): once the running command's response is
+ * written, the bytes the client sends are payload for the application, not command lines, until it
+ * hands the line back. Only sessions on a byte stream offer it; in-process channels do not.
  */
 
 /** Takes the raw client bytes while data mode lasts. */
@@ -16,8 +17,8 @@ export interface DataModeConsumer {
 export interface DataModeSession {
   /**
    * Leaves data mode. Bytes after the terminator are framed as commands at once but run only after
-   * `done` settles and its lines (e.g. `#XDATAMODE: 0`) are written. Notifications held during data
-   * mode follow those lines.
+   * `done` settles and its lines (the SLM's `#XDATAMODE: 0`) are written. Notifications held during
+   * data mode follow those lines.
    */
   exit(done: Promise<readonly string[]> | readonly string[]): void;
   readonly active: boolean;

@@ -1,4 +1,4 @@
-import type { Modem } from '../modem.js';
+import type { AtHost } from './host.js';
 import type { CommandTable, SessionSettings } from './command.js';
 import { AtError } from './errors.js';
 import { Params, parseCommandLine } from './parser.js';
@@ -36,7 +36,7 @@ function failure(err: unknown): FinalResult {
  * (information lines already produced are kept, as V.250 has it).
  */
 export async function dispatchLine(
-  modem: Modem,
+  modem: AtHost,
   table: CommandTable,
   session: SessionSettings,
   line: string,

@@ -19,6 +19,8 @@ export const CmeError = {
   NO_ACCESS: 514,
   /** nRF91: memory full. */
   MEMORY_FULL: 515,
+  /** nRF91 +COPS=?: the radio connection is active. */
+  RADIO_CONNECTION_ACTIVE: 516,
   /** nRF91: not allowed in active state (LTE on). */
   NOT_ALLOWED_IN_ACTIVE_STATE: 518,
   /** nRF91: already exists. */

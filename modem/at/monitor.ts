@@ -1,4 +1,4 @@
-import type { Modem } from '../modem.js';
+import type { AtHost } from './host.js';
 
 export type AtNotificationHandler = (notification: string) => void;
 
@@ -16,7 +16,7 @@ export class AtMonitor {
   };
 
   constructor(
-    private readonly modem: Modem,
+    private readonly modem: AtHost,
     readonly filter: string | undefined,
     private readonly handler: AtNotificationHandler,
   ) {

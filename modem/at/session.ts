@@ -1,11 +1,11 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { trace } from '../../core/trace.js';
-import type { Modem } from '../modem.js';
+import type { AtHost } from './host.js';
 import type { Transport } from '../transport/transport.js';
 import type { SessionSettings } from './command.js';
 import type { DataModeConsumer, DataModePort, DataModeSession } from './data-mode.js';
 import { dispatchLine, formatResponse } from './dispatcher.js';
-import { LineFramer } from './framing.js';
+import { LineFramer, type EchoSink } from './framing.js';
 
 export interface AtSessionOptions {
   maxLineLength?: number;
@@ -47,7 +47,9 @@ function nextLineEnd(chunk: Buffer, from: number): number {
 /**
  * The modem's AT interface on one transport, as NCS `at_host` presents it on the DK's UART: one command
  * line at a time, responses `<lines>\r\n...OK\r\n`, and URCs written only between responses, never
- * inside one. Settings (`+CMEE`, `ATE`) belong to the session.
+ * inside one. Backspace and DEL edit the line, NUL is ignored; `ATE1` echoes what a terminal needs to
+ * show it (a line end as CRLF). Settings (`+CMEE`, `ATE`) belong to the session, which lives as long
+ * as the device: a client that closes and reopens the port finds them as it left them, as on a DK.
  */
 export class AtSession {
   private readonly dataModePort: DataModePort = { enterDataMode: (c) => this.enterDataMode(c) };
@@ -73,11 +75,11 @@ export class AtSession {
   private readonly onPeerGone = (): void => this.peerGone();
 
   constructor(
-    readonly modem: Modem,
+    readonly modem: AtHost,
     readonly transport: Transport,
     options: AtSessionOptions = {},
   ) {
-    this.framer = new LineFramer(options.maxLineLength);
+    this.framer = new LineFramer(options.maxLineLength, { lineEditing: true });
     this.quoteTimeoutMs = options.quoteTimeoutMs ?? 2000;
     this.maxQueuedLines = options.maxQueuedLines ?? 256;
     transport.on('data', this.onData);
@@ -109,20 +111,23 @@ export class AtSession {
       if (!dm.exiting || used >= chunk.length) return;
       chunk = chunk.subarray(used);
     }
-    if (this.settings.echo && !this.dataMode) this.transport.write(chunk);
-    this.frame(chunk);
+    let echoed = '';
+    const echo = this.settings.echo && !this.dataMode ? (text: string) => void (echoed += text) : undefined;
+    this.frame(chunk, echo);
+    if (echoed !== '') this.transport.write(Buffer.from(echoed, 'latin1'));
     this.armQuoteTimer();
     this.drain();
   }
 
   /** Frames command lines, noting where each ends in the raw input (for a switch to data mode). */
-  private frame(chunk: Buffer): void {
+  private frame(chunk: Buffer, echo: EchoSink | undefined): void {
     const seq = this.logChunk(chunk);
     let start = 0;
     while (start < chunk.length) {
       const end = nextLineEnd(chunk, start);
       for (const item of this.framer.push(
         start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end),
+        echo,
       )) {
         if (item.kind === 'overflow') this.enqueue({ kind: 'reject' });
         else if (item.line.trim() !== '')
@@ -259,6 +264,16 @@ export class AtSession {
     const bytes = formatResponse(result, this.settings.cmee);
     trace('at', { device: this.modem.name, direction: 'rsp', line: bytes });
     this.transport.write(bytes);
+  }
+
+  /**
+   * A notification of the application serving this session (the SLM's `#XMQTTEVT`), written like
+   * a modem URC: between responses, held while a command runs or data mode lasts.
+   */
+  unsolicited(line: string): void {
+    if (this.closed) return;
+    trace('at', { device: this.modem.name, direction: 'urc', line });
+    this.urc(line);
   }
 
   private urc(line: string): void {

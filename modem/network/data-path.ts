@@ -9,6 +9,8 @@ export type DataPathEvents = {
   change: [up: boolean, reason: DataPathDownReason | undefined];
   /** Socket traffic happened (sent or received); the RRC model uses it for `+CSCON`. */
   activity: [];
+  /** Bytes of socket data handed to the radio (`up`) or received from it (`down`), for `%XCONNSTAT`. */
+  traffic: [direction: 'up' | 'down', bytes: number];
 };
 
 /**
@@ -46,6 +48,11 @@ export class DataPath extends TypedEmitter<DataPathEvents> {
 
   notifyActivity(): void {
     if (this.isUp) this.emit('activity');
+  }
+
+  /** Sockets report the bytes they move; only the counters listen (no RRC effect, see notifyActivity). */
+  countTraffic(direction: 'up' | 'down', bytes: number): void {
+    if (this.isUp && bytes > 0) this.emit('traffic', direction, bytes);
   }
 
   /** Network layer only. */

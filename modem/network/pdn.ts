@@ -1,4 +1,4 @@
-import { AtError, CmeError } from '../at/errors.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
 
 export type PdpType = 'IP' | 'IPV6' | 'IPV4V6' | 'Non-IP';
 export const PDP_TYPES: readonly PdpType[] = ['IP', 'IPV6', 'IPV4V6', 'Non-IP'];
@@ -34,21 +34,21 @@ export class PdnTable {
   /** `+CGDCONT=<cid>,"<type>","<apn>"`: define or redefine; an active context cannot be changed. */
   define(cid: number, type: PdpType, apn: string): void {
     const existing = this.contexts.get(cid);
-    if (existing?.active) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
+    if (existing?.active) throw activeError(cid);
     this.contexts.set(cid, { cid, type, apn, active: false, ipv4: undefined, ipv6: undefined });
   }
 
   /** `+CGDCONT=<cid>`: remove a definition (cid 0 is reset to the network default, not removed). */
   undefine(cid: number, defaultApn: string): void {
     const existing = this.contexts.get(cid);
-    if (existing?.active) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
+    if (existing?.active) throw activeError(cid);
     if (cid === 0) this.define(0, 'IPV4V6', defaultApn);
     else this.contexts.delete(cid);
   }
 
   activate(cid: number, address: { ipv4: string | undefined; ipv6: string | undefined }): PdnContext {
     const ctx = this.contexts.get(cid);
-    if (!ctx) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
+    if (!ctx) throw new SimError(ErrorCode.PDN_CONTEXT_UNDEFINED, `PDP context ${cid} is not defined`);
     ctx.active = true;
     ctx.ipv4 = ctx.type === 'IPV6' || ctx.type === 'Non-IP' ? undefined : address.ipv4;
     ctx.ipv6 = ctx.type === 'IP' || ctx.type === 'Non-IP' ? undefined : address.ipv6;
@@ -72,6 +72,10 @@ export class PdnTable {
     for (const cid of was) this.deactivate(cid);
     return was;
   }
+}
+
+function activeError(cid: number): SimError {
+  return new SimError(ErrorCode.PDN_CONTEXT_ACTIVE, `PDP context ${cid} is active and cannot be changed`);
 }
 
 /** The address a secondary context gets: the default bearer's with the last octet moved on by cid. */

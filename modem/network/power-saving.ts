@@ -49,6 +49,12 @@ export class PowerSaving {
     return this.granted;
   }
 
+  /** Factory values: PSM off with the default timers, no eDRX request. */
+  reset(): void {
+    this.psm = { ...DEFAULT_PSM_REQUEST };
+    this.edrx.clear();
+  }
+
   clearGrant(): void {
     this.granted = NO_PSM;
   }

@@ -23,6 +23,24 @@ export interface Signal {
   snr: number;
 }
 
+/**
+ * A cell the modem hears besides its serving cell: what `%NCELLMEAS` reports. The identity fields
+ * (cell id, PLMN, TAC) are what a GCI search (`AT%NCELLMEAS=3..5`) reads from the cell's SIB1.
+ */
+export interface NeighbourCell {
+  earfcn: number;
+  physicalCellId: number;
+  /** dBm. */
+  rsrp: number;
+  /** dB. */
+  rsrq: number;
+  /** Offset of its frame timing from the serving cell's, in ms (`<time_diff>`). */
+  timeDiffMs: number;
+  cellId: string;
+  plmn: string;
+  tac: string;
+}
+
 /** What the network side looks like to one modem: its cell, signal, and how the network treats it. */
 export interface RadioProfile {
   cell: Cell;
@@ -39,6 +57,14 @@ export interface RadioProfile {
   edrx: { value: string; ptw: string };
   /** Network time zone in quarter hours east of UTC, as NITZ delivers it. */
   timezoneQuarters: number;
+  /** Cells heard besides the serving one; derived from the device's seed when the profile names none. */
+  neighbours: NeighbourCell[];
+  /** DNS servers the network hands out with the default bearer (`+CGCONTRDP`). */
+  dnsServers: { ipv4: [string, string]; ipv6: [string, string] | undefined };
+  /** The network's IPv4 MTU for the default bearer. */
+  ipv4Mtu: number;
+  /** Timing advance (0-20512, 3GPP TS 36.213) while the radio connection is up. */
+  timingAdvance: number;
 }
 
 export const DEFAULT_RADIO: RadioProfile = {
@@ -60,6 +86,10 @@ export const DEFAULT_RADIO: RadioProfile = {
   ipv6: undefined,
   edrx: { value: '1001', ptw: '0111' },
   timezoneQuarters: 4,
+  neighbours: [],
+  dnsServers: { ipv4: ['10.2.4.1', '10.2.4.2'], ipv6: undefined },
+  ipv4Mtu: 1358,
+  timingAdvance: 24,
 };
 
 /** `+CESQ` `<rsrp>` index: 0 … 97 (dBm = index - 141), 255 unknown. */

@@ -1,3 +1,7 @@
+import type { Clock } from '../../core/clock.js';
+import type { DataPath } from './data-path.js';
+import type { FunctionalModeState } from './functional-mode.js';
+import type { ModemClock } from './modem-time.js';
 import type { RadioProfile } from './radio.js';
 
 /** `+CEREG` `<stat>` values (3GPP TS 27.007 §10.1.22, nRF91 AT ref). */
@@ -16,6 +20,29 @@ export function isRegistered(status: RegistrationStatus): boolean {
   return status === RegistrationStatus.REGISTERED_HOME || status === RegistrationStatus.REGISTERED_ROAMING;
 }
 
+/** What `+CEREG` reports: status, location when camped, reject cause when denied, PSM timers. */
+export interface CeregState {
+  status: RegistrationStatus;
+  tac: string | undefined;
+  cellId: string | undefined;
+  act: 7 | 9;
+  /** EMM cause when denied (cause type 0). */
+  rejectCause: number | undefined;
+  activeTime: string;
+  periodicTau: string;
+}
+
+/** `%XSYSTEMMODE=<LTE_M>,<NB_IoT>,<GNSS>,<LTE_preference>`: what `+CFUN=1` enables. */
+export interface SystemMode {
+  lteM: boolean;
+  nbIot: boolean;
+  gnss: boolean;
+  preference: number;
+}
+
+/** The DK default: LTE-M and GNSS, no preference. */
+export const DEFAULT_SYSTEM_MODE: SystemMode = { lteM: true, nbIot: false, gnss: true, preference: 0 };
+
 /** Every delay of the network model, on the modem's Clock (so a virtual clock runs them in ms). */
 export interface NetworkTimings {
   /** From `+CFUN=1` (or coverage back) to a suitable cell found. */
@@ -30,6 +57,8 @@ export interface NetworkTimings {
   pdnReestablishMs: number;
   /** How long a radio connection for a periodic TAU lasts. */
   tauConnectionMs: number;
+  /** How long an `AT%NCELLMEAS` takes before its notification (GCI searches take three times as long). */
+  neighbourSearchMs: number;
 }
 
 export const DEFAULT_TIMINGS: NetworkTimings = {
@@ -39,6 +68,7 @@ export const DEFAULT_TIMINGS: NetworkTimings = {
   outOfCoverageMs: 30_000,
   pdnReestablishMs: 1000,
   tauConnectionMs: 1000,
+  neighbourSearchMs: 1000,
 };
 
 export interface NetworkProfile {
@@ -48,33 +78,12 @@ export interface NetworkProfile {
   grantPsm: boolean;
 }
 
-/** Subscriptions set with AT commands; modem-wide, as on the nRF91 (one AT interface). */
-export interface NetworkSubscriptions {
-  /** `+CEREG=<n>` 0-5. */
-  cereg: number;
-  /** `+CSCON=<n>` 0-3. */
-  cscon: number;
-  /** `+CGEREP=<mode>` 0-1. */
-  cgerep: number;
-  /** `%CESQ=<n>` 0-1. */
-  cesq: number;
-  /** `%XTIME=<n>` 0-1. */
-  xtime: number;
-  /** `+CNEC=<n>` bit field: 8 = ESM, 16 = EMM. */
-  cnec: number;
-  /** `%MDMEV=<n>` 0-2. */
-  mdmev: number;
-  /** `%XMODEMSLEEP=<n>` 0-1. */
-  xmodemsleep: number;
+/** What the network model needs from the rest of the modem. */
+export interface NetworkDeps {
+  owner: string;
+  clock: Clock;
+  functionalMode: FunctionalModeState;
+  dataPath: DataPath;
+  /** The modem clock network time (NITZ) sets. */
+  time: ModemClock;
 }
-
-export const DEFAULT_SUBSCRIPTIONS: NetworkSubscriptions = {
-  cereg: 0,
-  cscon: 0,
-  cgerep: 0,
-  cesq: 0,
-  xtime: 0,
-  cnec: 0,
-  mdmev: 0,
-  xmodemsleep: 0,
-};

@@ -71,6 +71,7 @@ export class DgramSocket extends ModemSocket {
     const host = this.ensureHost();
     this.natExpired = false;
     this.ctx.dataPath.notifyActivity();
+    this.ctx.dataPath.countTraffic('up', chunk.length);
     (this.flow as LinkFlow).send('up', chunk.length, () => {
       if (this.host === host) host.send(chunk, target.port, target.address, () => undefined);
     });
@@ -155,6 +156,7 @@ export class DgramSocket extends ModemSocket {
     const peer = this.remote;
     if (peer && (peer.port !== from.port || normalise(peer.address) !== normalise(from.address))) return;
     this.ctx.dataPath.notifyActivity();
+    this.ctx.dataPath.countTraffic('down', msg.length);
     (this.flow as LinkFlow).send('down', msg.length, () => {
       if (this.queued + msg.length > RECEIVE_BUFFER) return;
       this.queue.push({ data: msg, from });

@@ -38,10 +38,10 @@ async function cgmr(device: Device): Promise<string> {
 }
 
 describe('a device boots the image in its flash', () => {
-  it('starts from a factory at_client image kept as a raw slot file', async () => {
+  it('starts from a factory Serial LTE Modem image kept as a raw slot file', async () => {
     const device = await boot();
     expect(device.power).toBe('running');
-    expect(device.manifest).toEqual({ app: 'at_client', version: '1.0.0', config: {} });
+    expect(device.manifest).toEqual({ app: 'serial_lte_modem', version: '1.0.0', config: {} });
     const primary = path.join(stateDir, 'devices', 'fota-1', 'flash', 'mcuboot_primary.bin');
     const data = await fs.readFile(primary);
     expect(data.length).toBe(0x74000);

@@ -63,7 +63,7 @@ afterAll(async () => {
 
 describe('a running device steered from another process (nrf91sim device control)', () => {
   it('registers over the PTY after AT+CFUN=1', async () => {
-    expect(await at('AT+CEREG=5;+CSCON=1;+CGEREP=1;+CNEC=16')).toContain('OK\r\n');
+    expect(await at('AT+CEREG=5;+CSCON=1;+CGEREP=1;+CNEC=8')).toContain('OK\r\n');
     const from = received.length;
     expect(await at('AT+CFUN=1')).toMatch(/^OK\r\n/);
     await seen('+CGEV: ME PDN ACT 0\r\n', from);
@@ -74,7 +74,7 @@ describe('a running device steered from another process (nrf91sim device control
       registration: 1,
       dataPath: true,
       ipv4: '10.160.1.74',
-      app: 'at_client',
+      app: 'serial_lte_modem',
     });
   });
 
@@ -119,12 +119,17 @@ describe('a running device steered from another process (nrf91sim device control
 
   it('reboots and power-cycles: the modem starts over in CFUN=0 and the serial port keeps working', async () => {
     expect(await at('AT+CFUN?')).toBe('+CFUN: 1\r\nOK\r\n');
+    let from = received.length;
     const reboot = await control('reboot', '--json');
     expect(reboot.code).toBe(0);
     expect(JSON.parse(reboot.stdout)).toMatchObject({ boot: { bootable: true, version: '1.0.0' } });
+    // The Serial LTE Modem image says Ready after every reset.
+    await seen('Ready\r\n', from);
     expect(await at('AT+CFUN?')).toBe('+CFUN: 0\r\nOK\r\n');
     expect(await at('AT+CEREG?')).toBe('+CEREG: 0,0\r\nOK\r\n');
+    from = received.length;
     expect((await control('power-cut')).code).toBe(0);
+    await seen('Ready\r\n', from);
     expect(await at('AT+CGMR')).toBe('mfw_nrf9160_1.3.5\r\nOK\r\n');
   });
 

@@ -249,4 +249,31 @@ describe('nrf91sim device boot when MCUboot finds no bootable image', () => {
       await cli.stop();
     }
   });
+
+  it('says which application is missing when the image names one the simulator does not have', async () => {
+    const image = path.join(dir, 'nrf_cloud.bin');
+    await fs.writeFile(image, buildAppImage({ app: 'nrf_cloud', version: '1.0.0' }));
+    const state = path.join(dir, 'missing-state');
+    const cli = startCli([
+      'device',
+      'boot',
+      '--serial',
+      'none',
+      '--state',
+      state,
+      '--image',
+      image,
+      '--json',
+    ]);
+    try {
+      expect(await cli.nextEvent('app-missing')).toMatchObject({
+        app: 'nrf_cloud',
+        code: 'NRF91SIM_APP_UNKNOWN',
+        message: expect.stringMatching(/^no application named "nrf_cloud" on this device \(known: /),
+      });
+      expect(await cli.nextEvent('flashed')).toMatchObject({ app: 'nrf_cloud', version: '1.0.0' });
+    } finally {
+      await cli.stop();
+    }
+  });
 });

@@ -72,3 +72,49 @@ describe('LineFramer', () => {
     expect(lines(feed(framer, ['AT\r\n']))).toEqual(['AT']);
   });
 });
+
+describe('LineFramer with line editing (the modem side, as NCS at_host reads its UART)', () => {
+  const edited = (chunks: Array<string | Buffer>): string[] =>
+    lines(feed(new LineFramer(undefined, { lineEditing: true }), chunks));
+
+  it('deletes the previous character on Backspace and DEL, and ignores NUL', () => {
+    expect(edited(['A\bAT\r'])).toEqual(['AT']);
+    expect(edited(['AX\x7fT\r'])).toEqual(['AT']);
+    expect(edited(['\b\x7fA\0T\r\n'])).toEqual(['AT']);
+    expect(edited(['AT+CGSN=2\b1\r'])).toEqual(['AT+CGSN=1']);
+  });
+
+  it('follows the text that is left when a quote is deleted', () => {
+    expect(edited(['AT+COPS=1,2,"2620"\b1"\r'])).toEqual(['AT+COPS=1,2,"26201"']);
+    const framer = new LineFramer(undefined, { lineEditing: true });
+    expect(lines(feed(framer, ['AT+X="a\r']))).toEqual([]);
+    expect(framer.stuckInQuote).toBe(true);
+    expect(lines(feed(framer, ['"\r']))).toEqual(['AT+X="a\r"']);
+  });
+
+  it('echoes what a terminal needs: line ends as CRLF once, a deletion as BS SP BS', () => {
+    const echo = (chunks: string[]): string => {
+      let out = '';
+      const framer = new LineFramer(undefined, { lineEditing: true });
+      for (const c of chunks) framer.push(Buffer.from(c, 'latin1'), (t) => (out += t));
+      return out;
+    };
+    expect(echo(['AT\r'])).toBe('AT\r\n');
+    expect(echo(['AT\r\n', 'AT\n'])).toBe('AT\r\nAT\r\n');
+    expect(echo(['AT\r', '\nAT\r'])).toBe('AT\r\nAT\r\n');
+    expect(echo(['\bAB\bC\0\r'])).toBe('AB\b \bC\r\n');
+  });
+
+  it('gives the same lines and the same echo under random fragmentation', () => {
+    const text = `A\bAT\r\nAX\x7fT\r${PEM_CMD}\r\nAT+CGMR\b\bMR\n\0AT\r`.repeat(10);
+    const run = (chunks: string[]): { lines: string[]; echo: string } => {
+      let echo = '';
+      const framer = new LineFramer(undefined, { lineEditing: true });
+      const items = chunks.flatMap((c) => framer.push(Buffer.from(c, 'latin1'), (t) => (echo += t)));
+      return { lines: lines(items), echo };
+    };
+    const whole = run([text]);
+    expect(whole.lines.slice(0, 3)).toEqual(['AT', 'AT', PEM_CMD]);
+    for (let seed = 0; seed < 50; seed++) expect(run(splitRandomly(text, new Random(seed)))).toEqual(whole);
+  });
+});

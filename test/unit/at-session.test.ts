@@ -46,6 +46,32 @@ describe('AT session on a serial line', () => {
     expect(await m.cmd('AT')).toBe('OK\r\n');
   });
 
+  it('lets a person fix a typo: Backspace and DEL delete, NUL is ignored (as at_host does)', async () => {
+    const m = memoryModem();
+    m.raw('A\bAT\r');
+    await m.until('OK\r\n');
+    m.clear();
+    m.raw('AX\x7fT\r\n');
+    await m.until('OK\r\n');
+    m.clear();
+    m.raw('A\0T+CGM\bMR\r');
+    await m.until('OK\r\n');
+    expect(m.output()).toBe('mfw_nrf9160_1.3.5\r\nOK\r\n');
+  });
+
+  it('echoes a terminal Enter (CR alone) as CRLF, so OK does not overwrite the command', async () => {
+    const m = memoryModem();
+    await m.cmd('ATE1');
+    m.clear();
+    m.raw('AT\r');
+    await m.until('OK\r\n');
+    expect(m.output()).toBe('AT\r\nOK\r\n');
+    m.clear();
+    m.raw('AX\bT+CGMR\r');
+    await m.until('OK\r\n');
+    expect(m.output()).toBe('AX\b \bT+CGMR\r\nmfw_nrf9160_1.3.5\r\nOK\r\n');
+  });
+
   it('never writes a URC inside a response: it is held until the final result', async () => {
     const m = memoryModem();
     m.modem.commands.register({

@@ -44,4 +44,9 @@ describe('Random', () => {
     expect(x.digits(12)).toBe(y.digits(12));
     expect(new Random('root').fork('other').digits(12)).not.toBe(new Random('root').fork('link').digits(12));
   });
+
+  it('seeds from the operating system for an entry point that must not repeat another run', () => {
+    const names = new Set(Array.from({ length: 50 }, () => Random.fromEntropy().bytes(8).toString('hex')));
+    expect(names.size).toBe(50);
+  });
 });

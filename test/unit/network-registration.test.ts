@@ -94,7 +94,7 @@ describe('registration after AT+CFUN=1 (spec §1.4)', () => {
 describe('control: coverage, denial, roaming, PDN, SIM (each with the URCs a modem emits)', () => {
   async function registered(): Promise<ReturnType<typeof memoryModem>> {
     const m = await subscribed();
-    await m.cmd('AT+CNEC=16');
+    await m.cmd('AT+CNEC=8');
     await m.cmd('AT+CFUN=1');
     await m.clock.advance(12_000);
     m.clear();
@@ -130,6 +130,22 @@ describe('control: coverage, denial, roaming, PDN, SIM (each with the URCs a mod
     m.modem.control.allowRegistration();
     await m.clock.advance(2000);
     await m.until(`${REGISTERED_5}\r\n`);
+  });
+
+  it('+CNEC=16 subscribes ESM causes only: an EMM reject is not reported (3GPP TS 27.007 §9.1B)', async () => {
+    const m = await subscribed(3);
+    await m.cmd('AT+CNEC=16');
+    m.modem.control.denyRegistration(7);
+    m.clear();
+    await m.cmd('AT+CFUN=1');
+    await m.clock.advance(2000);
+    await m.until('+CEREG: 3,');
+    expect(m.output()).not.toContain('+CNEC_EMM');
+    await m.cmd('AT+CNEC=24;+CFUN=4');
+    m.clear();
+    await m.cmd('AT+CFUN=1');
+    await m.clock.advance(2000);
+    await m.until('+CNEC_EMM: 7\r\n');
   });
 
   it('a denied device never registers while the denial stands', async () => {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryModem } from '../helpers/memory-modem.js';
+import { slmModem } from '../helpers/slm-modem.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -34,8 +34,8 @@ async function sink(): Promise<{ port: number; data: () => string; kill(): void 
   };
 }
 
-async function connected(options: Parameters<typeof memoryModem>[0] = {}) {
-  const m = memoryModem(options);
+async function connected(options: Parameters<typeof slmModem>[0] = {}) {
+  const m = slmModem(options);
   cleanup.push(() => m.modem.close());
   await m.cmd('AT+CFUN=1');
   await untilRegistered(m.modem);
@@ -117,7 +117,7 @@ describe('SLM data mode (#XSEND without data)', () => {
   });
 
   it('with a silence guard (NCS 1.x), +++ inside data is data; alone between quiet periods it ends data mode', async () => {
-    const { m, server } = await connected({ profile: { slm: { datamodeSilenceMs: 1000 } } });
+    const { m, server } = await connected({ slm: { datamodeSilenceMs: 1000 } });
     expect(await m.cmd('AT#XSEND')).toBe('OK\r\n');
     m.clear();
     m.raw('a+++b');

@@ -1,8 +1,9 @@
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryModem } from '../helpers/memory-modem.js';
+import { slmModem } from '../helpers/slm-modem.js';
 import { untilRegistered } from '../helpers/registered.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -33,7 +34,7 @@ async function broker(): Promise<{ port: number; aedes: Aedes; dropAll(): void }
 }
 
 async function online() {
-  const m = memoryModem();
+  const m = slmModem();
   cleanup.push(() => m.modem.close());
   await m.cmd('AT+CFUN=1');
   await untilRegistered(m.modem);
@@ -134,5 +135,30 @@ describe('SLM MQTT client against aedes', () => {
     expect(await m.cmd('AT#XMQTTCON=?')).toBe(
       '#XMQTTCON: (0,1,2),<username>,<password>,<url>,<port>,<sec_tag>\r\nOK\r\n',
     );
+  });
+
+  it('shows its connection on the nrf91sim:mqtt:* channels like every MQTT client over the modem', async () => {
+    const b = await broker();
+    const m = await online();
+    const seen: unknown[] = [];
+    const onConnect = (message: unknown): void => {
+      seen.push(message);
+    };
+    diagnostics.subscribe('nrf91sim:mqtt:connect', onConnect);
+    try {
+      await m.cmd('AT#XMQTTCFG="traced-slm",60,1');
+      expect(await m.cmd(`AT#XMQTTCON=1,"","","localhost",${b.port}`)).toBe('OK\r\n');
+      await m.until('#XMQTTEVT: 0,0\r\n');
+      expect(seen).toEqual([
+        expect.objectContaining({
+          device: m.modem.name,
+          clientId: 'traced-slm',
+          host: 'localhost',
+          port: b.port,
+        }),
+      ]);
+    } finally {
+      diagnostics.unsubscribe('nrf91sim:mqtt:connect', onConnect);
+    }
   });
 });

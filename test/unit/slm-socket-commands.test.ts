@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryModem } from '../helpers/memory-modem.js';
+import { slmModem } from '../helpers/slm-modem.js';
 import { tcpEchoServer, udpEchoServer } from '../integration/socket-servers.js';
 import { untilRegistered } from '../helpers/registered.js';
 
@@ -9,8 +9,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function online(options: Parameters<typeof memoryModem>[0] = {}) {
-  const m = memoryModem(options);
+async function online(options: Parameters<typeof slmModem>[0] = {}) {
+  const m = slmModem(options);
   cleanup.push(() => m.modem.close());
   expect(await m.cmd('AT+CFUN=1')).toBe('OK\r\n');
   await untilRegistered(m.modem);
@@ -126,7 +126,7 @@ describe('#XCONNECT, #XSEND, #XRECV, #XPOLL on a real TCP echo server', () => {
   });
 
   it('fails #XCONNECT without network and resolves names with the socket family', async () => {
-    const m = memoryModem();
+    const m = slmModem();
     cleanup.push(() => m.modem.close());
     await m.cmd('AT#XSOCKET=1,1,0');
     expect(await m.cmd('AT#XCONNECT="127.0.0.1",80')).toBe('ERROR\r\n');

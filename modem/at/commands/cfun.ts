@@ -8,7 +8,7 @@ export const cfun: AtCommand = {
   set: ({ modem, params }) => {
     params.count(1);
     const request = params.oneOf<FunctionalModeRequest>(0, FUNCTIONAL_MODES);
-    const mode = modem.systemMode;
+    const mode = modem.network.systemMode;
     modem.functionalMode.apply(request, { lte: mode.lteM || mode.nbIot, gnss: mode.gnss });
   },
   read: ({ modem }) => [`+CFUN: ${modem.functionalMode.mode}`],

@@ -53,5 +53,4 @@ export const cclk: AtCommand = {
     if (!parsed) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     modem.setTime(parsed.epochMs, parsed.timezoneQuarters);
   },
-  test: () => undefined,
 };

@@ -1,5 +1,5 @@
 import { ErrorCode, isSimError } from '../../../core/errors.js';
-import type { Modem } from '../../modem.js';
+import type { AtContext } from '../context.js';
 import {
   isCredentialType,
   isReadableType,
@@ -9,6 +9,7 @@ import {
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 import type { Params } from '../parser.js';
+import { requireNoPowerOffWarning } from './battery.js';
 
 /** `%CMNG` may name tags up to 2^32-1 (the modem's own live above {@link SEC_TAG_MAX}). */
 const SEC_TAG_LIMIT = 4294967295;
@@ -43,11 +44,11 @@ function credentialType(params: Params, index: number): CredentialType {
 }
 
 /** nRF91 AT ref %CMNG, %KEYGEN: only while the modem is not activated (CFUN 1, 2, 21 activate it). */
-export function requireLteInactive(modem: Modem): void {
+export function requireLteInactive(modem: AtContext): void {
   if (modem.functionalMode.lteActive) throw new AtError(CmeError.NOT_ALLOWED_IN_ACTIVE_STATE);
 }
 
-async function write(modem: Modem, params: Params): Promise<void> {
+async function write(modem: AtContext, params: Params): Promise<void> {
   params.count(4, 5);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
@@ -56,6 +57,7 @@ async function write(modem: Modem, params: Params): Promise<void> {
   if (content.length === 0) throw new AtError(CmeError.INCORRECT_PARAMETERS);
   const password = params.optionalString(4, { maxLength: 32 });
   requireLteInactive(modem);
+  requireNoPowerOffWarning(modem);
   // Tags above 2147483647 belong to the modem, and type 8 only comes from %KEYGEN.
   if (tag > SEC_TAG_MAX || type === 8) throw new AtError(CmeError.NO_ACCESS);
   try {
@@ -70,7 +72,7 @@ async function write(modem: Modem, params: Params): Promise<void> {
   }
 }
 
-function list(modem: Modem, params: Params): string[] {
+function list(modem: AtContext, params: Params): string[] {
   params.count(1, 3);
   const tag = params.has(1) ? secTag(params, 1) : undefined;
   const type = params.has(2) ? params.int(2, { min: 0 }) : undefined;
@@ -82,7 +84,7 @@ function list(modem: Modem, params: Params): string[] {
     .map((item) => `%CMNG: ${item.secTag},${item.type},"${item.sha256}"`);
 }
 
-function read(modem: Modem, params: Params): string[] {
+function read(modem: AtContext, params: Params): string[] {
   params.count(3);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
@@ -93,11 +95,12 @@ function read(modem: Modem, params: Params): string[] {
   return [`%CMNG: ${item.secTag},${item.type},"${item.sha256}","${item.content}"`];
 }
 
-async function remove(modem: Modem, params: Params): Promise<void> {
+async function remove(modem: AtContext, params: Params): Promise<void> {
   params.count(3);
   const tag = secTag(params, 1);
   const type = credentialType(params, 2);
   requireLteInactive(modem);
+  requireNoPowerOffWarning(modem);
   if (tag > SEC_TAG_MAX) throw new AtError(CmeError.NO_ACCESS);
   try {
     await modem.credentials.delete(tag, type);

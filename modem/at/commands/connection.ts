@@ -7,10 +7,10 @@ export const cscon: AtCommand = {
   ref: 'ncs-behaviour §1.4 +CSCON; 3GPP TS 27.007 §10.1.30',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cscon = params.int(0, { min: 0, max: 3 });
+    modem.subscriptions.cscon = params.int(0, { min: 0, max: 3 });
   },
   read: ({ modem }) => [
-    `+CSCON: ${modem.network.subscriptions.cscon},${modem.network.rrc.state === 'connected' ? 1 : 0}`,
+    `+CSCON: ${modem.subscriptions.cscon},${modem.network.rrc.state === 'connected' ? 1 : 0}`,
   ],
   test: () => ['+CSCON: (0,1,2,3)'],
 };
@@ -25,7 +25,8 @@ export const cesq: AtCommand = {
     const s = net.radio.signal;
     return [`+CESQ: 99,99,255,255,${rsrqIndex(s.rsrq)},${rsrpIndex(s.rsrp)}`];
   },
-  test: () => ['+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)'],
+  // nRF91 AT ref +CESQ test command: only the E-UTRA fields have values.
+  test: () => ['+CESQ: (99),(99),(255),(255),(0-34,255),(0-97,255)'],
 };
 
 /** `%CESQ=1`: signal quality notifications when a threshold index changes. */
@@ -34,10 +35,9 @@ export const xcesq: AtCommand = {
   ref: 'ncs-behaviour §1.4 %CESQ',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cesq = params.oneOf(0, [0, 1]);
-    if (modem.network.subscriptions.cesq === 1 && modem.network.registered) modem.network.reportCesq(true);
+    modem.subscriptions.cesq = params.oneOf(0, [0, 1]);
+    if (modem.subscriptions.cesq === 1 && modem.network.registered) modem.reportSignalQuality();
   },
-  test: () => ['%CESQ: (0,1)'],
 };
 
 /**

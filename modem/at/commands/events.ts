@@ -1,15 +1,15 @@
-import { formatXtime } from '../../network/urc.js';
+import { formatXtime } from '../urc/format.js';
 import type { AtCommand } from '../command.js';
 
-/** `+CNEC=<n>`: network error codes; 16 subscribes `+CNEC_EMM: <cause>`, 8 `+CNEC_ESM`, 24 both. */
+/** `+CNEC=<n>`: network error codes; 8 subscribes `+CNEC_EMM: <cause>`, 16 `+CNEC_ESM`, 24 both. */
 export const cnec: AtCommand = {
   name: '+CNEC',
   ref: 'ncs-behaviour §1.4 other commands; 3GPP TS 27.007 §9.1.2',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cnec = params.oneOf(0, [0, 8, 16, 24]);
+    modem.subscriptions.cnec = params.oneOf(0, [0, 8, 16, 24]);
   },
-  read: ({ modem }) => [`+CNEC: ${modem.network.subscriptions.cnec}`],
+  read: ({ modem }) => [`+CNEC: ${modem.subscriptions.cnec}`],
   test: () => ['+CNEC: (0,8,16,24)'],
 };
 
@@ -19,9 +19,9 @@ export const mdmev: AtCommand = {
   ref: 'ncs-behaviour §1.4 other commands; nRF91 AT ref %MDMEV',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.mdmev = params.oneOf(0, [0, 1, 2]);
+    modem.subscriptions.mdmev = params.oneOf(0, [0, 1, 2]);
   },
-  read: ({ modem }) => [`%MDMEV: ${modem.network.subscriptions.mdmev}`],
+  read: ({ modem }) => [`%MDMEV: ${modem.subscriptions.mdmev}`],
   test: () => ['%MDMEV: (0,1,2)'],
 };
 
@@ -34,12 +34,11 @@ export const xtime: AtCommand = {
   ref: 'ncs-behaviour §1.4 +CCLK/%XTIME',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.xtime = params.oneOf(0, [0, 1]);
+    modem.subscriptions.xtime = params.oneOf(0, [0, 1]);
     const now = modem.now();
-    if (modem.network.subscriptions.xtime === 1 && modem.network.registered && now) {
+    if (modem.subscriptions.xtime === 1 && modem.network.registered && now) {
       queueMicrotask(() => modem.notify(formatXtime(now.epochMs, now.timezoneQuarters)));
     }
   },
-  read: ({ modem }) => [`%XTIME: ${modem.network.subscriptions.xtime}`],
-  test: () => ['%XTIME: (0,1)'],
+  read: ({ modem }) => [`%XTIME: ${modem.subscriptions.xtime}`],
 };

@@ -68,3 +68,10 @@ export const xmodemuuid: AtCommand = {
   ref: 'ncs-behaviour §1.3; nRF91 AT ref %XMODEMUUID',
   exec: ({ modem }) => [`%XMODEMUUID: ${modemFirmwareUuid(modem.identity.firmwareVersion)}`],
 };
+
+/** `%DEVICEUUID`: the device's own UUID (the one nRF Cloud knows it by), unquoted. */
+export const deviceuuid: AtCommand = {
+  name: '%DEVICEUUID',
+  ref: 'nRF91 AT ref %DEVICEUUID',
+  exec: ({ modem }) => [`%DEVICEUUID: ${modem.identity.deviceUuid}`],
+};

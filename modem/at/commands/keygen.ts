@@ -12,7 +12,7 @@ import {
 import { deviceIdentityKey } from '../../credentials/identity-key.js';
 import { attestationNonce, keygenPayload, NrfMessageType } from '../../credentials/nrf-messages.js';
 import { SEC_TAG_MAX } from '../../credentials/types.js';
-import type { Modem } from '../../modem.js';
+import type { AtContext } from '../context.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 import type { Params } from '../parser.js';
@@ -36,7 +36,7 @@ function parameter<T>(parse: () => T): T {
 }
 
 /** A client key: a fresh key pair stored at `(tag, 2)`; the answer is a CSR or the public key. */
-async function clientKey(modem: Modem, tag: number, format: 0 | 1, params: Params): Promise<Buffer> {
+async function clientKey(modem: AtContext, tag: number, format: 0 | 1, params: Params): Promise<Buffer> {
   const subject = parameter(() =>
     params.has(3) ? parseSubjectAttributes(params.string(3)) : [{ CN: [modem.identity.deviceUuid] }],
   );
@@ -49,7 +49,7 @@ async function clientKey(modem: Modem, tag: number, format: 0 | 1, params: Param
 }
 
 /** nRF91 AT ref %KEYGEN: an endorsement key already at the tag is reused, not replaced. */
-async function endorsementKey(modem: Modem, tag: number): Promise<Buffer> {
+async function endorsementKey(modem: AtContext, tag: number): Promise<Buffer> {
   requireLteInactive(modem);
   const existing = modem.credentials.material(tag, 8);
   if (existing) return keyPairSpkiDer(await importP256Key(existing.content));

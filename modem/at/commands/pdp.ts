@@ -1,6 +1,7 @@
-import { MAX_CID, PDP_TYPES, secondaryAddress, type PdpType } from '../../network/pdn.js';
+import { MAX_CID, PDP_TYPES, type PdpType } from '../../network/pdn.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
+import { onNetwork } from '../network-errors.js';
 
 /**
  * `+CGDCONT`: PDP contexts. Read lists every defined context,
@@ -13,20 +14,19 @@ export const cgdcont: AtCommand = {
     params.count(1, 3);
     const cid = params.int(0, { min: 0, max: MAX_CID });
     if (!params.has(1)) {
-      modem.network.pdn.undefine(cid, modem.network.radio.apn);
+      onNetwork(() => modem.network.bearers.undefine(cid));
       return;
     }
     const type = params.string(1);
     if (!PDP_TYPES.includes(type as PdpType)) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     const apn = params.optionalString(2, { maxLength: 63 }) ?? '';
-    modem.network.pdn.define(cid, type as PdpType, apn);
+    onNetwork(() => modem.network.bearers.define(cid, type as PdpType, apn));
   },
   read: ({ modem }) =>
-    modem.network.pdn.list().map((c) => {
+    modem.network.bearers.list().map((c) => {
       const address = [c.ipv4, c.ipv6].filter((a) => a !== undefined).join(' ');
       return `+CGDCONT: ${c.cid},"${c.type}","${c.apn}","${address}",0,0`;
     }),
-  test: () => [`+CGDCONT: (0-${MAX_CID}),("IP","IPV6","IPV4V6","Non-IP")`],
 };
 
 /** `+CGACT=<state>,<cid>`: activate secondary PDN connections; cid 0 belongs to the network. */
@@ -38,19 +38,9 @@ export const cgact: AtCommand = {
     const state = params.oneOf(0, [0, 1]);
     const cid = params.int(1, { min: 0, max: MAX_CID });
     const net = modem.network;
-    if (cid === 0) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
-    const ctx = net.pdn.get(cid);
-    if (!ctx) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
-    if (state === 1) {
-      if (!net.registered || !net.pdn.get(0)?.active) throw new AtError(CmeError.NO_NETWORK_SERVICE);
-      if (ctx.active) return;
-      net.pdn.activate(cid, { ipv4: secondaryAddress(net.radio.ipv4, cid), ipv6: net.radio.ipv6 });
-      if (net.subscriptions.cgerep === 1) modem.notify(`+CGEV: ME PDN ACT ${cid}`);
-    } else if (net.pdn.deactivate(cid) && net.subscriptions.cgerep === 1) {
-      modem.notify(`+CGEV: ME PDN DEACT ${cid}`);
-    }
+    onNetwork(() => (state === 1 ? net.bearers.activate(cid, net.registered) : net.bearers.deactivate(cid)));
   },
-  read: ({ modem }) => modem.network.pdn.list().map((c) => `+CGACT: ${c.cid},${c.active ? 1 : 0}`),
+  read: ({ modem }) => modem.network.bearers.list().map((c) => `+CGACT: ${c.cid},${c.active ? 1 : 0}`),
   test: () => ['+CGACT: (0,1)'],
 };
 
@@ -59,18 +49,18 @@ export const cgpaddr: AtCommand = {
   name: '+CGPADDR',
   ref: 'ncs-behaviour §1.4 +CGPADDR',
   exec: ({ modem }) =>
-    modem.network.pdn
+    modem.network.bearers
       .list()
       .filter((c) => c.active)
       .map(formatAddress),
   set: ({ modem, params }) => {
     params.count(1);
-    const ctx = modem.network.pdn.get(params.int(0, { min: 0, max: MAX_CID }));
+    const ctx = modem.network.bearers.get(params.int(0, { min: 0, max: MAX_CID }));
     if (!ctx) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     return ctx.active ? [formatAddress(ctx)] : [`+CGPADDR: ${ctx.cid}`];
   },
   test: ({ modem }) => [
-    `+CGPADDR: (${modem.network.pdn
+    `+CGPADDR: (${modem.network.bearers
       .list()
       .map((c) => c.cid)
       .join(',')})`,
@@ -88,8 +78,8 @@ export const cgerep: AtCommand = {
   ref: 'nRF91 AT ref +CGEREP; 3GPP TS 27.007 §10.1.19',
   set: ({ modem, params }) => {
     params.count(0, 1);
-    modem.network.subscriptions.cgerep = params.has(0) ? params.oneOf(0, [0, 1]) : 0;
+    modem.subscriptions.cgerep = params.has(0) ? params.oneOf(0, [0, 1]) : 0;
   },
-  read: ({ modem }) => [`+CGEREP: ${modem.network.subscriptions.cgerep},0`],
-  test: () => ['+CGEREP: (0,1)'],
+  read: ({ modem }) => [`+CGEREP: ${modem.subscriptions.cgerep},0`],
+  test: () => ['+CGEREP: (0,1),(0)'],
 };

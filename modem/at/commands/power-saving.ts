@@ -40,12 +40,13 @@ export const cpsms: AtCommand = {
     const { mode, periodicTau, activeTime } = modem.network.powerSaving.psm;
     return [`+CPSMS: ${mode},,,"${periodicTau}","${activeTime}"`];
   },
-  test: () => ['+CPSMS: (0,1),,,("00000000"-"11111111"),("00000000"-"11111111")'],
 };
 
 /**
- * `+CEDRXS=<mode>,<AcT-type>[,"<eDRX>"]`: 0 off, 1 on, 2 on with `+CEDRXP` notifications, 3 off and
- * reset; AcT-type 4 LTE-M, 5 NB-IoT. Read `+CEDRXS: 4,"1001"` per enabled AcT.
+ * `+CEDRXS=[<mode>[,<AcT-type>[,"<eDRX>"]]]`: 0 off, 1 on, 2 on with `+CEDRXP` notifications, 3 off and
+ * discard the parameters; AcT-type 4 LTE-M, 5 NB-IoT. Modes 0 and 3 may leave out the AcT type and
+ * then apply to both (NCS lte_lc sends `AT+CEDRXS=3`). A change puts `%XPTW` back to its default.
+ * Read `+CEDRXS: 4,"1001"` per enabled AcT.
  */
 export const cedrxs: AtCommand = {
   name: '+CEDRXS',
@@ -53,16 +54,26 @@ export const cedrxs: AtCommand = {
   set: ({ modem, params }) => {
     params.count(0, 3);
     const ps = modem.network.powerSaving;
+    const ptw = modem.network.config.requestedPtw;
     if (!params.has(0)) {
       ps.edrx.clear();
+      ptw.clear();
       return;
     }
     const mode = params.oneOf(0, [0, 1, 2, 3]);
+    if (!params.has(1) && (mode === 0 || mode === 3)) {
+      if (params.has(2)) throw AtError.syntax('eDRX value without AcT type');
+      if (mode === 3) ps.edrx.clear();
+      else for (const [act, r] of ps.edrx) ps.edrx.set(act, { ...r, mode: 0 });
+      ptw.clear();
+      return;
+    }
     const act = params.oneOf(1, [4, 5] as const);
     const value = params.optionalString(2) ?? ps.edrx.get(act)?.value ?? DEFAULT_EDRX_VALUE;
     if (!/^[01]{4}$/.test(value)) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     if (mode === 3) ps.edrx.delete(act);
     else ps.edrx.set(act, { mode, value });
+    ptw.delete(act);
   },
   read: ({ modem }) => {
     const lines = [...modem.network.powerSaving.edrx.entries()]
@@ -71,7 +82,8 @@ export const cedrxs: AtCommand = {
       .map(([act, r]) => `+CEDRXS: ${act},"${r.value}"`);
     return lines.length > 0 ? lines : ['+CEDRXS: '];
   },
-  test: () => ['+CEDRXS: (0-3),(4,5),("0000"-"1111")'],
+  // nRF91 AT ref +CEDRXS test command: the AcT types as a range.
+  test: () => ['+CEDRXS: (0-3),(4-5),("0000"-"1111")'],
 };
 
 /** `+CEDRXRDP`: eDRX parameters in use, `+CEDRXRDP: <AcT>,"<requested>","<network>","<PTW>"`. */
@@ -83,7 +95,7 @@ export const cedrxrdp: AtCommand = {
     const act = net.act === 9 ? 5 : 4;
     const req = net.powerSaving.edrxFor(act);
     if (!net.registered || !req) return ['+CEDRXRDP: 0'];
-    return [`+CEDRXRDP: ${act},"${req.value}","${net.radio.edrx.value}","${net.radio.edrx.ptw}"`];
+    return [`+CEDRXRDP: ${act},"${req.value}","${net.radio.edrx.value}","${net.ptw}"`];
   },
 };
 
@@ -93,9 +105,9 @@ export const xmodemsleep: AtCommand = {
   ref: 'nRF91 AT ref %XMODEMSLEEP',
   set: ({ modem, params }) => {
     params.count(1, 3);
-    modem.network.subscriptions.xmodemsleep = params.oneOf(0, [0, 1]);
+    modem.subscriptions.xmodemsleep = params.oneOf(0, [0, 1]);
     params.optionalInt(1, { min: 0 });
     params.optionalInt(2, { min: 0 });
   },
-  read: ({ modem }) => [`%XMODEMSLEEP: ${modem.network.subscriptions.xmodemsleep}`],
+  read: ({ modem }) => [`%XMODEMSLEEP: ${modem.subscriptions.xmodemsleep}`],
 };

@@ -1,6 +1,7 @@
-import { ceregFields } from '../../network/urc.js';
+import { ceregFields } from '../urc/format.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
+import { onNetwork } from '../network-errors.js';
 
 /**
  * `+CEREG`: EPS registration status. The read form leads with `<n>`; notifications do not
@@ -11,10 +12,10 @@ export const cereg: AtCommand = {
   ref: 'ncs-behaviour §1.4 +CEREG; 3GPP TS 27.007 §10.1.22',
   set: ({ modem, params }) => {
     params.count(1);
-    modem.network.subscriptions.cereg = params.int(0, { min: 0, max: 5 });
+    modem.subscriptions.cereg = params.int(0, { min: 0, max: 5 });
   },
   read: ({ modem }) => {
-    const n = modem.network.subscriptions.cereg;
+    const n = modem.subscriptions.cereg;
     // Fields follow the subscription level, as for notifications (n=0 reads like n=1).
     return [`+CEREG: ${n},${ceregFields(Math.max(n, 1), modem.network.ceregState())}`];
   },
@@ -55,17 +56,18 @@ export const cops: AtCommand = {
       net.copsFormat = params.oneOf(1, [0, 1, 2]);
     }
   },
+  /**
+   * nRF91 AT ref +COPS test command: `+COPS: (<stat>,"","","<plmn>",<AcT>),…` (names left empty,
+   * <stat> 1 available, 2 current), no mode and format lists; refused during a radio connection
+   * (CME 516) and without LTE.
+   */
   test: ({ modem }) => {
     const net = modem.network;
-    if (!net.lteActive || !net.inCoverage) return ['+COPS: ,,(0,1,2,3,4),(0,1,2)'];
-    const serving = net.cell;
-    const entries = [
-      { plmn: serving.plmn, longName: serving.longName, shortName: serving.shortName },
-      ...net.radio.otherNetworks,
-    ].map((n) => {
-      const stat = net.registered && n.plmn === net.servingPlmn ? 2 : 1;
-      return `(${stat},"${n.longName}","${n.shortName}","${n.plmn}",${net.act})`;
-    });
-    return [`+COPS: ${entries.join(',')},,(0,1,2,3,4),(0,1,2)`];
+    if (!net.lteActive) throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
+    const entries = onNetwork(() => net.scanNetworks()).map(
+      (n) => `(${n.current ? 2 : 1},"","","${n.plmn}",${net.act})`,
+    );
+    if (entries.length === 0) return ['+COPS: '];
+    return [`+COPS: ${entries.join(',')}`];
   },
 };

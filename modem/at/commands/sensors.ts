@@ -7,9 +7,8 @@ export const xtemp: AtCommand = {
   read: ({ modem }) => [`%XTEMP: ${Math.round(modem.sensors.temperatureC)}`],
   set: ({ modem, params }) => {
     params.count(1);
-    modem.subscriptions.xtemp = params.oneOf(0, [0, 1]) === 1;
+    modem.subscriptions.xtemp = params.oneOf(0, [0, 1]);
   },
-  test: () => ['%XTEMP: (0,1)'],
 };
 
 /** `%XVBAT`: supply voltage in millivolts. */

@@ -1,10 +1,10 @@
-import type { Modem } from '../../modem.js';
+import type { AtContext } from '../context.js';
 import type { AtCommand } from '../command.js';
 import { AtError, CmeError } from '../errors.js';
 
 /** The UICC answers only while powered (CFUN 1, 4, 41, 44 …): spec §1.4 and §8 item 15. */
-function requireUicc(modem: Modem): void {
-  if (!modem.functionalMode.uiccActive || !modem.network.sim) throw new AtError(CmeError.SIM_NOT_INSERTED);
+export function requireUicc(modem: AtContext): void {
+  if (!modem.network.uiccReady) throw new AtError(CmeError.SIM_NOT_INSERTED);
 }
 
 /** `+CIMI`: the bare 15-digit IMSI. */
@@ -39,5 +39,18 @@ export const cpin: AtCommand = {
   set: () => {
     throw new AtError(CmeError.OPERATION_NOT_ALLOWED);
   },
-  test: () => undefined,
+};
+
+/**
+ * `%XSIM=<0|1>`: UICC state notifications `%XSIM: 1` (initialised) and `%XSIM: 0` (powered down or
+ * removed); read `%XSIM: <state>`.
+ */
+export const xsim: AtCommand = {
+  name: '%XSIM',
+  ref: 'nRF91 AT ref %XSIM',
+  set: ({ modem, params }) => {
+    params.count(1);
+    modem.subscriptions.xsim = params.oneOf(0, [0, 1]);
+  },
+  read: ({ modem }) => [`%XSIM: ${modem.network.uiccReady ? 1 : 0}`],
 };

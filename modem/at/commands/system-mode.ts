@@ -16,10 +16,10 @@ export const xsystemmode: AtCommand = {
     const preference = params.int(3, { min: 0, max: 4 });
     if (lteM === 0 && nbIot === 0 && gnss === 0) throw new AtError(CmeError.INCORRECT_PARAMETERS);
     if (modem.functionalMode.lteActive) throw new AtError(CmeError.NOT_ALLOWED_IN_ACTIVE_STATE);
-    modem.systemMode = { lteM: lteM === 1, nbIot: nbIot === 1, gnss: gnss === 1, preference };
+    modem.network.systemMode = { lteM: lteM === 1, nbIot: nbIot === 1, gnss: gnss === 1, preference };
   },
   read: ({ modem }) => {
-    const m = modem.systemMode;
+    const m = modem.network.systemMode;
     return [`%XSYSTEMMODE: ${Number(m.lteM)},${Number(m.nbIot)},${Number(m.gnss)},${m.preference}`];
   },
   test: () => ['%XSYSTEMMODE: (0,1),(0,1),(0,1),(0-4)'],

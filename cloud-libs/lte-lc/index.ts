@@ -1,0 +1,1 @@
+export { lteLcInitAndConnect } from './lte-lc.js';

@@ -1,0 +1,33 @@
+import type { Clock } from '../core/clock.js';
+import type { DeviceModem } from '../modem/device-modem.js';
+import type { Transport } from '../modem/transport/transport.js';
+import type { DeviceDfuTarget } from './boot/device-dfu-target.js';
+import type { ImageControl } from './boot/image-control.js';
+import type { AppManifest } from './image/manifest.js';
+
+/** What an application gets when the device starts it. */
+export interface AppContext {
+  /** The device-facing modem: AT, notifications, sockets, clock. */
+  modem: DeviceModem;
+  /** The UART, when the device has one. */
+  serial: Transport | undefined;
+  /** The running image's manifest: which app, its version and configuration. */
+  manifest: AppManifest;
+  /** MCUboot's application API (confirm the image, request an upgrade, write the secondary slot). */
+  image: ImageControl;
+  /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
+  dfu: DeviceDfuTarget;
+  /** `sys_reboot()`: the device resets once the current call stack has returned. */
+  reboot(): void;
+  /** Tells the host what the application does: the device emits it as an `app` event. */
+  report(event: string, detail?: Record<string, unknown>): void;
+  clock: Clock;
+}
+
+/** A started application; the device stops it on reset or power loss. */
+export interface RunningApp {
+  stop(): void;
+}
+
+/** Starts a sample application. */
+export type AppStarter = (ctx: AppContext) => RunningApp;
