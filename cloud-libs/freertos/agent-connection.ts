@@ -1,29 +1,16 @@
-import {
-  AF_INET,
-  IPPROTO_TCP,
-  IPPROTO_TLS_1_2,
-  SOCK_STREAM,
-  SOL_TLS,
-  TLS_ALPN_LIST,
-  TLS_HOSTNAME,
-  TLS_PEER_VERIFY,
-  TLS_PEER_VERIFY_REQUIRED,
-  TLS_SEC_TAG_LIST,
-} from '../../modem/sockets/constants.js';
+import { AF_INET, IPPROTO_TCP, IPPROTO_TLS_1_2, SOCK_STREAM } from '../../modem/sockets/constants.js';
+import { applyTlsSocketOptions, type TlsSocketOptions } from '../../modem/sockets/tls-socket-options.js';
 import type { AgentModem } from './agent-types.js';
 
 /** Where `prvSetupConnection` connects, already decided from the connect parameters' flags. */
 export interface AgentTarget {
   host: string;
   port: number;
-  /** Over the modem's TLS (mqttagentREQUIRE_TLS). */
-  tls?: {
-    secTags: readonly number[];
-    /** SNI and the name check; null when the URL is an address (mqttagentURL_IS_IP_ADDRESS). */
-    hostname: string | null;
-    /** SOCKETS_SO_ALPN_PROTOCOLS. */
-    alpn?: readonly string[];
-  };
+  /**
+   * Over the modem's TLS (mqttagentREQUIRE_TLS): the sec tags, SNI and the name check unless the
+   * URL is an address (mqttagentURL_IS_IP_ADDRESS), ALPN for SOCKETS_SO_ALPN_PROTOCOLS.
+   */
+  tls?: TlsSocketOptions;
 }
 
 /** How the connection ended: `error` is the socket or resolver failure, undefined for end of stream. */
@@ -64,12 +51,7 @@ export class AgentConnection {
     };
     let onAbort = (): void => undefined;
     try {
-      if (target.tls) {
-        sockets.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, target.tls.secTags);
-        sockets.setsockopt(fd, SOL_TLS, TLS_PEER_VERIFY, TLS_PEER_VERIFY_REQUIRED);
-        sockets.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, target.tls.hostname);
-        if (target.tls.alpn) sockets.setsockopt(fd, SOL_TLS, TLS_ALPN_LIST, target.tls.alpn);
-      }
+      if (target.tls) applyTlsSocketOptions(sockets, fd, target.tls);
       // Closing the socket ends a connect in progress; the race also covers one that would not.
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {

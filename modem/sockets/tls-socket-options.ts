@@ -1,5 +1,6 @@
 import {
   SOL_TLS,
+  TLS_ALPN_LIST,
   TLS_CIPHERSUITE_LIST,
   TLS_HOSTNAME,
   TLS_PEER_VERIFY,
@@ -28,6 +29,8 @@ export interface TlsSocketOptions {
   sessionCache?: boolean;
   /** TLS_CIPHERSUITE_LIST: IANA ids to offer; every suite of the modem when left out. */
   cipherList?: readonly number[];
+  /** TLS_ALPN_LIST: protocol names to offer (a simulator extension: nrf_modem has no ALPN option). */
+  alpn?: readonly string[];
 }
 
 /** The setsockopt face {@link applyTlsSocketOptions} needs (ModemSockets has it). */
@@ -45,9 +48,10 @@ export function applyTlsSocketOptions(target: TlsOptionTarget, fd: number, optio
   if (options.hostname !== undefined) target.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, options.hostname);
   if (options.sessionCache) target.setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, 1);
   if (options.cipherList) target.setsockopt(fd, SOL_TLS, TLS_CIPHERSUITE_LIST, [...options.cipherList]);
+  if (options.alpn) target.setsockopt(fd, SOL_TLS, TLS_ALPN_LIST, [...options.alpn]);
 }
 
-const KEYS = ['secTags', 'hostname', 'peerVerify', 'sessionCache', 'cipherList'] as const;
+const KEYS = ['secTags', 'hostname', 'peerVerify', 'sessionCache', 'cipherList', 'alpn'] as const;
 
 /**
  * Splits the TLS options off a wider options object (a stream's, an MQTT client's): `tls` is
