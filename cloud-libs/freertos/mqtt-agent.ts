@@ -221,6 +221,7 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
           }
         : {}),
     };
+    m.trace.clientId = p.clientId;
     m.callback = p.callback;
     m.userData = p.userData;
     m.machine.transition('CONNECTING');
@@ -248,7 +249,9 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
       userName: this.config.userName,
       keepAliveSeconds: this.config.keepAliveIntervalSeconds,
     });
-    if (!(await m.send(connect)) && conn === m.socket) {
+    const sending = m.send(connect);
+    m.trace.connect(target.host, target.port, target.tls !== undefined, this.config.keepAliveIntervalSeconds);
+    if (!(await sending) && conn === m.socket) {
       // The CONNECT could not be sent: the socket is closed without a disconnect event.
       m.forget(op);
       m.detach();
@@ -280,6 +283,7 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     op.topic = p.topic;
     op.onTimeout = () => m.subscriptions.remove(p.topic);
     const id = m.awaitAck(op);
+    m.trace.subscribe(p.topic, p.qos);
     if (!(await m.send(packets.subscribePacket(id, p.topic, p.qos === 1 ? 1 : 0)))) {
       m.subscriptions.remove(p.topic);
       m.forget(op);
@@ -307,6 +311,7 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     const tooBig =
       topicBytes > MAX_TOPIC_BYTES || topicBytes + data.length + 4 > packets.MAX_REMAINING_LENGTH;
     if (!this.canSend(qos, qos === 1) || tooBig) return void op.finish('eMQTTAgentFailure');
+    m.trace.publish('out', topic, qos, data.length, false);
     if (qos === 0) {
       const sent = await m.send(packets.publishPacket(topic, 0, 0, data));
       op.finish(sent ? 'eMQTTAgentSuccess' : 'eMQTTAgentFailure');

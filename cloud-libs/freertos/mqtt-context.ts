@@ -3,6 +3,7 @@ import { StateMachine } from '../../core/state-machine.js';
 import type { MqttAgentConfig } from './agent-config.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { AgentOperation, OperationKind } from './agent-operation.js';
+import { AgentTrace } from './agent-trace.js';
 import type { MqttAgentCallback, MqttAgentCallbackParams } from './agent-types.js';
 import { BufferPool } from './buffer-pool.js';
 import { KeepAlive } from './keep-alive.js';
@@ -50,6 +51,7 @@ export class MqttContext {
   readonly machine: StateMachine<MqttAgentState>;
   readonly subscriptions: SubscriptionManager;
   readonly pool: BufferPool;
+  readonly trace: AgentTrace;
   /** Operations waiting for their acknowledgement, by packet identifier. */
   private readonly acks = new Map<number, AgentOperation>();
   private readonly keepAlive: KeepAlive;
@@ -68,6 +70,7 @@ export class MqttContext {
     this.machine = new StateMachine<MqttAgentState>('mqtt_agent', 'NOT_CONNECTED', LEGAL, name);
     this.subscriptions = new SubscriptionManager(config.maxSubscriptions, config.maxSubscriptionTopicLength);
     this.pool = new BufferPool(config.bufferPoolSize);
+    this.trace = new AgentTrace(name);
     this.keepAlive = new KeepAlive(
       clock,
       config.keepAliveActualIntervalMs,
@@ -109,6 +112,7 @@ export class MqttContext {
     const conn = this.connection;
     this.connection = undefined;
     this.reader = undefined;
+    if (conn) this.trace.close();
     conn?.close();
     this.keepAlive.stop();
     this.subscriptions.clear();
@@ -156,6 +160,7 @@ export class MqttContext {
     this.keepAlive.stop();
     this.subscriptions.clear();
     if (this.machine.is('CONNECTED', 'CONNECTION_IN_PROGRESS')) this.machine.transition('NOT_CONNECTED');
+    this.trace.close();
     this.invokeCallback({ event: 'eMQTTAgentDisconnect' });
     conn.close();
     this.failAcks();
@@ -173,7 +178,7 @@ export class MqttContext {
   private onPacket(p: InboundPacket): void {
     switch (p.type) {
       case 'connack':
-        return this.onConnack(p.returnCode);
+        return this.onConnack(p.returnCode, p.sessionPresent);
       case 'suback':
         return this.onAck('subscribe', 'SUBACK', p.packetId, p.returnCode === 0x80);
       case 'unsuback':
@@ -183,7 +188,7 @@ export class MqttContext {
       case 'pingresp':
         return this.keepAlive.pingResp();
       case 'publish':
-        return this.onPublish(p.topic, p.qos, p.packetId, p.payload);
+        return this.onPublish(p.topic, p.qos, p.packetId, p.payload, p.retain);
       case 'dropped':
         this.report(
           'packet-dropped',
@@ -195,12 +200,13 @@ export class MqttContext {
     }
   }
 
-  private onConnack(returnCode: number): void {
+  private onConnack(returnCode: number, sessionPresent: boolean): void {
     const op = [...this.acks.values()].find((o) => o.kind === 'connect');
     if (!op || !this.machine.is('CONNECTION_IN_PROGRESS')) {
       this.report('unexpected-ack', 'CONNACK', undefined);
       return;
     }
+    this.trace.connack(returnCode, sessionPresent);
     if (returnCode !== 0) {
       // Refused (1–5) or a reserved code: the connection ends and the connect fails with it.
       this.dropConnection();
@@ -229,7 +235,14 @@ export class MqttContext {
     op.finish(refused ? 'eMQTTAgentFailure' : 'eMQTTAgentSuccess');
   }
 
-  private onPublish(topic: string, qos: 0 | 1, packetId: number | undefined, payload: Buffer): void {
+  private onPublish(
+    topic: string,
+    qos: 0 | 1,
+    packetId: number | undefined,
+    payload: Buffer,
+    retain: boolean,
+  ): void {
+    this.trace.publish('in', topic, qos, payload.length, retain);
     const buffer = this.pool.take(payload);
     if (!buffer) {
       // Dropped before it is acknowledged: the broker sends a QoS 1 publish again.

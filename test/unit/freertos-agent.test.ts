@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import {
   MqttAgent,
@@ -326,5 +327,42 @@ describe('MQTT agent: broken streams and delete', () => {
       expect.objectContaining({ code: 'NRF91SIM_INVALID_ARGUMENT' }),
     );
     expect(() => agent.disconnect(-1)).toThrow(/timeout/);
+  });
+});
+
+describe('MQTT agent: tracing', () => {
+  it('publishes its packets on the nrf91sim:mqtt:* channels like every MQTT client over the modem', async () => {
+    const seen: Array<[string, unknown]> = [];
+    const names = ['connect', 'connack', 'publish', 'subscribe', 'close'].map((n) => `nrf91sim:mqtt:${n}`);
+    const listeners = names.map((name) => {
+      const fn = (m: unknown): void => void seen.push([name.slice(14), m]);
+      diagnostics.subscribe(name, fn);
+      return () => diagnostics.unsubscribe(name, fn);
+    });
+    try {
+      const { peer, agent, connected } = setup();
+      await connected();
+      const sub = agent.subscribe({ topic: 'cmd/#', qos: 1 }, 1000);
+      await peer.settle();
+      expect(await agent.publish({ topic: 'evt', qos: 0, data: 'abc' }, 1000)).toBe('eMQTTAgentSuccess');
+      peer.push(brokerPublish('cmd/x', 'hello', 0));
+      await peer.settle();
+      expect(await agent.disconnect(1000)).toBe('eMQTTAgentSuccess');
+      void sub;
+      const base = { device: 'scripted', clientId: 'dev' };
+      expect(seen).toEqual([
+        [
+          'connect',
+          { ...base, host: 'broker.example', port: 1883, secure: false, clean: true, keepalive: 1200 },
+        ],
+        ['connack', { ...base, sessionPresent: false, returnCode: 0 }],
+        ['subscribe', { ...base, topics: [{ topic: 'cmd/#', qos: 1 }] }],
+        ['publish', { ...base, direction: 'out', topic: 'evt', qos: 0, bytes: 3, retain: false }],
+        ['publish', { ...base, direction: 'in', topic: 'cmd/x', qos: 0, bytes: 5, retain: false }],
+        ['close', base],
+      ]);
+    } finally {
+      for (const off of listeners) off();
+    }
   });
 });
