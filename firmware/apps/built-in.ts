@@ -2,6 +2,7 @@ import { AppRegistry } from '../app-registry.js';
 import { startAtClient } from './at-client.js';
 import { startAwsFotaApp } from './aws-fota-app.js';
 import { startAwsIotApp } from './aws-iot-app.js';
+import { startFreeRtosShadowApp } from './freertos-shadow-app.js';
 import { startSerialLteModem } from './serial-lte-modem/index.js';
 
 /**
@@ -22,6 +23,10 @@ export function builtInApps(): AppRegistry {
     .register('aws_iot', {
       start: startAwsIotApp,
       readyLines: (m) => [`The AWS IoT sample started, version: v${m.version}`],
+    })
+    .register('freertos_shadow', {
+      start: startFreeRtosShadowApp,
+      readyLines: (m) => [`FreeRTOS Device Shadow demo, version: v${m.version}`],
     })
     .register('serial_lte_modem', {
       start: startSerialLteModem,

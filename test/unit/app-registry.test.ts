@@ -7,7 +7,7 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 
 describe('the application registry', () => {
   it('knows the built-in samples by their NCS names', () => {
-    expect(builtInApps().names()).toEqual(['at_client', 'aws_fota', 'aws_iot', 'serial_lte_modem']);
+    expect(builtInApps().names()).toEqual(['at_client', 'aws_fota', 'aws_iot', 'freertos_shadow', 'serial_lte_modem']);
   });
 
   it('refuses a second application with the same name and names that no manifest can carry', () => {
@@ -25,7 +25,7 @@ describe('the application registry', () => {
     }
     expect(isSimError(error, ErrorCode.APP_UNKNOWN)).toBe(true);
     expect((error as Error).message).toBe(
-      'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, serial_lte_modem)',
+      'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, freertos_shadow, serial_lte_modem)',
     );
   });
 
@@ -62,7 +62,7 @@ describe('the application registry', () => {
       await device.control.reboot();
       expect(await missing).toEqual([
         'nrf_cloud',
-        'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, serial_lte_modem)',
+        'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, freertos_shadow, serial_lte_modem)',
       ]);
     } finally {
       await device.close();
