@@ -1,5 +1,6 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import type { EventLog } from './event-log.js';
 import type { Authorizer } from './mqtt/authorizer.js';
 import type { CertificateAuthority } from './pki/certificate-authority.js';
@@ -9,6 +10,7 @@ import type { StateStore } from './store/store.js';
 
 export interface ContextParts {
   clock: Clock;
+  random: Random;
   store: StateStore;
   registry: Registry;
   ca: CertificateAuthority;
@@ -34,6 +36,7 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
   }
   return {
     clock: parts.clock,
+    random: parts.random,
     store: parts.store,
     registry: parts.registry,
     ca: parts.ca,
@@ -69,11 +72,12 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
         );
       });
     },
-    subscribe(filter, handler) {
+    subscribe(filter, handler, options = {}) {
       if (!aedes) return Promise.resolve();
       const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
         // Release mqemitter at once: a slow handler must not hold up routing for everyone else.
-        cb();
+        // Held, it delays only this publish's PUBACK (mqemitter runs emits concurrently).
+        if (!options.acknowledgeAfter) cb();
         const message: InboundMessage = {
           topic: packet.topic,
           payload: toBuffer(packet.payload as string | Buffer),
@@ -83,7 +87,10 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
         };
         Promise.resolve()
           .then(() => handler(message))
-          .catch((err: Error) => log.add({ type: 'service-error', detail: `${filter}: ${err.message}` }));
+          .catch((err: Error) => log.add({ type: 'service-error', detail: `${filter}: ${err.message}` }))
+          .finally(() => {
+            if (options.acknowledgeAfter) cb();
+          });
       };
       return new Promise((resolve) => aedes.subscribe(filter, deliver, () => resolve()));
     },

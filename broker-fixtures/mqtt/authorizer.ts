@@ -150,6 +150,8 @@ export class Authorizer {
     if (!(socket instanceof TLSSocket)) throw new Refused('the connection is not TLS');
     const idProblem = checkClientId(clientId);
     if (idProblem) throw new Refused(idProblem);
+    // [MQTT-1.5.3-2] holds for the will topic too.
+    if (packet.will?.topic.includes('\u0000')) throw new Refused('the will topic contains U+0000, which MQTT forbids');
     packet.keepalive = clampKeepalive(packet.keepalive ?? 0);
     const cert = socket.getPeerX509Certificate();
     if (!cert) throw new Refused('no client certificate');

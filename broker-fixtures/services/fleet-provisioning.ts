@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isSimError } from '../../core/errors.js';
 import { applyTemplate, evaluateTemplate } from '../registry/provisioning-template.js';
 import type { CertificateRecord } from '../registry/types.js';
@@ -85,7 +84,7 @@ export class FleetProvisioningService implements BrokerService {
   private async register(certificatePem: string): Promise<CertificateRecord> {
     const ctx = this.ctx!;
     await this.sweep();
-    const token = randomBytes(96).toString('base64');
+    const token = ctx.random.bytes(96).toString('base64');
     return ctx.registry.registerCertificate(certificatePem, 'PENDING_ACTIVATION', {
       ownershipToken: { token, expires: ctx.clock.now() + TOKEN_LIFETIME_MS },
     });
@@ -159,7 +158,7 @@ export class FleetProvisioningService implements BrokerService {
     } catch (err) {
       return reject(400, 'InvalidParameters', (err as Error).message);
     }
-    await applyTemplate(ctx.registry, templateName, result, cert.certificateId);
+    await ctx.registry.transaction((w) => applyTemplate(w, templateName, result, cert.certificateId));
     return { deviceConfiguration: result.deviceConfiguration, thingName: result.thingName };
   }
 }

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Aedes, Client } from 'aedes';
 import type { Clock } from '../../core/clock.js';
+import type { Random } from '../../core/random.js';
 import type { EventLog } from '../event-log.js';
 import type { ConnectionIdentity } from '../mqtt/authorizer.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
@@ -25,6 +26,8 @@ export interface StandInConfig {
 /** What a service may use. In headless mode (CLI on a stopped broker) `aedes` is undefined and publishing does nothing. */
 export interface ServiceContext {
   clock: Clock;
+  /** Identifiers, tokens and jitter: the stand-in's seeded generator, never an unseeded one. */
+  random: Random;
   store: StateStore;
   registry: Registry;
   ca: CertificateAuthority;
@@ -39,8 +42,16 @@ export interface ServiceContext {
   ): Promise<void>;
   /** Delivers to one connection only (e.g. fleet provisioning replies carrying a private key). */
   deliverTo(clientId: string, topic: string, payload: string | Buffer): Promise<boolean>;
-  /** A server-side subscription: `handler` sees every publish on `filter`, errors are logged. */
-  subscribe(filter: string, handler: (message: InboundMessage) => Promise<void> | void): Promise<void>;
+  /**
+   * A server-side subscription: `handler` sees every publish on `filter`, errors are logged. With
+   * `acknowledgeAfter`, a device's QoS 1 publish is PUBACKed only once the handler has finished
+   * (the Jobs API: an update is on disk before its PUBACK); otherwise routing goes on at once.
+   */
+  subscribe(
+    filter: string,
+    handler: (message: InboundMessage) => Promise<void> | void,
+    options?: { acknowledgeAfter?: boolean },
+  ): Promise<void>;
   identityOf(client: Client): ConnectionIdentity | undefined;
 }
 
@@ -49,7 +60,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRequest {
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The parsed JSON body (undefined when there is none, or for a `raw` route given `text`). */
   body: unknown;
+  /** The body as sent over HTTP, for `raw` routes; undefined for in-process calls. */
+  text?: string;
 }
 
 export interface ApiResponse {
@@ -61,6 +75,8 @@ export interface ApiResponse {
 export interface ApiRoute {
   method: HttpMethod;
   path: string;
+  /** The route reads the body's text itself (the shadow API judges JSON exactly as over MQTT). */
+  raw?: boolean;
   handler(request: ApiRequest): Promise<ApiResponse>;
 }
 

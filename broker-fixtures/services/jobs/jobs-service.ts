@@ -49,8 +49,12 @@ export class JobsService implements BrokerService {
       ? new RequestThrottle(context.clock, this.options.throttle)
       : undefined;
     const api = new JobsDeviceApi(context, engine, throttle);
-    await context.subscribe(JOBS_REQUEST_FILTER, (message) => api.onMessage(message));
+    // An update's PUBACK waits for its execution to be on disk and answered.
+    await context.subscribe(JOBS_REQUEST_FILTER, (message) => api.onMessage(message), {
+      acknowledgeAfter: true,
+    });
     context.registry.on('membership', this.onMembership);
+    await plane.resumeRollouts();
     await engine.armTimers();
   }
 
