@@ -72,12 +72,11 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
         );
       });
     },
-    subscribe(filter, handler, options = {}) {
+    subscribe(filter, handler) {
       if (!aedes) return Promise.resolve();
       const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
         // Release mqemitter at once: a slow handler must not hold up routing for everyone else.
-        // Held, it delays only this publish's PUBACK (mqemitter runs emits concurrently).
-        if (!options.acknowledgeAfter) cb();
+        cb();
         const message: InboundMessage = {
           topic: packet.topic,
           payload: toBuffer(packet.payload as string | Buffer),
@@ -87,10 +86,7 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
         };
         Promise.resolve()
           .then(() => handler(message))
-          .catch((err: Error) => log.add({ type: 'service-error', detail: `${filter}: ${err.message}` }))
-          .finally(() => {
-            if (options.acknowledgeAfter) cb();
-          });
+          .catch((err: Error) => log.add({ type: 'service-error', detail: `${filter}: ${err.message}` }));
       };
       return new Promise((resolve) => aedes.subscribe(filter, deliver, () => resolve()));
     },

@@ -172,6 +172,12 @@ async function assemble(
     region: config.region,
     accountId: config.accountId,
     onUnknownCertificate: (cert, id) => services.unknownCertificate(cert, id),
+    beforeAcknowledge: (clientId, packet) =>
+      services.beforeAcknowledge({
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        clientId,
+      }),
     ...(options.subscribeDenial ? { subscribeDenial: options.subscribeDenial } : {}),
   });
   services

@@ -32,6 +32,8 @@ export interface AuthorizerOptions {
   accountId: string;
   /** JITP and friends: called for a certificate the registry does not know; the connection is dropped either way. */
   onUnknownCertificate?: (cert: X509Certificate, certificateId: string) => Promise<void>;
+  /** Runs on an authorized device publish before aedes acknowledges it; its errors are logged, not refusals. */
+  beforeAcknowledge?: (clientId: string, packet: PublishPacket) => Promise<void>;
   /**
    * What an unauthorised SUBSCRIBE gets: AWS IoT has historically closed the connection
    * (cloud-services.md §3.9); `suback-failure` answers SUBACK 0x80 instead.
@@ -106,7 +108,12 @@ export class Authorizer {
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null);
         this.publish(client, packet).then(
-          () => done(null),
+          () =>
+            (this.options.beforeAcknowledge?.(client.id, packet) ?? Promise.resolve())
+              .catch((err: Error) =>
+                this.options.log.add({ type: 'service-error', clientId: client.id, detail: `${packet.topic}: ${err.message}` }),
+              )
+              .then(() => done(null)),
           (err: Error) => {
             this.refuse('publish-refused', client.id, err, packet.topic);
             this.refusals.set(client, err instanceof Refused ? err.reason : 'CLIENT_ERROR');

@@ -42,16 +42,8 @@ export interface ServiceContext {
   ): Promise<void>;
   /** Delivers to one connection only (e.g. fleet provisioning replies carrying a private key). */
   deliverTo(clientId: string, topic: string, payload: string | Buffer): Promise<boolean>;
-  /**
-   * A server-side subscription: `handler` sees every publish on `filter`, errors are logged. With
-   * `acknowledgeAfter`, a device's QoS 1 publish is PUBACKed only once the handler has finished
-   * (the Jobs API: an update is on disk before its PUBACK); otherwise routing goes on at once.
-   */
-  subscribe(
-    filter: string,
-    handler: (message: InboundMessage) => Promise<void> | void,
-    options?: { acknowledgeAfter?: boolean },
-  ): Promise<void>;
+  /** A server-side subscription: `handler` sees every publish on `filter`, errors are logged. */
+  subscribe(filter: string, handler: (message: InboundMessage) => Promise<void> | void): Promise<void>;
   identityOf(client: Client): ConnectionIdentity | undefined;
 }
 
@@ -90,6 +82,12 @@ export interface BrokerService {
   start(context: ServiceContext): Promise<void>;
   stop?(): Promise<void>;
   routes?(): ApiRoute[];
+  /**
+   * Sees every device publish after authorization and before aedes PUBACKs it (aedes acknowledges
+   * QoS 1 before routing, so a server-side subscription is too late): a service whose answer must
+   * be durable before the acknowledgement (Jobs updates) handles its topics here. Errors are logged.
+   */
+  beforeAcknowledge?(message: InboundMessage): Promise<void>;
   /**
    * Sees a certificate the registry does not know, before its connection is dropped (JITP). Return
    * true when the service dealt with it.
