@@ -1,4 +1,5 @@
 import { isSimError } from '../../core/errors.js';
+import { parseJsonSafely } from '../json/safe-json.js';
 import { applyTemplate, evaluateTemplate } from '../registry/provisioning-template.js';
 import type { CertificateRecord } from '../registry/types.js';
 import type { BrokerService, InboundMessage, ServiceContext } from './service.js';
@@ -17,14 +18,12 @@ function reject(statusCode: number, errorCode: string, errorMessage: string): Re
 
 function parseJson(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return {};
-  try {
-    const value: unknown = JSON.parse(payload.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonSafely(payload.toString('utf8'));
+  if (!parsed.ok) return undefined;
+  const value = parsed.value;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**
