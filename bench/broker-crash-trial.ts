@@ -61,7 +61,20 @@ interface Broker {
 async function startBroker(stateDir: string): Promise<Broker> {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot(), 'bin', 'nrf91sim.js'), 'broker', '--state', stateDir, '--port', '0', '--alpn-port', '0', '--api-port', '0', '--no-s3', '--json'],
+    [
+      path.join(repoRoot(), 'bin', 'nrf91sim.js'),
+      'broker',
+      '--state',
+      stateDir,
+      '--port',
+      '0',
+      '--alpn-port',
+      '0',
+      '--api-port',
+      '0',
+      '--no-s3',
+      '--json',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -92,8 +105,16 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-async function api<T>(broker: Broker, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(broker.apiUrl + url, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+async function api<T>(
+  broker: Broker,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(broker.apiUrl + url, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -145,11 +166,19 @@ async function burst(
     const send = (): void => {
       if (stopped || !client.connected) return;
       seq++;
-      client.publish(`${topic}/update`, JSON.stringify({ state: { reported: { seq } }, clientToken: String(seq) }), { qos: 1 });
+      client.publish(
+        `${topic}/update`,
+        JSON.stringify({ state: { reported: { seq } }, clientToken: String(seq) }),
+        { qos: 1 },
+      );
     };
     client.on('message', (_t, payload) => {
-      const body = JSON.parse(payload.toString()) as { version: number; state: { reported: { seq: number } } };
-      if (seen.has(body.version)) seen.set(-body.version, { seq: body.state.reported.seq, at: Date.now() }); // a repeat
+      const body = JSON.parse(payload.toString()) as {
+        version: number;
+        state: { reported: { seq: number } };
+      };
+      if (seen.has(body.version))
+        seen.set(-body.version, { seq: body.state.reported.seq, at: Date.now() }); // a repeat
       else seen.set(body.version, { seq: body.state.reported.seq, at: Date.now() });
       send();
     });
@@ -189,13 +218,14 @@ export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashR
   let recentAcks = 0;
   let broker = await startBroker(options.stateDir);
   const names = Array.from({ length: options.writers ?? 4 }, (_, i) => `writer-${i}`);
-  const made = await api<{ things: Array<{ thingName: string; certificatePem: string; privateKey: string }> }>(
-    broker,
-    'POST',
-    '/provision-things',
-    { thingNames: names },
-  );
-  const writers = made.body.things.map((t) => ({ thingName: t.thingName, cert: t.certificatePem, key: t.privateKey }));
+  const made = await api<{
+    things: Array<{ thingName: string; certificatePem: string; privateKey: string }>;
+  }>(broker, 'POST', '/provision-things', { thingNames: names });
+  const writers = made.body.things.map((t) => ({
+    thingName: t.thingName,
+    cert: t.certificatePem,
+    key: t.privateKey,
+  }));
   for (const w of writers) provisioned.add(w.thingName);
 
   for (let trial = 0; trial < options.trials; trial++) {
@@ -227,7 +257,10 @@ export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashR
   let acknowledged = 0;
   let repeated = 0;
   for (const seen of history.values()) {
-    for (const v of seen.keys()) (v > 0 ? acknowledged++ : repeated++);
+    for (const v of seen.keys()) {
+      if (v > 0) acknowledged++;
+      else repeated++;
+    }
   }
   const count = (re: RegExp): number => problems.filter((p) => re.test(p)).length;
   return {
@@ -250,13 +283,22 @@ export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashR
   };
 }
 
-async function check(broker: Broker, trial: number, history: History, provisioned: Set<string>): Promise<string[]> {
+async function check(
+  broker: Broker,
+  trial: number,
+  history: History,
+  provisioned: Set<string>,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const [thing, seen] of history) {
     const versions = [...seen.keys()].filter((v) => v > 0);
     if (!versions.length) continue;
     const last = Math.max(...versions);
-    const r = await api<{ version?: number; state?: { reported?: { seq?: number } } }>(broker, 'GET', `/things/${thing}/shadow`);
+    const r = await api<{ version?: number; state?: { reported?: { seq?: number } } }>(
+      broker,
+      'GET',
+      `/things/${thing}/shadow`,
+    );
     const version = r.body.version ?? 0;
     const seq = r.body.state?.reported?.seq ?? -1;
     if (version < last || (version === last && seq !== seen.get(last)!.seq) || seq < seen.get(last)!.seq) {
@@ -266,12 +308,23 @@ async function check(broker: Broker, trial: number, history: History, provisione
       );
     }
     // The next version issued must be new: a restart may not hand out an acknowledged one again.
-    const next = await api<{ version: number }>(broker, 'POST', `/things/${thing}/shadow`, { state: { reported: { probe: trial } } });
-    if (seen.has(next.body.version)) problems.push(`trial ${trial}: ${thing} v${next.body.version} issued again`);
+    const next = await api<{ version: number }>(broker, 'POST', `/things/${thing}/shadow`, {
+      state: { reported: { probe: trial } },
+    });
+    if (seen.has(next.body.version))
+      problems.push(`trial ${trial}: ${thing} v${next.body.version} issued again`);
     seen.set(next.body.version, { seq, at: Date.now() });
   }
-  const things = (await api<{ things: Array<{ thingName: string; principals: string[] }> }>(broker, 'GET', '/things')).body.things;
-  const certs = (await api<{ certificates: Array<{ certificateId: string; policies: string[] }> }>(broker, 'GET', '/certificates')).body.certificates;
+  const things = (
+    await api<{ things: Array<{ thingName: string; principals: string[] }> }>(broker, 'GET', '/things')
+  ).body.things;
+  const certs = (
+    await api<{ certificates: Array<{ certificateId: string; policies: string[] }> }>(
+      broker,
+      'GET',
+      '/certificates',
+    )
+  ).body.certificates;
   const certIds = new Map(certs.map((c) => [c.certificateId, c]));
   const byName = new Map(things.map((t) => [t.thingName, t]));
   for (const name of provisioned) {

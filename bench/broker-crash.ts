@@ -13,7 +13,11 @@ const trials = Number(process.env.BENCH_CRASH_TRIALS ?? 50);
 const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-crash-'));
 try {
   const started = performance.now();
-  const report = await runCrashTrials({ stateDir, trials, seed: process.env.BENCH_CRASH_SEED ?? 'bench-crash' });
+  const report = await runCrashTrials({
+    stateDir,
+    trials,
+    seed: process.env.BENCH_CRASH_SEED ?? 'bench-crash',
+  });
   process.stdout.write(
     `${JSON.stringify({ node: process.version, cpus: os.cpus().length, seconds: Math.round((performance.now() - started) / 1000), ...report, problems: report.problems.slice(0, 20) }, null, 2)}\n`,
   );

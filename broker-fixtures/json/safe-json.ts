@@ -13,7 +13,8 @@ export function nestingDepth(text: string, limit = Number.POSITIVE_INFINITY): nu
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -38,8 +39,7 @@ export function hasNonFiniteNumber(value: unknown): boolean {
 }
 
 export type SafeJson =
-  | { ok: true; value: unknown }
-  | { ok: false; problem: 'depth' | 'syntax' | 'number'; message: string };
+  { ok: true; value: unknown } | { ok: false; problem: 'depth' | 'syntax' | 'number'; message: string };
 
 /** Nesting allowed in console bodies, job requests and documents: far past real use, far below the stack. */
 export const MAX_JSON_DEPTH = 100;

@@ -111,7 +111,11 @@ export class Authorizer {
           () =>
             (this.options.beforeAcknowledge?.(client.id, packet) ?? Promise.resolve())
               .catch((err: Error) =>
-                this.options.log.add({ type: 'service-error', clientId: client.id, detail: `${packet.topic}: ${err.message}` }),
+                this.options.log.add({
+                  type: 'service-error',
+                  clientId: client.id,
+                  detail: `${packet.topic}: ${err.message}`,
+                }),
               )
               .then(() => done(null)),
           (err: Error) => {
@@ -158,7 +162,8 @@ export class Authorizer {
     const idProblem = checkClientId(clientId);
     if (idProblem) throw new Refused(idProblem);
     // [MQTT-1.5.3-2] holds for the will topic too.
-    if (packet.will?.topic.includes('\u0000')) throw new Refused('the will topic contains U+0000, which MQTT forbids');
+    if (packet.will?.topic.includes('\u0000'))
+      throw new Refused('the will topic contains U+0000, which MQTT forbids');
     packet.keepalive = clampKeepalive(packet.keepalive ?? 0);
     const cert = socket.getPeerX509Certificate();
     if (!cert) throw new Refused('no client certificate');

@@ -3,10 +3,7 @@
  * Node's `ALPNCallback` is not called when a client offers no ALPN at all, so a listener that must
  * refuse such clients at the handshake, as AWS IoT does on port 443, looks at the first bytes itself.
  */
-export type AlpnOffer =
-  | { kind: 'incomplete' }
-  | { kind: 'not-tls' }
-  | { kind: 'offer'; protocols: string[] };
+export type AlpnOffer = { kind: 'incomplete' } | { kind: 'not-tls' } | { kind: 'offer'; protocols: string[] };
 
 /** The largest ClientHello waited for: one TLS record (2^14 bytes) plus its header. */
 export const MAX_CLIENT_HELLO_BYTES = 16384 + 5;
@@ -38,7 +35,7 @@ export function alpnOffer(bytes: Buffer): AlpnOffer {
     at += 4 + length;
     if (type !== 0x0010 || data.length < 2) continue; // application_layer_protocol_negotiation
     const protocols: string[] = [];
-    for (let p = 2; p < data.length; ) {
+    for (let p = 2; p < data.length;) {
       const n = data[p]!;
       protocols.push(data.subarray(p + 1, p + 1 + n).toString('latin1'));
       p += 1 + n;

@@ -108,7 +108,13 @@ export class RegistryWriter {
     }
     const existing = await this.read<ThingRecord>('things', thingName);
     if (existing) return existing;
-    const thing: ThingRecord = { thingName, attributes, version: 1, principals: [], creationDate: this.clock.now() };
+    const thing: ThingRecord = {
+      thingName,
+      attributes,
+      version: 1,
+      principals: [],
+      creationDate: this.clock.now(),
+    };
     this.write('things', thingName, thing);
     return thing;
   }
@@ -118,7 +124,8 @@ export class RegistryWriter {
     await this.requireThing(thingName);
     this.remove('things', thingName);
     for (const group of await this.all<ThingGroupRecord>('thing-groups')) {
-      if (group.things.includes(thingName)) await this.removeThingFromThingGroup(group.thingGroupName, thingName);
+      if (group.things.includes(thingName))
+        await this.removeThingFromThingGroup(group.thingGroupName, thingName);
     }
   }
 
@@ -131,7 +138,10 @@ export class RegistryWriter {
 
   async detachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
     const thing = await this.requireThing(thingName);
-    this.write('things', thingName, { ...thing, principals: thing.principals.filter((p) => p !== certificateId) });
+    this.write('things', thingName, {
+      ...thing,
+      principals: thing.principals.filter((p) => p !== certificateId),
+    });
   }
 
   // --- thing groups (static) ----------------------------------------------------------------
@@ -167,7 +177,10 @@ export class RegistryWriter {
   async removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void> {
     const group = await this.requireGroup(thingGroupName);
     if (!group.things.includes(thingName)) return;
-    this.write('thing-groups', thingGroupName, { ...group, things: group.things.filter((t) => t !== thingName) });
+    this.write('thing-groups', thingGroupName, {
+      ...group,
+      things: group.things.filter((t) => t !== thingName),
+    });
     this.membership.push({ thingGroupName, thingName, member: false });
   }
 
@@ -218,7 +231,8 @@ export class RegistryWriter {
   async deleteCertificate(certificateId: string): Promise<void> {
     await this.requireCertificate(certificateId);
     for (const thing of await this.all<ThingRecord>('things')) {
-      if (thing.principals.includes(certificateId)) await this.detachThingPrincipal(thing.thingName, certificateId);
+      if (thing.principals.includes(certificateId))
+        await this.detachThingPrincipal(thing.thingName, certificateId);
     }
     this.remove('certificates', certificateId);
   }
@@ -243,7 +257,9 @@ export class RegistryWriter {
   /** DeletePolicy: AWS refuses while the policy is attached (DeleteConflictException). */
   async deletePolicy(policyName: string): Promise<void> {
     if (!(await this.read('policies', policyName))) throw notFound('policy', policyName);
-    const holder = (await this.all<CertificateRecord>('certificates')).find((c) => c.policies.includes(policyName));
+    const holder = (await this.all<CertificateRecord>('certificates')).find((c) =>
+      c.policies.includes(policyName),
+    );
     if (holder) {
       throw new SimError(
         ErrorCode.INVALID_STATE,
@@ -262,7 +278,10 @@ export class RegistryWriter {
 
   async detachPolicy(policyName: string, certificateId: string): Promise<void> {
     const cert = await this.requireCertificate(certificateId);
-    this.write('certificates', certificateId, { ...cert, policies: cert.policies.filter((p) => p !== policyName) });
+    this.write('certificates', certificateId, {
+      ...cert,
+      policies: cert.policies.filter((p) => p !== policyName),
+    });
   }
 
   // --- CAs and provisioning templates -------------------------------------------------------
@@ -273,9 +292,13 @@ export class RegistryWriter {
     try {
       cert = new X509Certificate(caCertificatePem);
     } catch (err) {
-      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `not a PEM CA certificate: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SimError(
+        ErrorCode.CERTIFICATE_INVALID,
+        `not a PEM CA certificate: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (!cert.ca)
       throw new SimError(
@@ -296,10 +319,15 @@ export class RegistryWriter {
     return record;
   }
 
-  async createTemplate(templateName: string, templateBody: string, enabled = true): Promise<ProvisioningTemplateRecord> {
+  async createTemplate(
+    templateName: string,
+    templateBody: string,
+    enabled = true,
+  ): Promise<ProvisioningTemplateRecord> {
     // Templates are evaluated by a recursive walk: a body nested without bound is refused here.
     let problem: string | undefined;
-    if (nestingDepth(templateBody, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) problem = `nested deeper than ${MAX_JSON_DEPTH} levels`;
+    if (nestingDepth(templateBody, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      problem = `nested deeper than ${MAX_JSON_DEPTH} levels`;
     else {
       try {
         JSON.parse(templateBody);
@@ -308,9 +336,17 @@ export class RegistryWriter {
       }
     }
     if (problem) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `template ${templateName} is not valid JSON: ${problem}`);
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `template ${templateName} is not valid JSON: ${problem}`,
+      );
     }
-    const record: ProvisioningTemplateRecord = { templateName, templateBody, enabled, creationDate: this.clock.now() };
+    const record: ProvisioningTemplateRecord = {
+      templateName,
+      templateBody,
+      enabled,
+      creationDate: this.clock.now(),
+    };
     this.write('templates', templateName, record);
     return record;
   }

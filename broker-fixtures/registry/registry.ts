@@ -49,14 +49,16 @@ export class Registry extends TypedEmitter<RegistryEvents> {
    * another is about to replace; the next starts while the previous one's commit is being written.
    */
   async transaction<T>(work: (writer: RegistryWriter) => Promise<T>): Promise<T> {
-    const { result, durable, writer } = await this.serial.run('registry', async () => {
-      const writer = new RegistryWriter(this.store, this.clock);
-      const result = await work(writer);
-      const changes = writer.changes;
-      const durable = changes.length ? this.store.commit(changes) : Promise.resolve();
-      if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
-      return { box: { result, durable, writer } };
-    }).then(({ box }) => box);
+    const { result, durable, writer } = await this.serial
+      .run('registry', async () => {
+        const writer = new RegistryWriter(this.store, this.clock);
+        const result = await work(writer);
+        const changes = writer.changes;
+        const durable = changes.length ? this.store.commit(changes) : Promise.resolve();
+        if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
+        return { box: { result, durable, writer } };
+      })
+      .then(({ box }) => box);
     await durable;
     for (const m of writer.membership) this.emit('membership', m.thingGroupName, m.thingName, m.member);
     return result;
@@ -193,7 +195,11 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return this.transaction((w) => w.registerCa(caCertificatePem, provisioningTemplate));
   }
 
-  createTemplate(templateName: string, templateBody: string, enabled = true): Promise<ProvisioningTemplateRecord> {
+  createTemplate(
+    templateName: string,
+    templateBody: string,
+    enabled = true,
+  ): Promise<ProvisioningTemplateRecord> {
     return this.transaction((w) => w.createTemplate(templateName, templateBody, enabled));
   }
 

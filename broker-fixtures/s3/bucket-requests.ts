@@ -4,7 +4,11 @@ import { isValidBucketName, type ObjectStore } from './store.js';
 import { xmlDocument } from './xml.js';
 
 /** `GET /`: ListAllMyBucketsResult. */
-export async function listBuckets(store: ObjectStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function listBuckets(
+  store: ObjectStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if ((req.method ?? 'GET') !== 'GET') return methodNotAllowed(req, res);
   const names = await store.listBuckets();
   sendXml(

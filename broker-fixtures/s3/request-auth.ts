@@ -51,7 +51,12 @@ export function authorize(
       now: policy.now,
     });
     if (!check.ok)
-      return { status: check.status, code: check.code, message: check.message, ...(check.extra ? { extra: check.extra } : {}) };
+      return {
+        status: check.status,
+        code: check.code,
+        message: check.message,
+        ...(check.extra ? { extra: check.extra } : {}),
+      };
     return undefined;
   }
   const write = method === 'PUT' || method === 'DELETE' || method === 'POST';

@@ -99,7 +99,8 @@ export function presignUrl(o: PresignOptions): string {
   const style = o.style ?? 'path';
   if (style === 'virtual') base.hostname = `${o.bucket}.${base.hostname}`;
   // An empty key signs the bucket itself (`PUT /bucket` creates it).
-  const objectPath = style === 'virtual' ? `/${o.key}` : o.key === '' ? `/${o.bucket}` : `/${o.bucket}/${o.key}`;
+  const objectPath =
+    style === 'virtual' ? `/${o.key}` : o.key === '' ? `/${o.bucket}` : `/${o.bucket}/${o.key}`;
   const { dateTime, date } = amzDate(o.now);
   const params: [string, string][] = [
     ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],

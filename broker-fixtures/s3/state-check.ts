@@ -89,10 +89,15 @@ async function checkObject(bucket: string, file: string): Promise<void> {
   if (info.bucket !== bucket) throw corrupt(file, `the header names bucket ${JSON.stringify(info.bucket)}`);
   if (typeof info.key !== 'string') throw corrupt(file, 'key: expected a string');
   const expected = `${createHash('sha256').update(info.key).digest('hex')}.obj`;
-  if (path.basename(file) !== expected) throw corrupt(file, `holds key ${JSON.stringify(info.key)}, filed under another name`);
+  if (path.basename(file) !== expected)
+    throw corrupt(file, `holds key ${JSON.stringify(info.key)}, filed under another name`);
   if (info.size !== bytes.length - 4 - length)
-    throw corrupt(file, `the header says ${String(info.size)} bytes, the file holds ${bytes.length - 4 - length}`);
-  if (typeof info.etag !== 'string' || !/^[0-9a-f]{32}$/.test(info.etag)) throw corrupt(file, 'etag: expected an MD5 in hex');
+    throw corrupt(
+      file,
+      `the header says ${String(info.size)} bytes, the file holds ${bytes.length - 4 - length}`,
+    );
+  if (typeof info.etag !== 'string' || !/^[0-9a-f]{32}$/.test(info.etag))
+    throw corrupt(file, 'etag: expected an MD5 in hex');
   if (typeof info.contentType !== 'string') throw corrupt(file, 'contentType: expected a string');
   if (typeof info.lastModified !== 'number' || !Number.isFinite(info.lastModified))
     throw corrupt(file, 'lastModified: expected a number');
@@ -117,6 +122,7 @@ export async function checkS3State(dir: string): Promise<void> {
   for (const bucket of names) {
     const bucketDir = path.join(buckets, bucket);
     const entries = await fs.readdir(bucketDir).catch(() => [] as string[]);
-    for (const name of entries) if (name.endsWith('.obj')) await checkObject(bucket, path.join(bucketDir, name));
+    for (const name of entries)
+      if (name.endsWith('.obj')) await checkObject(bucket, path.join(bucketDir, name));
   }
 }

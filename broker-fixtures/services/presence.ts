@@ -62,7 +62,11 @@ export class PresenceService implements BrokerService {
     if (!ctx || !identity) return;
     const versionNumber = (this.versions.get(client.id) ?? -1) + 1;
     this.versions.set(client.id, versionNumber);
-    const session: Session = { sessionIdentifier: uuidFrom(ctx.random), versionNumber, keepaliveTimeout: false };
+    const session: Session = {
+      sessionIdentifier: uuidFrom(ctx.random),
+      versionNumber,
+      keepaliveTimeout: false,
+    };
     this.sessions.set(client, session);
     ctx.log.add({
       type: 'connected',

@@ -39,7 +39,9 @@ export async function openBrokerStateDir(options: {
   try {
     await makeDirectory(dir);
   } catch (err) {
-    throw new SimError(ErrorCode.PATH_UNWRITABLE, `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+    throw new SimError(ErrorCode.PATH_UNWRITABLE, `cannot create ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const lock = await StateLock.acquire(dir);
   let store: StateStore | undefined;
@@ -68,8 +70,12 @@ export async function openBrokerStateDir(options: {
     if (store instanceof FileStore) await store.close().catch(() => undefined);
     await lock.release();
     if (isSimError(err)) throw err;
-    throw new SimError(ErrorCode.PATH_UNWRITABLE, `cannot read the broker state in ${dir}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new SimError(
+      ErrorCode.PATH_UNWRITABLE,
+      `cannot read the broker state in ${dir}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

@@ -136,8 +136,15 @@ const VALIDATORS: Record<Collection, (key: string, value: unknown) => string | u
     SHADOW_KEY.test(key)
       ? object({ version: int, deletedAt: num })(value, '')
       : 'not a shadow key (thing or thing/shadow name)',
-  retained: (_key, value) => object({ payload: base64, qos: (v, p) => (v === 0 || v === 1 ? undefined : `${p}: expected 0 or 1`) })(value, ''),
-  'thing-groups': keyed('thingGroupName', object({ thingGroupName: str, things: arrayOf(thingName), creationDate: num })),
+  retained: (_key, value) =>
+    object({ payload: base64, qos: (v, p) => (v === 0 || v === 1 ? undefined : `${p}: expected 0 or 1`) })(
+      value,
+      '',
+    ),
+  'thing-groups': keyed(
+    'thingGroupName',
+    object({ thingGroupName: str, things: arrayOf(thingName), creationDate: num }),
+  ),
   jobs: keyed(
     'jobId',
     object({

@@ -11,8 +11,7 @@ export const str: Check = (v, p) => (typeof v === 'string' ? undefined : at(p, '
 export const bool: Check = (v, p) => (typeof v === 'boolean' ? undefined : at(p, 'expected true or false'));
 export const num: Check = (v, p) =>
   typeof v === 'number' && Number.isFinite(v) ? undefined : at(p, 'expected a number');
-export const int: Check = (v, p) =>
-  Number.isSafeInteger(v) ? undefined : at(p, 'expected a whole number');
+export const int: Check = (v, p) => (Number.isSafeInteger(v) ? undefined : at(p, 'expected a whole number'));
 /** Anything JSON can hold: the payload of a shadow or a job document. */
 export const any: Check = () => undefined;
 
@@ -85,6 +84,8 @@ export function keyed(field: string, check: Check): (key: string, value: unknown
     const problem = check(value, '');
     if (problem) return problem;
     const own = (value as Record<string, unknown>)[field];
-    return own === key ? undefined : `${field} is ${JSON.stringify(own)} but the record is filed under ${JSON.stringify(key)}`;
+    return own === key
+      ? undefined
+      : `${field} is ${JSON.stringify(own)} but the record is filed under ${JSON.stringify(key)}`;
   };
 }

@@ -102,7 +102,13 @@ export class FileStore extends MemoryStore {
   }
 
   private async load(validate: RecordValidator): Promise<void> {
-    const check = (file: string, where: string, collection: Collection, key: string, value: unknown): void => {
+    const check = (
+      file: string,
+      where: string,
+      collection: Collection,
+      key: string,
+      value: unknown,
+    ): void => {
       const problem = validate(collection, key, value);
       if (problem) throw this.corrupt(file, `${where}${collection}[${JSON.stringify(key)}]: ${problem}`);
     };
@@ -114,7 +120,8 @@ export class FileStore extends MemoryStore {
       const legacy = await readLegacyFiles(this.dir);
       if ('problem' in legacy) throw this.corrupt(legacy.file, legacy.problem);
       for (const [collection, table] of legacy.tables) {
-        for (const [key, value] of table) check(path.join(this.dir, `${collection}.json`), '', collection, key, value);
+        for (const [key, value] of table)
+          check(path.join(this.dir, `${collection}.json`), '', collection, key, value);
         this.tables.set(collection, table);
       }
       this.recovery = { migrate: legacy.files, newJournal: true };
@@ -150,7 +157,13 @@ export class FileStore extends MemoryStore {
       }
       for (const change of record.changes) {
         if (!('deleted' in change))
-          check(this.journalFile, `line ${record.line} (record ${record.seq}): `, change.collection, change.key, change.value);
+          check(
+            this.journalFile,
+            `line ${record.line} (record ${record.seq}): `,
+            change.collection,
+            change.key,
+            change.value,
+          );
       }
       this.apply(record.changes);
       this.sequence = record.seq;
@@ -167,7 +180,8 @@ export class FileStore extends MemoryStore {
 
   private async runRecovery(): Promise<void> {
     const { migrate, newJournal, truncateTo } = this.recovery;
-    if (migrate.length) await writeFileAtomic(this.snapshotFile, encodeSnapshot(this.sequence, this.tables), PRIVATE);
+    if (migrate.length)
+      await writeFileAtomic(this.snapshotFile, encodeSnapshot(this.sequence, this.tables), PRIVATE);
     if (newJournal) {
       await writeFileAtomic(this.journalFile, journalHeader(), PRIVATE);
       this.journalSize = Buffer.byteLength(journalHeader());
@@ -232,7 +246,7 @@ export class FileStore extends MemoryStore {
         batch = this.queue;
         this.queue = [];
         const bytes = batch.length === 1 ? batch[0]!.line : Buffer.concat(batch.map((q) => q.line));
-        for (let off = 0; off < bytes.length; ) {
+        for (let off = 0; off < bytes.length;) {
           off += (await this.handle!.write(bytes, off, bytes.length - off, null)).bytesWritten;
         }
         await this.handle!.datasync();

@@ -57,8 +57,7 @@ function decodeChange(raw: unknown, where: string): StateChange {
   const [op, collection, key] = raw as unknown[];
   if (typeof collection !== 'string' || !isCollection(collection))
     throw new JournalDamage(`${where}: unknown collection ${JSON.stringify(collection)}`);
-  if (typeof key !== 'string' || key === '')
-    throw new JournalDamage(`${where}: a change has no key`);
+  if (typeof key !== 'string' || key === '') throw new JournalDamage(`${where}: a change has no key`);
   if (op === 'del' && raw.length === 3) return { collection, key, deleted: true };
   if (op === 'put' && raw.length === 4) return { collection, key, value: raw[3] };
   throw new JournalDamage(`${where}: unknown change ${JSON.stringify(op)}`);
@@ -66,7 +65,11 @@ function decodeChange(raw: unknown, where: string): StateChange {
 
 function decodeLine(bytes: Buffer, line: number): unknown {
   const where = `line ${line}`;
-  if (bytes.length < 10 || bytes[8] !== 0x20 || !/^[0-9a-f]{8}$/.test(bytes.subarray(0, 8).toString('latin1')))
+  if (
+    bytes.length < 10 ||
+    bytes[8] !== 0x20 ||
+    !/^[0-9a-f]{8}$/.test(bytes.subarray(0, 8).toString('latin1'))
+  )
     throw new JournalDamage(`${where}: not a journal line`);
   const json = bytes.subarray(9);
   const expected = Number.parseInt(bytes.subarray(0, 8).toString('latin1'), 16);

@@ -14,7 +14,10 @@ export interface Snapshot {
   collections: Map<Collection, Map<string, unknown>>;
 }
 
-export function encodeSnapshot(sequence: number, tables: ReadonlyMap<Collection, Map<string, unknown>>): string {
+export function encodeSnapshot(
+  sequence: number,
+  tables: ReadonlyMap<Collection, Map<string, unknown>>,
+): string {
   const collections: Record<string, Record<string, unknown>> = {};
   for (const name of COLLECTIONS) {
     const table = tables.get(name);

@@ -45,7 +45,10 @@ export function registerBroker(program: Command): void {
     .option('--s3-port <n>', 'HTTP port of the S3 stand-in serving firmware (0 picks a free port)', '0')
     .option('--s3-https-port <n>', 'HTTPS port of the S3 stand-in (0 picks a free port)', '0')
     .option('--no-s3', 'do not serve S3 (job documents keep their presigned-URL placeholders)')
-    .option('--anonymous-writes', 'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)')
+    .option(
+      '--anonymous-writes',
+      'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
+    )
     .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {

@@ -64,7 +64,10 @@ export function registerS3(program: Command): Command {
     .option('--https-port <n>', 'HTTPS port (0 = any free port)', '0')
     .option('--region <region>', 'region named in presigned URLs', 'us-east-1')
     .option('--no-anonymous', 'require presigned URLs for every request')
-    .option('--anonymous-writes', 'accept PUT and DELETE without a presigned URL (any local process could replace an image)')
+    .option(
+      '--anonymous-writes',
+      'accept PUT and DELETE without a presigned URL (any local process could replace an image)',
+    )
     .option('--json', 'print one JSON object per line')
     .action(
       (o: {

@@ -51,7 +51,10 @@ describe('bad input gets a clear answer, never silence or a 500', () => {
       body: `{"state":{"reported":${deep(5000)}}}`,
     });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ code: 400, message: expect.stringContaining('too many levels') });
+    expect(await res.json()).toMatchObject({
+      code: 400,
+      message: expect.stringContaining('too many levels'),
+    });
     const other = await fetch(`${s.fixtures.endpoints.apiUrl}/things/deep-thing`, {
       method: 'POST',
       body: `{"attributes":${deep(5000, '"x"')}}`,
@@ -63,9 +66,13 @@ describe('bad input gets a clear answer, never silence or a 500', () => {
   it('answers a jobs request nested 5,000 levels deep with InvalidJson on rejected', async () => {
     const d = await JobsDevice.connect(s.fixtures, 'deep-jobs');
     await createJob(s.fixtures, 'deep-1', ['deep-jobs']);
-    await d.client.publishAsync(`${d.prefix}/deep-1/update`, `{"status":"IN_PROGRESS","statusDetails":${deep(5000, '"x"')}}`, {
-      qos: 1,
-    });
+    await d.client.publishAsync(
+      `${d.prefix}/deep-1/update`,
+      `{"status":"IN_PROGRESS","statusDetails":${deep(5000, '"x"')}}`,
+      {
+        qos: 1,
+      },
+    );
     expect((await d.waitFor('deep-1/update/rejected')).body).toMatchObject({ code: 'InvalidJson' });
     await d.end();
   });
@@ -83,11 +90,15 @@ describe('bad input gets a clear answer, never silence or a 500', () => {
     const p = '$aws/things/bad-input/shadow/name/odd';
     await c.subscribeAsync([`${p}/update/+`, `${p}/get/+`], { qos: 1 });
     const upd = nextMessages(c, `${p}/update/accepted`, 1);
-    await c.publishAsync(`${p}/update`, '{"state":{"reported":{"__proto__":{"x":1},"constructor":2}}}', { qos: 1 });
+    await c.publishAsync(`${p}/update`, '{"state":{"reported":{"__proto__":{"x":1},"constructor":2}}}', {
+      qos: 1,
+    });
     await upd;
     const got = nextMessages(c, `${p}/get/accepted`, 1);
     await c.publishAsync(`${p}/get`, '', { qos: 1 });
-    expect(JSON.parse((await got)[0]!.payload).state.reported).toEqual(JSON.parse('{"__proto__":{"x":1},"constructor":2}'));
+    expect(JSON.parse((await got)[0]!.payload).state.reported).toEqual(
+      JSON.parse('{"__proto__":{"x":1},"constructor":2}'),
+    );
 
     const big = nextMessages(c, `${p}/update/+`, 1);
     await c.publishAsync(`${p}/update`, '{"state":{"reported":{"n":1e400}}}', { qos: 1 });

@@ -48,7 +48,8 @@ describe('the broker answers only what is durable', () => {
     await c.subscribeAsync(`${p}/update/accepted`, { qos: 1 });
     const got: number[] = [];
     c.on('message', (topic, payload) => {
-      if (topic.endsWith('/update/accepted')) got.push((JSON.parse(payload.toString()) as { version: number }).version);
+      if (topic.endsWith('/update/accepted'))
+        got.push((JSON.parse(payload.toString()) as { version: number }).version);
     });
     store.holding = true;
     for (let i = 0; i < 5; i++) {
@@ -100,10 +101,16 @@ describe('the broker answers only what is durable', () => {
     await c.subscribeAsync(`${p}/update/+`, { qos: 1 });
     store.failNext = true;
     const answer = nextMessages(c, `${p}/update/+`, 1);
-    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { x: 1 } }, clientToken: 'f' }), { qos: 1 });
+    await c.publishAsync(`${p}/update`, JSON.stringify({ state: { reported: { x: 1 } }, clientToken: 'f' }), {
+      qos: 1,
+    });
     const [msg] = await answer;
     expect(msg!.topic).toBe(`${p}/update/rejected`);
-    expect(JSON.parse(msg!.payload)).toMatchObject({ code: 500, message: 'Internal service failure', clientToken: 'f' });
+    expect(JSON.parse(msg!.payload)).toMatchObject({
+      code: 500,
+      message: 'Internal service failure',
+      clientToken: 'f',
+    });
     await c.endAsync();
   });
 });

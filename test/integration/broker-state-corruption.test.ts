@@ -35,7 +35,9 @@ async function tree(dir: string): Promise<Record<string, string>> {
       if (e.isDirectory()) await walk(f);
       else {
         const st = await fs.stat(f);
-        out[path.relative(dir, f)] = `${st.mode.toString(8)} ${createHash('sha256').update(await fs.readFile(f)).digest('hex')}`;
+        out[path.relative(dir, f)] = `${st.mode.toString(8)} ${createHash('sha256')
+          .update(await fs.readFile(f))
+          .digest('hex')}`;
       }
     }
   };
@@ -85,7 +87,15 @@ beforeAll(async () => {
   snapshotState = await copyOf(journalState);
   const store = await FileStore.open({ dir: path.join(snapshotState, 'broker') });
   const collections: Records = {};
-  for (const name of ['things', 'certificates', 'policies', 'shadows', 'thing-groups', 'jobs', 'job-executions'] as const)
+  for (const name of [
+    'things',
+    'certificates',
+    'policies',
+    'shadows',
+    'thing-groups',
+    'jobs',
+    'job-executions',
+  ] as const)
     collections[name] = Object.fromEntries(await store.list(name)) as Record<string, Record<string, unknown>>;
   await store.close();
   await fs.writeFile(
@@ -132,36 +142,138 @@ const text = (
 });
 
 const CASES: Case[] = [
-  text('truncated state.json', 'broker/state.json', (t) => t.slice(0, t.length / 2), 'not valid JSON', () => snapshotState),
-  text('state.json holding an array', 'broker/state.json', () => '[]', 'not an nrf91sim broker state file', () => snapshotState),
-  text('state.json of an unknown version', 'broker/state.json', (t) => t.replace('"version":1', '"version":2'), 'unknown state version 2', () => snapshotState),
-  text('state.json with a bad sequence', 'broker/state.json', (t) => t.replace('"sequence":100', '"sequence":"x"'), 'sequence', () => snapshotState),
-  snapshot('a collection that is an array', (c) => void ((c as Record<string, unknown>).things = []), 'collections.things'),
+  text(
+    'truncated state.json',
+    'broker/state.json',
+    (t) => t.slice(0, t.length / 2),
+    'not valid JSON',
+    () => snapshotState,
+  ),
+  text(
+    'state.json holding an array',
+    'broker/state.json',
+    () => '[]',
+    'not an nrf91sim broker state file',
+    () => snapshotState,
+  ),
+  text(
+    'state.json of an unknown version',
+    'broker/state.json',
+    (t) => t.replace('"version":1', '"version":2'),
+    'unknown state version 2',
+    () => snapshotState,
+  ),
+  text(
+    'state.json with a bad sequence',
+    'broker/state.json',
+    (t) => t.replace('"sequence":100', '"sequence":"x"'),
+    'sequence',
+    () => snapshotState,
+  ),
+  snapshot(
+    'a collection that is an array',
+    (c) => void ((c as Record<string, unknown>).things = []),
+    'collections.things',
+  ),
   snapshot('an unknown collection', (c) => void (c.gadgets = {}), 'unknown collection "gadgets"'),
-  snapshot('a thing record that is null', (c) => void ((c.things as Record<string, unknown>)['thing-2'] = null), 'expected an object'),
-  snapshot('principals of the wrong type', (c) => void (c.things!['thing-1']!.principals = 'abc'), 'principals: expected an array'),
-  snapshot('a thing filed under another name', (c) => void (c.things!['thing-2']!.thingName = 'thing-3'), 'filed under'),
-  snapshot('a certificate PEM that is not one', (c) => void (cert(c).certificatePem = 'garbage'), 'certificatePem: not a PEM'),
-  snapshot('a certificate under the id of another', (c) => {
-    const other = Object.values(c.certificates!).find((x) => x.certificateId !== thingCertificate)!;
-    cert(c).certificatePem = other.certificatePem;
-  }, 'is the certificate'),
-  snapshot('a certificate status AWS does not have', (c) => void (cert(c).status = 'HAPPY'), 'status: expected one of'),
-  snapshot('a policy document that does not parse', (c) => {
-    for (const p of Object.values(c.policies!)) p.policyDocument = '{"Statement":';
-  }, 'policyDocument'),
-  snapshot('a shadow version that is text', (c) => void (c.shadows!['thing-1']!.version = '3'), 'version: expected a whole number'),
-  snapshot('a shadow under a key no thing can have', (c) => void (c.shadows!['a/b/c'] = c.shadows!['thing-1']!), 'not a shadow key'),
-  snapshot('a retained message of QoS 2', (c) => void (c.retained = { 'a/b': { payload: 'AA==', qos: 2 } }), 'qos: expected 0 or 1'),
-  snapshot('a job status AWS does not have', (c) => void (c.jobs!['job-1']!.status = 'WHATEVER'), 'status: expected one of'),
-  snapshot('a job document that is not JSON', (c) => void (c.jobs!['job-1']!.document = '{"op":'), 'document: not valid JSON'),
-  snapshot('an execution filed under another thing', (c) => void (c['job-executions']!['thing-2'] = c['job-executions']!['thing-1']!), 'filed under thing-2'),
-  snapshot('a template body that is not JSON', (c) => void (c.templates = { t: { templateName: 't', templateBody: '{', enabled: true, creationDate: 1 } }), 'templateBody'),
-  snapshot('a thing attached to a certificate that does not exist', (c) => void delete c.certificates![thingCertificate], 'which does not exist'),
-  snapshot('a certificate attached to a policy that does not exist', (c) => void (c.policies = {}), 'attached to policy'),
-  snapshot('a group listing a thing that does not exist', (c) => void delete c.things!['thing-1'], 'which does not exist'),
+  snapshot(
+    'a thing record that is null',
+    (c) => void ((c.things as Record<string, unknown>)['thing-2'] = null),
+    'expected an object',
+  ),
+  snapshot(
+    'principals of the wrong type',
+    (c) => void (c.things!['thing-1']!.principals = 'abc'),
+    'principals: expected an array',
+  ),
+  snapshot(
+    'a thing filed under another name',
+    (c) => void (c.things!['thing-2']!.thingName = 'thing-3'),
+    'filed under',
+  ),
+  snapshot(
+    'a certificate PEM that is not one',
+    (c) => void (cert(c).certificatePem = 'garbage'),
+    'certificatePem: not a PEM',
+  ),
+  snapshot(
+    'a certificate under the id of another',
+    (c) => {
+      const other = Object.values(c.certificates!).find((x) => x.certificateId !== thingCertificate)!;
+      cert(c).certificatePem = other.certificatePem;
+    },
+    'is the certificate',
+  ),
+  snapshot(
+    'a certificate status AWS does not have',
+    (c) => void (cert(c).status = 'HAPPY'),
+    'status: expected one of',
+  ),
+  snapshot(
+    'a policy document that does not parse',
+    (c) => {
+      for (const p of Object.values(c.policies!)) p.policyDocument = '{"Statement":';
+    },
+    'policyDocument',
+  ),
+  snapshot(
+    'a shadow version that is text',
+    (c) => void (c.shadows!['thing-1']!.version = '3'),
+    'version: expected a whole number',
+  ),
+  snapshot(
+    'a shadow under a key no thing can have',
+    (c) => void (c.shadows!['a/b/c'] = c.shadows!['thing-1']!),
+    'not a shadow key',
+  ),
+  snapshot(
+    'a retained message of QoS 2',
+    (c) => void (c.retained = { 'a/b': { payload: 'AA==', qos: 2 } }),
+    'qos: expected 0 or 1',
+  ),
+  snapshot(
+    'a job status AWS does not have',
+    (c) => void (c.jobs!['job-1']!.status = 'WHATEVER'),
+    'status: expected one of',
+  ),
+  snapshot(
+    'a job document that is not JSON',
+    (c) => void (c.jobs!['job-1']!.document = '{"op":'),
+    'document: not valid JSON',
+  ),
+  snapshot(
+    'an execution filed under another thing',
+    (c) => void (c['job-executions']!['thing-2'] = c['job-executions']!['thing-1']!),
+    'filed under thing-2',
+  ),
+  snapshot(
+    'a template body that is not JSON',
+    (c) =>
+      void (c.templates = { t: { templateName: 't', templateBody: '{', enabled: true, creationDate: 1 } }),
+    'templateBody',
+  ),
+  snapshot(
+    'a thing attached to a certificate that does not exist',
+    (c) => void delete c.certificates![thingCertificate],
+    'which does not exist',
+  ),
+  snapshot(
+    'a certificate attached to a policy that does not exist',
+    (c) => void (c.policies = {}),
+    'attached to policy',
+  ),
+  snapshot(
+    'a group listing a thing that does not exist',
+    (c) => void delete c.things!['thing-1'],
+    'which does not exist',
+  ),
   snapshot('an execution of a job that does not exist', (c) => void (c.jobs = {}), 'execution of job job-1'),
-  text('a journal without its header', 'broker/journal.log', (t) => t.split('\n').slice(1).join('\n'), 'line 1'),
+  text(
+    'a journal without its header',
+    'broker/journal.log',
+    (t) => t.split('\n').slice(1).join('\n'),
+    'line 1',
+  ),
   text(
     'a journal of an unknown version',
     'broker/journal.log',
@@ -171,14 +283,16 @@ const CASES: Case[] = [
   {
     name: 'a damaged record in the middle of the journal',
     base: () => journalState,
-    corrupt: (dir) => editJournal(dir, (lines) => lines.map((l, i) => (i === 2 ? l.replace('"thing-', '"thinG-') : l))),
+    corrupt: (dir) =>
+      editJournal(dir, (lines) => lines.map((l, i) => (i === 2 ? l.replace('"thing-', '"thinG-') : l))),
     file: 'journal.log',
     says: 'line 3: checksum mismatch',
   },
   {
     name: 'a damaged last record (complete, so it was acknowledged)',
     base: () => journalState,
-    corrupt: (dir) => editJournal(dir, (lines) => lines.map((l, i) => (i === lines.length - 1 ? l.replace('"', "'") : l))),
+    corrupt: (dir) =>
+      editJournal(dir, (lines) => lines.map((l, i) => (i === lines.length - 1 ? l.replace('"', "'") : l))),
     file: 'journal.log',
     says: 'checksum mismatch',
   },
@@ -196,12 +310,18 @@ const CASES: Case[] = [
     file: 'journal.log',
     says: 'line 3: not a journal line',
   },
-  text('a legacy collection file cut short', 'broker/things.json', () => '{"a": {"thingName":', 'not valid JSON', async () => {
-    const dir = await copyOf(journalState);
-    await fs.rm(path.join(dir, 'broker', 'journal.log'));
-    await fs.writeFile(path.join(dir, 'broker', 'things.json'), '{}');
-    return dir;
-  }),
+  text(
+    'a legacy collection file cut short',
+    'broker/things.json',
+    () => '{"a": {"thingName":',
+    'not valid JSON',
+    async () => {
+      const dir = await copyOf(journalState);
+      await fs.rm(path.join(dir, 'broker', 'journal.log'));
+      await fs.writeFile(path.join(dir, 'broker', 'things.json'), '{}');
+      return dir;
+    },
+  ),
   {
     name: 'the CA key missing beside its certificate',
     base: () => journalState,
@@ -210,9 +330,22 @@ const CASES: Case[] = [
     says: 'missing',
   },
   text('a CA certificate that is not one', 'broker/ca/ca.crt', () => 'garbage', 'not a PEM certificate'),
-  text('a CA key of another CA', 'broker/ca/ca.key', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'not the key of ca.crt'),
+  text(
+    'a CA key of another CA',
+    'broker/ca/ca.key',
+    () =>
+      generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    'not the key of ca.crt',
+  ),
   text('S3 credentials cut short', 's3/credentials.json', (t) => t.slice(0, 10), 'not valid JSON'),
-  text('S3 credentials without a secret', 's3/credentials.json', () => '{"accessKeyId":"AKIA"}', 'secretAccessKey'),
+  text(
+    'S3 credentials without a secret',
+    's3/credentials.json',
+    () => '{"accessKeyId":"AKIA"}',
+    'secretAccessKey',
+  ),
   {
     name: 'an S3 object whose header is cut',
     base: () => journalState,
@@ -272,9 +405,23 @@ describe('a corrupt state file stops the broker, names the file, and changes not
   it('nrf91sim broker prints the error, not ready, and exits 1', async () => {
     const dir = await copyOf(journalState);
     await fs.writeFile(path.join(dir, 'broker', 'ca', 'ca.crt'), 'garbage');
-    const r = await runCli(['broker', '--state', dir, '--port', '0', '--alpn-port', '0', '--api-port', '0', '--json']);
+    const r = await runCli([
+      'broker',
+      '--state',
+      dir,
+      '--port',
+      '0',
+      '--alpn-port',
+      '0',
+      '--api-port',
+      '0',
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('"ready"');
-    expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ event: 'error', code: 'NRF91SIM_STATE_CORRUPT' });
+    expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({
+      event: 'error',
+      code: 'NRF91SIM_STATE_CORRUPT',
+    });
   });
 });

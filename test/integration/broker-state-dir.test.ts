@@ -27,7 +27,9 @@ describe('one broker per state directory', () => {
     // The same directory by another path is the same lock.
     const link = path.join(await temp(), 'link');
     await fs.symlink(stateDir, link);
-    expect(isSimError(await openBrokerState({ stateDir: link }).catch((e: unknown) => e), 'NRF91SIM_STATE_IN_USE')).toBe(true);
+    expect(
+      isSimError(await openBrokerState({ stateDir: link }).catch((e: unknown) => e), 'NRF91SIM_STATE_IN_USE'),
+    ).toBe(true);
     await first.stop(true);
     const again = await openBrokerState({ stateDir });
     await again.close();
@@ -54,7 +56,10 @@ describe('an unusable state directory', () => {
     for (const state of ['/proc/nrf91sim-state', path.join(file, 'state'), '/proc/self/nope']) {
       const r = await runCli(['broker', '--state', state, ...ports]);
       expect(r.code, state).toBe(1);
-      expect(JSON.parse(r.stdout.trim()), state).toMatchObject({ event: 'error', code: 'NRF91SIM_PATH_UNWRITABLE' });
+      expect(JSON.parse(r.stdout.trim()), state).toMatchObject({
+        event: 'error',
+        code: 'NRF91SIM_PATH_UNWRITABLE',
+      });
     }
   });
 });
@@ -76,7 +81,13 @@ describe('what a crash leaves behind', () => {
     for (const f of [...leftovers, old]) await expect(fs.stat(f), f).rejects.toThrow();
     expect(again.fixtures.log.recent({ type: 'state-recovered' }).map((e) => e.detail)).toHaveLength(2);
     await again.stop(true);
-    for (const key of ['broker/ca/ca.key', 's3/tls/ca-key.pem', 's3/tls/server-key.pem', 's3/credentials.json', 'broker/journal.log']) {
+    for (const key of [
+      'broker/ca/ca.key',
+      's3/tls/ca-key.pem',
+      's3/tls/server-key.pem',
+      's3/credentials.json',
+      'broker/journal.log',
+    ]) {
       expect(((await fs.stat(path.join(stateDir, key))).mode & 0o777).toString(8), key).toBe('600');
     }
   });

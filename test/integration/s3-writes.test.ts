@@ -33,7 +33,10 @@ describe('S3 stand-in writes and request checks', () => {
       ['DELETE', '/firmware/app.bin'],
       ['DELETE', '/firmware'],
     ] as const) {
-      const res = await request(`${s3.httpUrl}${url}`, { method, ...(method === 'PUT' ? { body: 'evil' } : {}) });
+      const res = await request(`${s3.httpUrl}${url}`, {
+        method,
+        ...(method === 'PUT' ? { body: 'evil' } : {}),
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(403);
       expect(await res.body.text()).toContain('<Code>AccessDenied</Code>');
     }
@@ -42,11 +45,17 @@ describe('S3 stand-in writes and request checks', () => {
   });
 
   it('accepts writes with a presigned PUT URL, and anonymous ones only when asked to', async () => {
-    const put = await request(s3.presign('firmware', 'new.bin', { https: false, method: 'PUT' }), { method: 'PUT', body: 'new' });
+    const put = await request(s3.presign('firmware', 'new.bin', { https: false, method: 'PUT' }), {
+      method: 'PUT',
+      body: 'new',
+    });
     expect(put.statusCode).toBe(200);
     await put.body.dump();
     // A GET URL does not sign a PUT.
-    const wrong = await request(s3.presign('firmware', 'new.bin', { https: false }), { method: 'PUT', body: 'x' });
+    const wrong = await request(s3.presign('firmware', 'new.bin', { https: false }), {
+      method: 'PUT',
+      body: 'x',
+    });
     expect(wrong.statusCode).toBe(403);
     await wrong.body.dump();
     const anon = await request(`${open.httpUrl}/firmware/anon.bin`, { method: 'PUT', body: 'anon' });
@@ -74,7 +83,9 @@ describe('S3 stand-in writes and request checks', () => {
       [etag, 206, 16],
       [lastModified, 206, 16],
     ] as const) {
-      const res = await request(`${s3.httpUrl}/firmware/app.bin`, { headers: { range: 'bytes=0-15', 'if-range': ifRange } });
+      const res = await request(`${s3.httpUrl}/firmware/app.bin`, {
+        headers: { range: 'bytes=0-15', 'if-range': ifRange },
+      });
       expect(res.statusCode, ifRange).toBe(status);
       expect((await res.body.arrayBuffer()).byteLength, ifRange).toBe(length);
     }

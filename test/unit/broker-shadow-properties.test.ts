@@ -18,12 +18,18 @@ import {
 const RUNS = { numRuns: 2000, seed: 0x5eed };
 const KEYS = ['a', 'b', 'c', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'ü', ''];
 
-const scalar = fc.oneof(fc.integer(), fc.string({ maxLength: 6 }), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const scalar = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 6 }),
+  fc.boolean(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const leaf = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }));
 /** An object built as JSON.parse builds it: `__proto__` is an own key. */
 function objectOf(entries: Array<[string, JsonValue]>): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 const { doc } = fc.letrec<{ doc: JsonObject; value: JsonValue }>((tie) => ({
@@ -65,7 +71,10 @@ function shapeMatches(state: JsonValue | undefined, metadata: JsonValue | undefi
     if (!isObject(metadata)) return false;
     const sk = Object.keys(state).sort();
     const mk = Object.keys(metadata).sort();
-    return JSON.stringify(sk) === JSON.stringify(mk) && sk.every((k) => shapeMatches(own(state, k), own(metadata, k)));
+    return (
+      JSON.stringify(sk) === JSON.stringify(mk) &&
+      sk.every((k) => shapeMatches(own(state, k), own(metadata, k)))
+    );
   }
   if (Array.isArray(state)) return Array.isArray(metadata) && metadata.length === state.length;
   return isObject(metadata) && typeof metadata.timestamp === 'number';
@@ -110,7 +119,9 @@ describe('shadow document merge, property tests', () => {
       fc.property(doc, patch, (base, p) => {
         const a = update(update(undefined, { state: { reported: base } }), { state: { reported: p } });
         expect(roundTrip(a)).toEqual(roundTrip(roundTrip(a)));
-        expect(Object.keys(roundTrip(a).state.reported ?? {}).sort()).toEqual(Object.keys(a.state.reported ?? {}).sort());
+        expect(Object.keys(roundTrip(a).state.reported ?? {}).sort()).toEqual(
+          Object.keys(a.state.reported ?? {}).sort(),
+        );
         const b = update(a, { state: { reported: p } });
         expect(roundTrip(b.state)).toEqual(roundTrip(a.state));
       }),
@@ -136,7 +147,9 @@ describe('shadow document merge, property tests', () => {
   });
 
   it('parses any request text without throwing, however deep or odd', () => {
-    const nested = fc.integer({ min: 0, max: 20_000 }).map((n) => `{"state":{"reported":${'['.repeat(n)}1${']'.repeat(n)}}}`);
+    const nested = fc
+      .integer({ min: 0, max: 20_000 })
+      .map((n) => `{"state":{"reported":${'['.repeat(n)}1${']'.repeat(n)}}}`);
     fc.assert(
       fc.property(fc.oneof(fc.json(), fc.string(), nested), (text) => {
         const r = parseUpdateRequest(text);

@@ -74,7 +74,11 @@ export function describeStateStore(kind: string, makeLocation: () => Promise<Sto
       await store.close();
       const again = location.durable ? await location.open() : store;
       if (!location.durable) return;
-      expect(Object.keys(((await again.get('shadows', '__proto__')) as { state: { reported: object } }).state.reported)).toEqual(['__proto__']);
+      expect(
+        Object.keys(
+          ((await again.get('shadows', '__proto__')) as { state: { reported: object } }).state.reported,
+        ),
+      ).toEqual(['__proto__']);
       expect(await again.get('retained', 'a/ü/€')).toEqual({ payload: 'AA==', qos: 1 });
       await again.close();
     });
@@ -119,7 +123,9 @@ export function describeStateStore(kind: string, makeLocation: () => Promise<Sto
       await store.close();
       const err = await store.get('things', 'x').catch((e: unknown) => e);
       expect(isSimError(err, 'NRF91SIM_INVALID_STATE')).toBe(true);
-      expect(isSimError(await store.put('things', 'x', 1).catch((e: unknown) => e), 'NRF91SIM_INVALID_STATE')).toBe(true);
+      expect(
+        isSimError(await store.put('things', 'x', 1).catch((e: unknown) => e), 'NRF91SIM_INVALID_STATE'),
+      ).toBe(true);
     });
   });
 }

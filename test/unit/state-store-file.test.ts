@@ -67,7 +67,9 @@ describe('FileStore on disk', () => {
   it('folds the journal into state.json when it grows, without losing a commit', async () => {
     const dir = await tempDir();
     const store = await opened(dir, 2000);
-    await Promise.all(Array.from({ length: 300 }, (_, i) => store.put('shadows', `s${i % 13}`, { version: i })));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => store.put('shadows', `s${i % 13}`, { version: i })),
+    );
     await store.close();
     const snapshot = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as { sequence: number };
     expect(snapshot.sequence).toBeGreaterThan(0);

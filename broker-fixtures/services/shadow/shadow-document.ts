@@ -217,7 +217,9 @@ export function pickMetadata(delta: JsonObject, metadata: JsonObject | undefined
     setOwn(
       out,
       key,
-      isObject(value) && isObject(meta) && !Object.hasOwn(meta, 'timestamp') ? pickMetadata(value, meta) : meta,
+      isObject(value) && isObject(meta) && !Object.hasOwn(meta, 'timestamp')
+        ? pickMetadata(value, meta)
+        : meta,
     );
   }
   return out;

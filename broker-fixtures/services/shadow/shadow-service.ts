@@ -151,12 +151,23 @@ export class ShadowService implements BrokerService {
       let result: ShadowResult = { accepted: decision.accepted, body: decision.body };
       let messages = decision.accepted
         ? decision.messages
-        : [{ topic: `${shadowPrefix(address)}/${operation}/rejected`, payload: JSON.stringify(decision.body) }];
+        : [
+            {
+              topic: `${shadowPrefix(address)}/${operation}/rejected`,
+              payload: JSON.stringify(decision.body),
+            },
+          ];
       if (failure) {
-        this.context.log.add({ type: 'service-error', thingName: address.thingName, detail: `shadow ${key}: ${failure.message}` });
+        this.context.log.add({
+          type: 'service-error',
+          thingName: address.thingName,
+          detail: `shadow ${key}: ${failure.message}`,
+        });
         const rejected = this.rejected(INTERNAL_FAILURE, payload);
         result = rejected;
-        messages = [{ topic: `${shadowPrefix(address)}/${operation}/rejected`, payload: JSON.stringify(rejected.body) }];
+        messages = [
+          { topic: `${shadowPrefix(address)}/${operation}/rejected`, payload: JSON.stringify(rejected.body) },
+        ];
       }
       // aedes routes publishes in the order they are made, so each request's responses go out
       // together and before the next one's.
@@ -230,7 +241,10 @@ export class ShadowService implements BrokerService {
     // §1.3 step 6: accepted, then delta, then documents.
     const messages: Message[] = [{ topic: `${prefix}/update/accepted`, payload: JSON.stringify(accepted) }];
     if (outcome.delta)
-      messages.push({ topic: `${prefix}/update/delta`, payload: JSON.stringify({ ...outcome.delta, ...token }) });
+      messages.push({
+        topic: `${prefix}/update/delta`,
+        payload: JSON.stringify({ ...outcome.delta, ...token }),
+      });
     messages.push({
       topic: `${prefix}/update/documents`,
       payload: JSON.stringify({
