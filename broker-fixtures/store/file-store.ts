@@ -45,6 +45,10 @@ interface Recovery {
 }
 
 const PRIVATE = 0o600;
+/** The journal grows ahead by this much zero-filled space (see journal.ts). */
+const GROWTH_BYTES = 1024 * 1024;
+/** fsyncs in flight at once (one finishing while the next batch is written and synced). */
+const MAX_SYNCS = 2;
 
 async function readOptional(file: string): Promise<Buffer | undefined> {
   try {
@@ -71,9 +75,15 @@ export class FileStore extends MemoryStore {
   readonly journalFile: string;
   private readonly compactBytes: number;
   private sequence = 0;
+  /** Bytes of the journal in use; the file is `allocated` bytes long, zeros past this. */
   private journalSize = 0;
+  private allocated = 0;
   private handle: fs.FileHandle | undefined;
   private queue: Queued[] = [];
+  /** Written, waiting for an fsync. */
+  private written: Queued[] = [];
+  private syncing = 0;
+  private readonly syncs = new Set<Promise<void>>();
   private writer: Promise<void> | undefined;
   private last: Promise<void> | undefined;
   private recovery: Recovery = { migrate: [], newJournal: false };
@@ -195,7 +205,24 @@ export class FileStore extends MemoryStore {
       }
     }
     for (const file of migrate) await fs.rm(file, { force: true });
-    this.handle = await fs.open(this.journalFile, 'a', PRIVATE);
+    await this.openJournal();
+  }
+
+  private async openJournal(): Promise<void> {
+    this.handle = await fs.open(this.journalFile, 'r+');
+    this.allocated = (await this.handle.stat()).size;
+  }
+
+  /** Zero-fills the journal ahead of `needed` bytes; the size change is fsync'd once per chunk. */
+  private async grow(needed: number): Promise<void> {
+    if (needed <= this.allocated) return;
+    const length = Math.max(GROWTH_BYTES, needed - this.allocated);
+    const zeros = Buffer.alloc(length);
+    for (let off = 0; off < length;) {
+      off += (await this.handle!.write(zeros, off, length - off, this.allocated + off)).bytesWritten;
+    }
+    await this.handle!.sync();
+    this.allocated += length;
   }
 
   protected override persist(changes: readonly StateChange[]): Promise<void> {
@@ -222,7 +249,7 @@ export class FileStore extends MemoryStore {
     if (this.closed) return;
     let failed: unknown;
     await this.flush().catch((err: unknown) => (failed = err));
-    await this.writer;
+    while (this.writer || this.syncs.size) await Promise.all([this.writer, ...this.syncs]);
     this.closed = true;
     await this.handle?.close();
     this.handle = undefined;
@@ -230,40 +257,82 @@ export class FileStore extends MemoryStore {
   }
 
   private kick(): void {
-    if (this.writer) return;
-    this.writer = this.drain().finally(() => {
+    if (this.writer || this.failure) return;
+    const done = (): void => {
       this.writer = undefined;
-      if (this.queue.length && !this.failure) this.kick();
-    });
+      this.kick();
+    };
+    if (this.journalSize > this.compactBytes) {
+      // Compaction waits for the fsyncs in flight; the last one to finish kicks again.
+      if (this.syncing > 0) return;
+      this.writer = this.compact()
+        .catch((err: unknown) => this.fail(err))
+        .finally(done);
+      return;
+    }
+    if (!this.queue.length || this.syncing >= MAX_SYNCS) return;
+    this.writer = this.pump()
+      .catch((err: unknown) => this.fail(err))
+      .finally(done);
   }
 
-  /** The group commit loop: everything queued while the previous fsync ran goes in one write. */
-  private async drain(): Promise<void> {
-    let batch: Queued[] = [];
-    try {
-      await this.recover();
-      while (this.queue.length) {
-        batch = this.queue;
-        this.queue = [];
-        const bytes = batch.length === 1 ? batch[0]!.line : Buffer.concat(batch.map((q) => q.line));
-        for (let off = 0; off < bytes.length;) {
-          off += (await this.handle!.write(bytes, off, bytes.length - off, null)).bytesWritten;
-        }
-        await this.handle!.datasync();
-        this.journalSize += bytes.length;
-        for (const q of batch) q.resolve();
-        batch = [];
-        if (this.journalSize > this.compactBytes) await this.compact();
-      }
-    } catch (err) {
-      this.failure = new SimError(
-        ErrorCode.PATH_UNWRITABLE,
-        `cannot write the broker state in ${this.dir}: ${(err as Error).message}; nothing more is accepted until the broker is restarted`,
-        { cause: err },
-      );
-      for (const q of [...batch, ...this.queue]) q.reject(this.failure);
+  /**
+   * The group commit loop: everything queued since the last write goes in one write, and its fsync
+   * runs while the next batch gathers. Up to {@link MAX_SYNCS} fsyncs overlap: when one returns,
+   * every line written before it started is on disk, so commits resolve in order.
+   */
+  private async pump(): Promise<void> {
+    await this.recover();
+    while (
+      this.queue.length &&
+      this.syncing < MAX_SYNCS &&
+      !this.failure &&
+      this.journalSize <= this.compactBytes
+    ) {
+      const batch = this.queue;
       this.queue = [];
+      this.written.push(...batch);
+      const bytes = batch.length === 1 ? batch[0]!.line : Buffer.concat(batch.map((q) => q.line));
+      await this.grow(this.journalSize + bytes.length);
+      for (let off = 0; off < bytes.length;) {
+        off += (await this.handle!.write(bytes, off, bytes.length - off, this.journalSize + off))
+          .bytesWritten;
+      }
+      this.journalSize += bytes.length;
+      const upTo = batch[batch.length - 1]!.seq;
+      this.syncing++;
+      const sync = this.handle!.datasync().then(
+        () => {
+          this.syncing--;
+          this.settle(upTo);
+          this.kick();
+        },
+        (err: unknown) => {
+          this.syncing--;
+          this.fail(err);
+        },
+      );
+      this.syncs.add(sync);
+      void sync.then(() => this.syncs.delete(sync));
     }
+  }
+
+  /** Resolves every written commit up to `seq`, oldest first. */
+  private settle(seq: number): void {
+    let n = 0;
+    while (n < this.written.length && this.written[n]!.seq <= seq) n++;
+    for (const q of this.written.splice(0, n)) q.resolve();
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= new SimError(
+      ErrorCode.PATH_UNWRITABLE,
+      `cannot write the broker state in ${this.dir}: ${(err as Error).message}; nothing more is accepted until the broker is restarted`,
+      { cause: err },
+    );
+    for (const q of [...this.written, ...this.queue]) q.reject(this.failure);
+    this.written = [];
+    this.queue = [];
   }
 
   /** Folds the journal into a new snapshot, then starts an empty journal. */
@@ -278,6 +347,6 @@ export class FileStore extends MemoryStore {
     this.handle = undefined;
     await writeFileAtomic(this.journalFile, journalHeader(), PRIVATE);
     this.journalSize = Buffer.byteLength(journalHeader());
-    this.handle = await fs.open(this.journalFile, 'a', PRIVATE);
+    await this.openJournal();
   }
 }

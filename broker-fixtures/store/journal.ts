@@ -87,6 +87,15 @@ export function readJournal(bytes: Buffer): JournalContents {
   let offset = 0;
   let line = 0;
   while (offset < bytes.length) {
+    if (bytes[offset] === 0) {
+      // The zero-filled space ahead of the writes: nothing may follow it.
+      const stray = bytes.subarray(offset).findIndex((b) => b !== 0);
+      if (stray >= 0)
+        throw new JournalDamage(
+          `after line ${line}: data at byte ${offset + stray} beyond the end of the journal`,
+        );
+      return { records, validBytes: offset, tornTail: false };
+    }
     const end = bytes.indexOf(0x0a, offset);
     if (end < 0) return { records, validBytes: offset, tornTail: true };
     line++;

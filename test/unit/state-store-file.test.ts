@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile, appendFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,17 @@ describe('FileStore on disk', () => {
     await store.put('things', 'kept', { n: 1 });
     await store.close();
     const file = path.join(dir, 'journal.log');
-    await appendFile(file, '0badf00d {"seq":2,"changes":[["put","things","torn"');
+    // A write cut short: the start of a line where the next one goes, zeros after it.
+    const bytes = await readFile(file);
+    const end = bytes.indexOf(0) < 0 ? bytes.length : bytes.indexOf(0);
+    await writeFile(
+      file,
+      Buffer.concat([
+        bytes.subarray(0, end),
+        Buffer.from('0badf00d {"seq":2,"changes":[["put","things","torn"'),
+        bytes.subarray(end + 48),
+      ]),
+    );
     const before = await readFile(file);
     const again = await FileStore.open({ dir });
     // Opening only reads: the torn line is still there until recover.
