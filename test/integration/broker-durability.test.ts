@@ -114,3 +114,30 @@ describe('the broker answers only what is durable', () => {
     await c.endAsync();
   });
 });
+
+describe('multi-record changes are one commit', () => {
+  it('writes a provisioned thing, its certificate and both attachments as one journal line', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const f = await startStandIn();
+    try {
+      const creds = await createThing(f.fixtures, 'atomic-thing');
+      const lines = (await readFile(path.join(f.stateDir, 'broker', 'journal.log'), 'utf8')).split('\n');
+      const line = lines.find((l) => l.includes('["put","things","atomic-thing"'));
+      expect(line).toBeDefined();
+      expect(line).toContain(`["put","certificates","${creds.certificateId}"`);
+      expect(line).toContain(`"principals":["${creds.certificateId}"]`);
+      expect(line).toMatch(/"policies":\["[^"]+"\]/);
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('refuses to delete a policy still attached to a certificate, as AWS does', async () => {
+    await createThing(s.fixtures, 'policy-holder', 'held-policy-x');
+    const res = await s.fixtures.console.dispatch({ method: 'DELETE', url: '/policies/held-policy-x' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'NRF91SIM_INVALID_STATE' });
+    expect(await s.fixtures.registry.getPolicy('held-policy-x')).toBeDefined();
+  });
+});
