@@ -1,11 +1,10 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ErrorCode, SimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { prepareStateDir } from '../core/state-dir.js';
-import type { ModemIdentity } from '../modem/identity.js';
+import { parseStoredIdentity, type ModemIdentity } from '../modem/identity.js';
 import { FileCredentialBackend } from '../modem/credentials/file-backend.js';
 import { MemoryCredentialBackend } from '../modem/credentials/backend.js';
 import { CredentialStore } from '../modem/credentials/store.js';
@@ -296,9 +295,9 @@ export class Device extends TypedEmitter<DeviceEvents> {
  */
 async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<ProfileInput> {
   await prepareStateDir(deviceDir);
-  let stored: Partial<ModemIdentity> | undefined;
+  let stored: unknown;
   try {
-    stored = await readJsonFile<Partial<ModemIdentity>>(path.join(deviceDir, 'identity.json'));
+    stored = await readJsonFile<unknown>(path.join(deviceDir, 'identity.json'));
   } catch (err) {
     throw new SimError(
       ErrorCode.STATE_CORRUPT,
@@ -308,7 +307,8 @@ async function loadIdentity(deviceDir: string, input: ProfileInput): Promise<Pro
       },
     );
   }
-  return { ...input, identity: { ...stored, ...input.identity } };
+  const identity = parseStoredIdentity(stored, path.join(deviceDir, 'identity.json'));
+  return { ...input, identity: { ...identity, ...input.identity } };
 }
 
 /**

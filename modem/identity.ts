@@ -1,3 +1,4 @@
+import { ErrorCode, SimError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 
 /** What a modem says about itself: `+CGSN`, `%XICCID`, `+CIMI`, `+CGMR`, `%XMODEMUUID` and friends. */
@@ -89,17 +90,77 @@ export function deriveIdentity(seed: string, overrides: Partial<ModemIdentity> =
   };
 }
 
+const ICCID = /^89\d{17,18}$/;
+const IMSI = /^\d{15}$/;
+const SVN = /^\d{2}$/;
+const MODEM_FIRMWARE = /^mfw_nrf91\d0_\d+\.\d+\.\d+/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What AT answers print as one line: printable text, no line breaks. */
+const TEXT_LINE = /^[\x20-\x7e]+$/;
+
 /** Checks fields a user may supply; returns a list of problems (empty when valid). */
 export function validateIdentity(identity: ModemIdentity): string[] {
   const problems: string[] = [];
   if (!isValidImei(identity.imei))
     problems.push(`IMEI ${identity.imei} is not 15 digits with a valid Luhn check digit`);
-  if (!/^89\d{17,18}$/.test(identity.iccid))
+  if (!ICCID.test(identity.iccid))
     problems.push(`ICCID ${identity.iccid} is not 19-20 digits starting with 89`);
-  if (!/^\d{15}$/.test(identity.imsi)) problems.push(`IMSI ${identity.imsi} is not 15 digits`);
-  if (!/^\d{2}$/.test(identity.svn)) problems.push(`SVN ${identity.svn} is not 2 digits`);
-  if (!/^mfw_nrf91\d0_\d+\.\d+\.\d+/.test(identity.firmwareVersion)) {
+  if (!IMSI.test(identity.imsi)) problems.push(`IMSI ${identity.imsi} is not 15 digits`);
+  if (!SVN.test(identity.svn)) problems.push(`SVN ${identity.svn} is not 2 digits`);
+  if (!MODEM_FIRMWARE.test(identity.firmwareVersion)) {
     problems.push(`modem firmware version ${identity.firmwareVersion} does not look like mfw_nrf9160_X.Y.Z`);
   }
+  if (!UUID.test(identity.deviceUuid)) problems.push(`device UUID ${identity.deviceUuid} is not a UUID`);
   return problems;
+}
+
+/** Each field of a stored identity: the format it must have, and how to say so. */
+const STORED_FIELDS: Readonly<Record<keyof ModemIdentity, { valid(value: string): boolean; shape: string }>> =
+  {
+    imei: { valid: isValidImei, shape: 'a string of 15 digits with a valid Luhn check digit' },
+    svn: { valid: (v) => SVN.test(v), shape: 'a string of 2 digits' },
+    iccid: { valid: (v) => ICCID.test(v), shape: 'a string of 19-20 digits starting with 89' },
+    imsi: { valid: (v) => IMSI.test(v), shape: 'a string of 15 digits' },
+    manufacturer: { valid: (v) => TEXT_LINE.test(v), shape: 'a string of printable text on one line' },
+    model: { valid: (v) => TEXT_LINE.test(v), shape: 'a string of printable text on one line' },
+    hwVersion: { valid: (v) => TEXT_LINE.test(v), shape: 'a string of printable text on one line' },
+    firmwareVersion: {
+      valid: (v) => MODEM_FIRMWARE.test(v),
+      shape: 'a modem firmware version like "mfw_nrf9160_1.3.5"',
+    },
+    deviceUuid: { valid: (v) => UUID.test(v), shape: 'a UUID string (8-4-4-4-12 hex digits)' },
+  };
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Reads back the identity a device stored (`identity.json`), `value` being its parsed JSON: an
+ * object whose fields are {@link ModemIdentity} fields (any may be missing), each a string in its
+ * format. Anything else throws STATE_CORRUPT naming `file` and the field, before any of it is used.
+ */
+export function parseStoredIdentity(value: unknown, file: string): Partial<ModemIdentity> {
+  const corrupt = (what: string): SimError =>
+    new SimError(ErrorCode.STATE_CORRUPT, `${file}: ${what}; fix or delete the file`);
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt(`expected an object of identity fields, found ${describeValue(value)}`);
+  }
+  const identity: Partial<ModemIdentity> = {};
+  for (const [field, v] of Object.entries(value)) {
+    const rule = Object.hasOwn(STORED_FIELDS, field)
+      ? STORED_FIELDS[field as keyof ModemIdentity]
+      : undefined;
+    if (!rule) throw corrupt(`unknown field ${JSON.stringify(field)}`);
+    if (typeof v !== 'string' || !rule.valid(v)) {
+      throw corrupt(`field ${JSON.stringify(field)} is ${describeValue(v)}, expected ${rule.shape}`);
+    }
+    identity[field as keyof ModemIdentity] = v;
+  }
+  return identity;
 }

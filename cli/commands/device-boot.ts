@@ -6,6 +6,8 @@ import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
 import { readAppImage } from '../../firmware/image/app-image.js';
+import { inspectImage } from '../../firmware/image/inspect.js';
+import type { KeyInput } from '../../firmware/image/keys.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
 import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
@@ -64,7 +66,19 @@ async function applyCredentials(
   }
 }
 
-/** Reads `--image`: it must be a valid MCUboot application image (nothing is flashed otherwise). */
+/**
+ * Refuses an image MCUboot would not boot with `keys` (none: the hash alone), with the code of the
+ * first problem `nrf91sim image info` reports for it.
+ */
+function assertBootable(file: string, bytes: Buffer, keys: readonly KeyInput[]): void {
+  const problem = inspectImage(bytes, { keys }).problems[0];
+  if (problem) throw new SimError(problem.code, `--image ${file}: ${problem.message}; nothing was flashed`);
+}
+
+/**
+ * Reads `--image`: it must be a valid MCUboot application image, its hash matching (nothing is
+ * flashed otherwise).
+ */
 async function readFirmwareImage(file: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
@@ -78,6 +92,7 @@ async function readFirmwareImage(file: string): Promise<Buffer> {
       },
     );
   }
+  assertBootable(file, bytes, []);
   try {
     readAppImage(bytes);
   } catch (err) {
@@ -164,6 +179,8 @@ export function registerDeviceBoot(device: Command): void {
       try {
         await applyCredentials(device, options, stateDirFrom(options.state), out);
         if (image) {
+          // A device built with bootloader keys needs an image signed by one of them.
+          assertBootable(options.image as string, image, device.flash.bootloaderKeys);
           await device.control.program(image);
           const m = device.manifest;
           out.event(
@@ -174,6 +191,19 @@ export function registerDeviceBoot(device: Command): void {
         }
       } catch (err) {
         reportError(err, out.json);
+        await device.close();
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
+      if (device.power === 'halted') {
+        // MCUboot found nothing it can boot: the AT port stays silent, so say why instead of `ready`.
+        const problem = device.lastBoot?.problem;
+        const reason = problem?.message ?? 'no bootable image';
+        out.event(
+          'halted',
+          { name: device.name, reason, ...(problem ? { code: problem.code } : {}) },
+          `device ${device.name} halted: MCUboot found no bootable image (${reason}); flash one with --image`,
+        );
         await device.close();
         process.exitCode = EXIT_FAILURE;
         return;

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../core/clock.js';
 import { StateMachine } from '../../core/state-machine.js';
+import { trace } from '../../core/trace.js';
 import type { ModemSockets } from '../../modem/sockets/index.js';
 import {
   AWS_JOBS_GET_PAYLOAD,
@@ -29,8 +30,11 @@ export type AwsFotaEvt =
 
 export type AwsFotaCallback = (evt: AwsFotaEvt) => void;
 
-/** aws_fota's `fota_state`: where the update is. */
-export type AwsFotaState = 'NONE' | 'DOWNLOAD_FIRMWARE' | 'APPLY_UPDATE';
+/**
+ * aws_fota's `fota_state`: where the update is. `ERROR` is the later library's `STATE_ERROR`: the
+ * job failed and its FAILED status is not accepted yet; new executions wait until it is.
+ */
+export type AwsFotaState = 'NONE' | 'DOWNLOAD_FIRMWARE' | 'APPLY_UPDATE' | 'ERROR';
 
 export interface AwsFotaOptions {
   /** The MQTT client id, which is the thing name in the Jobs topics. */
@@ -57,8 +61,9 @@ export interface AwsFotaJob {
 
 const LEGAL: Readonly<Record<AwsFotaState, readonly AwsFotaState[]>> = {
   NONE: ['DOWNLOAD_FIRMWARE'],
-  DOWNLOAD_FIRMWARE: ['APPLY_UPDATE', 'NONE'],
-  APPLY_UPDATE: ['NONE'],
+  DOWNLOAD_FIRMWARE: ['APPLY_UPDATE', 'ERROR', 'NONE'],
+  APPLY_UPDATE: ['ERROR', 'NONE'],
+  ERROR: ['NONE'],
 };
 
 /** What the job document must hold (`aws_fota_parse_job_document`); undefined: -ENODATA. */
@@ -98,7 +103,9 @@ export function parseJobExecution(payload: string): AwsFotaJob | 'no-job' | unde
  * aws_fota (NCS, `subsys/net/lib/aws_fota`, the v1.5-era state machine): finds the next job for the
  * thing over the AWS IoT Jobs MQTT API, marks it IN_PROGRESS, downloads the image with
  * fota_download, marks it IN_PROGRESS again, then SUCCEEDED (before the reboot), and reports DONE.
- * A failed download marks the job FAILED. It rides on the application's MQTT client: call
+ * A failed download marks the job FAILED; a job that fails or is dropped stops its download and
+ * resets the dfu_target, so a reboot never installs the image of a job the cloud did not see
+ * SUCCEEDED. It rides on the application's MQTT client: call
  * {@link onConnack} with the CONNACK's session-present flag, or let it follow the client's
  * `connect` events (the default).
  */
@@ -107,6 +114,8 @@ export class AwsFota {
   private readonly fota: FotaDownload;
   private job: AwsFotaJob | undefined;
   private executionState: AwsJobsExecutionStatus = 'QUEUED';
+  /** fota_download was started for this job: giving the job up must undo what it wrote. */
+  private downloadStarted = false;
   /** The last update request sent and not yet accepted: sent again after a reconnect. */
   private pendingUpdate: { status: AwsJobsExecutionStatus; statusDetails: string } | undefined;
   private readonly notifyNextTopic: string;
@@ -206,8 +215,7 @@ export class AwsFota {
     if (awsJobsCmp(updateTopic, topic, 'accepted')) this.onUpdateAccepted();
     else if (awsJobsCmp(updateTopic, topic, 'rejected')) {
       // Any rejection ends the update; aws_iot drops the connection on the error it returns.
-      this.reset();
-      this.callback({ id: 'AWS_FOTA_EVT_ERROR' });
+      this.error();
     }
   }
 
@@ -244,6 +252,7 @@ export class AwsFota {
         this.failJob();
         return;
       }
+      this.downloadStarted = true;
       this.executionState = 'IN_PROGRESS';
       this.callback({ id: 'AWS_FOTA_EVT_START' });
     } else if (this.state === 'APPLY_UPDATE' && this.executionState === 'IN_PROGRESS') {
@@ -254,10 +263,14 @@ export class AwsFota {
       this.callback({ id: 'AWS_FOTA_EVT_DONE' });
     } else if (this.executionState === 'FAILED') {
       this.reset();
+      // The later library asks for the next job at once: one queued meanwhile starts now.
+      this.publish(this.getPublishTopic, AWS_JOBS_GET_PAYLOAD);
     }
   }
 
   private onFotaDownloadEvt(evt: FotaDownloadEvt): void {
+    // Only the download of the job being worked on counts.
+    if (this.state !== 'DOWNLOAD_FIRMWARE') return;
     switch (evt.id) {
       case 'FOTA_DOWNLOAD_EVT_PROGRESS':
         this.callback({ id: 'AWS_FOTA_EVT_DL_PROGRESS', progress: evt.progress });
@@ -281,18 +294,34 @@ export class AwsFota {
     }
   }
 
-  /** A failed download: the job is marked FAILED and the application hears ERROR. */
+  /**
+   * A failed download: the job is marked FAILED and the application hears ERROR. Until the FAILED
+   * update is accepted (sent again after a reconnect) no other job is taken up.
+   */
   private failJob(): void {
+    this.abandonDownload();
     this.executionState = 'FAILED';
-    if (this.state !== 'NONE') this.machine.transition('NONE');
+    this.machine.transition('ERROR');
     this.updateJob('FAILED', '{"nextState":"none"}');
     this.callback({ id: 'AWS_FOTA_EVT_ERROR' });
+  }
+
+  /**
+   * The job's download is given up: it stops (fota_download_cancel) and the target is reset
+   * (dfu_target_reset), which leaves nothing pending for MCUboot, not even a complete image.
+   */
+  private abandonDownload(): void {
+    if (!this.downloadStarted) return;
+    this.downloadStarted = false;
+    this.fota.cancel();
+    void this.options.dfu.reset();
   }
 
   private updateJob(status: AwsJobsExecutionStatus, statusDetails: string): void {
     const job = this.job;
     if (!job) return;
     this.pendingUpdate = { status, statusDetails };
+    trace('fota:job', { device: this.options.clientId, jobId: job.jobId, status, statusDetails });
     const topic = awsJobsTopic(this.options.clientId, job.jobId, TOPIC_UPDATE, false);
     this.publish(topic, awsJobsUpdatePayload(status, statusDetails, job.versionNumber));
   }
@@ -320,12 +349,14 @@ export class AwsFota {
   }
 
   private error(): void {
+    this.abandonDownload();
     this.reset();
     this.callback({ id: 'AWS_FOTA_EVT_ERROR' });
   }
 
   private reset(): void {
     if (this.state !== 'NONE') this.machine.transition('NONE');
+    this.downloadStarted = false;
     this.job = undefined;
     this.pendingUpdate = undefined;
     this.executionState = 'QUEUED';

@@ -1,6 +1,12 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { StateMachine } from '../../core/state-machine.js';
-import { DnsError, Errno, SocketError } from '../../modem/sockets/index.js';
+import {
+  DnsError,
+  Errno,
+  SocketError,
+  TLS_PEER_VERIFY_REQUIRED,
+  type TlsSocketOptions,
+} from '../../modem/sockets/index.js';
 import type { Modem } from '../../modem/modem.js';
 import { AwsFota, type AwsFotaEvt } from '../aws-fota/index.js';
 import { createModemMqttClient } from '../common/index.js';
@@ -208,11 +214,13 @@ export class AwsIot {
           }
         : {}),
     };
+    // mqtt_sec_config: TLS_HOSTNAME is the broker's host name, the socket's default for a name.
+    const tls: TlsSocketOptions = { secTags: [c.secTag], peerVerify: TLS_PEER_VERIFY_REQUIRED };
+    if (c.tlsSessionCache) tls.sessionCache = true;
     const client = createModemMqttClient(this.modem, {
       host: c.host,
       port: c.port ?? 8883,
-      secTags: [c.secTag],
-      ...(c.tlsSessionCache ? { sessionCache: true } : {}),
+      ...tls,
       ...options,
     });
     this.client = client;

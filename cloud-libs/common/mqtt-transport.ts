@@ -2,21 +2,21 @@ import { MqttClient, type IClientOptions, type Timer } from 'mqtt';
 import type { Modem } from '../../modem/modem.js';
 import { clockIntervalTimer } from '../../modem/sockets/interval-timer.js';
 import { ModemSocketStream, type ModemStreamOptions } from '../../modem/sockets/socket-stream.js';
+import { splitTlsSocketOptions, type TlsSocketOptions } from '../../modem/sockets/tls-socket-options.js';
+import { tracedStreamBuilder } from './mqtt-trace.js';
 
-/** Where and how the device reaches its broker, in modem terms (the NCS `mqtt_sec_config`). */
-export interface ModemMqttTransport {
+/**
+ * Where and how the device reaches its broker, in modem terms (the NCS `mqtt_sec_config`): the
+ * {@link TlsSocketOptions}, where a non-empty `secTags` (CA, client certificate and key) means MQTT
+ * over TLS.
+ */
+export interface ModemMqttTransport extends Partial<TlsSocketOptions> {
   /** Broker host name (resolved by the modem's DNS) or address. */
   host: string;
   port: number;
   family?: ModemStreamOptions['family'];
-  /** Sec tags with the CA, client certificate and key: a non-empty list means MQTT over TLS. */
-  secTags?: readonly number[];
   /** TLS_HOSTNAME; the host name by default (SNI, and the name the certificate must carry). */
   hostname?: string | null;
-  /** TLS_PEER_VERIFY, 2 (required) by default, as aws_iot and nrf_cloud set it. */
-  peerVerify?: 0 | 1 | 2;
-  /** TLS_SESSION_CACHE: resume the TLS session when the client reconnects. */
-  sessionCache?: boolean;
 }
 
 /**
@@ -25,16 +25,7 @@ export interface ModemMqttTransport {
  * node:net or node:tls directly.
  */
 export function modemStreamBuilder(modem: Modem, transport: ModemMqttTransport): () => ModemSocketStream {
-  return () =>
-    new ModemSocketStream(modem.sockets, {
-      host: transport.host,
-      port: transport.port,
-      ...(transport.family !== undefined ? { family: transport.family } : {}),
-      ...(transport.secTags ? { secTags: transport.secTags } : {}),
-      ...(transport.hostname !== undefined ? { hostname: transport.hostname } : {}),
-      ...(transport.peerVerify !== undefined ? { peerVerify: transport.peerVerify } : {}),
-      ...(transport.sessionCache ? { sessionCache: true } : {}),
-    });
+  return () => new ModemSocketStream(modem.sockets, transport);
 }
 
 export type ModemMqttClientOptions = ModemMqttTransport &
@@ -45,17 +36,11 @@ export type ModemMqttClientOptions = ModemMqttTransport &
  * 3.1.1 and no automatic reconnect unless asked for (the NCS libraries reconnect themselves).
  */
 export function createModemMqttClient(modem: Modem, options: ModemMqttClientOptions): MqttClient {
-  const { host, port, family, secTags, hostname, peerVerify, sessionCache, ...mqttOptions } = options;
-  const transport: ModemMqttTransport = {
-    host,
-    port,
-    ...(family !== undefined ? { family } : {}),
-    ...(secTags ? { secTags } : {}),
-    ...(hostname !== undefined ? { hostname } : {}),
-    ...(peerVerify !== undefined ? { peerVerify } : {}),
-    ...(sessionCache ? { sessionCache } : {}),
-  };
-  return new MqttClient(modemStreamBuilder(modem, transport), {
+  const { host, port, family, ...rest } = options;
+  const { tls, rest: mqttOptions } = splitTlsSocketOptions(rest);
+  const transport: ModemMqttTransport = { host, port, ...(family !== undefined ? { family } : {}), ...tls };
+  const build = tracedStreamBuilder(modemStreamBuilder(modem, transport), modem.name, transport);
+  return new MqttClient(build, {
     protocolVersion: 4,
     reconnectPeriod: 0,
     ...mqttOptions,

@@ -13,6 +13,7 @@ import {
   type DownloadClientEvt,
   type DownloadClientKconfig,
 } from '../download-client/index.js';
+import { traceFotaDownloadEvt } from './fota-trace.js';
 
 /** `enum fota_download_error_cause`. */
 export type FotaDownloadErrorCause =
@@ -73,6 +74,12 @@ export class FotaDownload {
   private file = '';
   private config: DownloadClientCfg = {};
   private resumeTimer: TimerHandle | undefined;
+  /**
+   * Counts starts and cancels. The C callback runs to its end on the download thread; here it
+   * awaits flash, so a handler checks after each await that no cancel came in between: the events
+   * of a cancelled download are not reported and nothing more of it is written.
+   */
+  private session = 0;
 
   constructor(
     sockets: ModemSockets,
@@ -133,23 +140,27 @@ export class FotaDownload {
     this.host = host;
     this.file = file;
     this.config = config;
+    this.session++;
     this.downloading = true;
     return 0;
   }
 
-  /** fota_download_cancel: -EAGAIN when nothing is downloading; CANCELLED follows. */
+  /**
+   * fota_download_cancel: -EAGAIN when nothing is downloading; CANCELLED follows. The download
+   * stops at once: a fragment being written is the last one, and no FINISHED or ERROR follows.
+   */
   cancel(): number {
     if (!this.downloading) return -Errno.EAGAIN;
     this.resumeTimer?.cancel();
     this.resumeTimer = undefined;
     const err = this.dlc.disconnect();
     if (err !== 0 && this.dlc.state !== 'IDLE') return err;
+    this.session++;
     this.downloading = false;
+    // The C library's dfu_target_done is synchronous: the next start identifies its image afresh.
+    this.firstFragment = true;
     void this.dfu.done(false).then((rc) => {
-      if (rc === 0 || rc === -Errno.EACCES) {
-        this.firstFragment = true;
-        this.send({ id: 'FOTA_DOWNLOAD_EVT_CANCELLED' });
-      }
+      if (rc === 0 || rc === -Errno.EACCES) this.send({ id: 'FOTA_DOWNLOAD_EVT_CANCELLED' });
     });
     return 0;
   }
@@ -160,6 +171,7 @@ export class FotaDownload {
   }
 
   private send(evt: FotaDownloadEvt): void {
+    traceFotaDownloadEvt(evt, this.dlc, this.host, this.file);
     this.callback(evt);
   }
 
@@ -177,19 +189,27 @@ export class FotaDownload {
   }
 
   private async onDownloadEvt(evt: DownloadClientEvt): Promise<number> {
+    // What the client still delivers of a cancelled download stops it.
+    if (!this.downloading && evt.id !== 'DOWNLOAD_CLIENT_EVT_CLOSED') return -1;
+    const session = this.session;
     switch (evt.id) {
       case 'DOWNLOAD_CLIENT_EVT_FRAGMENT':
-        return this.onFragment(evt.fragment);
+        return this.onFragment(evt.fragment, session);
       case 'DOWNLOAD_CLIENT_EVT_DONE':
-        return this.onDone();
+        return this.onDone(session);
       case 'DOWNLOAD_CLIENT_EVT_ERROR':
-        return this.onError(evt.error);
+        return this.onError(evt.error, session);
       default:
         return 0;
     }
   }
 
-  private async onFragment(fragment: Buffer): Promise<number> {
+  /** The download `session` was cancelled while its handler waited for flash. */
+  private cancelled(session: number): boolean {
+    return session !== this.session;
+  }
+
+  private async onFragment(fragment: Buffer, session: number): Promise<number> {
     if (this.firstFragment) {
       this.fileSize = this.dlc.fileSizeGet();
       this.firstFragment = false;
@@ -204,6 +224,7 @@ export class FotaDownload {
         err = -Errno.EPROTOTYPE;
       } else {
         err = await this.dfu.init(this.imgType, this.fileSize, (e) => this.onDfuEvt(e));
+        if (this.cancelled(session)) return -1;
         if (err === -Errno.EFBIG) cause = 'FOTA_DOWNLOAD_ERROR_CAUSE_INVALID_UPDATE';
         else if (err < 0) cause = 'FOTA_DOWNLOAD_ERROR_CAUSE_INTERNAL';
       }
@@ -227,6 +248,7 @@ export class FotaDownload {
       }
     }
     const err = await this.dfu.write(fragment);
+    if (this.cancelled(session)) return -1;
     if (err !== 0) {
       await this.dfu.done(false);
       this.firstFragment = true;
@@ -245,9 +267,11 @@ export class FotaDownload {
     return 0;
   }
 
-  private async onDone(): Promise<number> {
+  private async onDone(session: number): Promise<number> {
     let err = await this.dfu.done(true);
     if (err === 0 && this.kconfig.autoscheduleUpdate) err = await this.dfu.scheduleUpdate();
+    // Cancelled meanwhile: whoever cancelled decides about the image (aws_fota resets the target).
+    if (this.cancelled(session)) return -1;
     if (err !== 0) {
       this.sendError('FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED');
       return err;
@@ -263,7 +287,7 @@ export class FotaDownload {
     return 0;
   }
 
-  private async onError(error: number): Promise<number> {
+  private async onError(error: number, session: number): Promise<number> {
     const retryable = error === -Errno.ENOTCONN || error === -Errno.ECONNRESET || error === -Errno.ETIMEDOUT;
     if (this.socketRetriesLeft > 0 && retryable) {
       // download_client reconnects and asks again from its progress.
@@ -272,6 +296,7 @@ export class FotaDownload {
     }
     this.dlc.disconnect();
     await this.dfu.done(false);
+    if (this.cancelled(session)) return error;
     this.firstFragment = true;
     this.sendError('FOTA_DOWNLOAD_ERROR_CAUSE_DOWNLOAD_FAILED');
     return error;
@@ -281,10 +306,11 @@ export class FotaDownload {
     this.resumeTimer = undefined;
     // The dropped connection may still be closing: continue once the client is idle.
     if (this.dlc.state !== 'IDLE') {
+      const session = this.session;
       const onState = (to: string): void => {
         if (to !== 'IDLE') return;
         this.dlc.machine.off('state', onState);
-        if (this.downloading) this.downloadWithOffset();
+        if (this.downloading && !this.cancelled(session)) this.downloadWithOffset();
       };
       this.dlc.machine.on('state', onState);
       return;

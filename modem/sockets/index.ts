@@ -13,3 +13,10 @@ export * from './tls-ciphers.js';
 export * from './tls-connect.js';
 export * from './tls-credentials.js';
 export * from './tls-errors.js';
+export { TlsSession, TLS_SESSION_TRANSITIONS, type TlsSessionState } from './tls-session.js';
+export {
+  applyTlsSocketOptions,
+  splitTlsSocketOptions,
+  type TlsOptionTarget,
+  type TlsSocketOptions,
+} from './tls-socket-options.js';

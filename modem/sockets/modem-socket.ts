@@ -1,8 +1,9 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { TypedEmitter } from '../../core/events.js';
 import { StateMachine } from '../../core/state-machine.js';
+import { trace, tracing } from '../../core/trace.js';
 import { IPPROTO_TLS_1_2, type AddressFamily, type SockAddr, type SocketType } from './constants.js';
-import { Errno, SocketError, type ErrnoValue } from './errno.js';
+import { Errno, SocketError, errnoName, type ErrnoValue } from './errno.js';
 import type { SocketContext } from './socket-context.js';
 import { SocketOptions } from './socket-options.js';
 
@@ -50,7 +51,10 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
   ) {
     super();
     this.machine = new StateMachine<SocketState>(`socket ${fd}`, 'open', LEGAL, ctx.owner);
-    this.machine.on('state', () => this.notify());
+    this.machine.on('state', (to) => {
+      this.traceState(to);
+      this.notify();
+    });
     this.options = new SocketOptions(protocol === IPPROTO_TLS_1_2);
   }
 
@@ -67,6 +71,8 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
     return this.failure;
   }
 
+  /** The connected peer, if any. */
+  abstract get peer(): SockAddr | undefined;
   abstract connect(addr: SockAddr): Promise<void>;
   abstract bind(addr: SockAddr): Promise<void>;
   abstract send(data: Uint8Array, flags: number, to?: SockAddr): Promise<number>;
@@ -106,15 +112,54 @@ export abstract class ModemSocket extends TypedEmitter<ModemSocketEvents> {
   }
 
   close(): void {
-    if (this.state === 'closed') return;
+    const from = this.state;
+    if (from === 'closed') return;
     this.linger();
+    if (tracing('socket:close')) {
+      const { device, fd, protocol } = this.traceId();
+      trace('socket:close', { device, fd, protocol, from, lingering: this.lingering });
+    }
     this.machine.transition('closed');
     this.removeAllListeners();
+  }
+
+  /** True after close() while accepted bytes are still on their way to the peer. */
+  get lingering(): boolean {
+    return false;
   }
 
   /** What close() does to the host side: drop it, unless a socket type finishes gracefully. */
   protected linger(): void {
     this.teardown();
+  }
+
+  /** The host-side error code behind the failure, for the traces. */
+  protected failureCause(): string | undefined {
+    return undefined;
+  }
+
+  /** Connect starts (`connecting`) and ends (`connected`), failures: on the `nrf91sim:socket:*` channels. */
+  private traceState(to: SocketState): void {
+    if (to === 'connecting' || to === 'connected') {
+      const name = to === 'connecting' ? 'socket:connect' : 'socket:connected';
+      const peer = this.peer;
+      if (!tracing(name) || !peer) return;
+      trace(name, { ...this.traceId(), peer: { address: peer.address, port: peer.port } });
+    } else if (to === 'failed' && tracing('socket:error')) {
+      const errno = this.failure ?? 0;
+      const cause = this.failureCause();
+      trace('socket:error', {
+        device: this.ctx.owner,
+        fd: this.fd,
+        errno,
+        error: errnoName(errno),
+        ...(cause !== undefined ? { cause } : {}),
+      });
+    }
+  }
+
+  private traceId(): { device: string; fd: number; protocol: number } {
+    return { device: this.ctx.owner, fd: this.fd, protocol: this.protocol };
   }
 
   protected notify(): void {

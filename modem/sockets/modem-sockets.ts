@@ -1,3 +1,4 @@
+import { trace } from '../../core/trace.js';
 import type { DataPathDownReason } from '../network/data-path.js';
 import {
   AF_INET,
@@ -64,6 +65,11 @@ export class ModemSockets {
     });
   }
 
+  /** The device these sockets belong to (the modem's name), as traces and state machines name it. */
+  get owner(): string {
+    return this.ctx.owner;
+  }
+
   socket(family: number, type: number, protocol = 0): number {
     if (this.isShutdown) throw new SocketError(Errno.ESHUTDOWN, 'the modem was shut down');
     if (family !== AF_INET && family !== AF_INET6) throw new SocketError(Errno.EAFNOSUPPORT);
@@ -93,6 +99,7 @@ export class ModemSockets {
         ? new StreamSocket(fd, family, SOCK_STREAM, proto, this.ctx)
         : new DgramSocket(fd, family, SOCK_DGRAM, proto, this.ctx);
     this.table.set(fd, s);
+    trace('socket:open', { device: this.ctx.owner, fd, family, type, protocol: proto });
     return fd;
   }
 

@@ -1,34 +1,18 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import {
-  AF_INET,
-  IPPROTO_TCP,
-  IPPROTO_TLS_1_2,
-  SOCK_STREAM,
-  SOL_TLS,
-  TLS_HOSTNAME,
-  TLS_PEER_VERIFY,
-  TLS_PEER_VERIFY_REQUIRED,
-  TLS_SEC_TAG_LIST,
-  TLS_SESSION_CACHE,
-  type AddressFamily,
-} from './constants.js';
+import { AF_INET, IPPROTO_TCP, IPPROTO_TLS_1_2, SOCK_STREAM, type AddressFamily } from './constants.js';
 import type { AddrInfo } from './dns.js';
 import type { ModemSockets } from './modem-sockets.js';
+import { applyTlsSocketOptions, splitTlsSocketOptions, type TlsSocketOptions } from './tls-socket-options.js';
 
-export interface ModemStreamOptions {
+/** Where to connect, and the TLS options: a non-empty `secTags` makes the socket IPPROTO_TLS_1_2. */
+export interface ModemStreamOptions extends Partial<TlsSocketOptions> {
   /** Host name (resolved with the modem's DNS) or numeric address. */
   host: string;
   port: number;
   family?: AddressFamily;
-  /** Sec tags for TLS; a non-empty list makes the socket IPPROTO_TLS_1_2. */
-  secTags?: readonly number[];
   /** TLS_HOSTNAME (SNI and the name check); defaults to `host` when it is a name, null disables it. */
   hostname?: string | null;
-  /** TLS_PEER_VERIFY, 2 (required) by default. */
-  peerVerify?: 0 | 1 | 2;
-  /** TLS_SESSION_CACHE: resume the previous session on reconnect. */
-  sessionCache?: boolean;
   /** Bytes asked of recv() per read. */
   readSize?: number;
 }
@@ -110,19 +94,16 @@ export class ModemSocketStream extends Duplex {
   private async open(o: ModemStreamOptions): Promise<number> {
     const family = o.family ?? AF_INET;
     const [info] = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
-    const secure = (o.secTags?.length ?? 0) > 0;
-    const fd = this.sockets.socket(family, SOCK_STREAM, secure ? IPPROTO_TLS_1_2 : IPPROTO_TCP);
+    const { tls } = splitTlsSocketOptions(o);
+    const fd = this.sockets.socket(family, SOCK_STREAM, tls ? IPPROTO_TLS_1_2 : IPPROTO_TCP);
     this.fd = fd;
     if (this.destroyed) {
       this.sockets.close(fd);
       throw new Error('stream destroyed while connecting');
     }
-    if (secure) {
-      this.sockets.setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, o.secTags ?? []);
-      this.sockets.setsockopt(fd, SOL_TLS, TLS_PEER_VERIFY, o.peerVerify ?? TLS_PEER_VERIFY_REQUIRED);
-      const hostname = o.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : o.hostname;
-      this.sockets.setsockopt(fd, SOL_TLS, TLS_HOSTNAME, hostname);
-      if (o.sessionCache) this.sockets.setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, 1);
+    if (tls) {
+      const hostname = tls.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : tls.hostname;
+      applyTlsSocketOptions(this.sockets, fd, { ...tls, hostname });
     }
     await this.sockets.connect(fd, { ...(info as AddrInfo).addr, port: o.port });
     return fd;

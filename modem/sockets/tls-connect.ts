@@ -5,6 +5,8 @@ import { TlsSessionCache, type SocketContext } from './socket-context.js';
 import type { SocketOptions } from './socket-options.js';
 import { cipherString } from './tls-ciphers.js';
 import { collectMaterial } from './tls-credentials.js';
+import type { FailurePhase } from './tls-errors.js';
+import type { TlsSession } from './tls-session.js';
 
 /**
  * Starts the modem's TLS 1.2 handshake over a connected TCP socket, set up from the socket's
@@ -41,5 +43,43 @@ export function startModemTls(
       : {}),
   });
   if (o.sessionCache) secure.on('session', (s: Buffer) => ctx.sessions.set(cacheKey, s));
+  return secure;
+}
+
+/** What a running handshake reports to its socket. */
+export interface TlsHandshakeEvents {
+  error(err: unknown, phase: FailurePhase): void;
+  /** Node's handshake completed; the TLS socket is paused until the link has carried it. */
+  negotiated(secure: tls.TLSSocket, resumed: boolean): void;
+}
+
+/**
+ * Runs `session`'s handshake over `raw` ({@link startModemTls}): errors report `handshake` until the
+ * session is established, and the outcome (resumed, cipher) is recorded in the session.
+ */
+export function runTlsHandshake(
+  ctx: SocketContext,
+  o: SocketOptions,
+  session: TlsSession,
+  addr: SockAddr,
+  raw: net.Socket,
+  events: TlsHandshakeEvents,
+): tls.TLSSocket {
+  session.handshake({
+    secTags: o.secTags,
+    hostname: o.hostname,
+    peer: addr,
+    sessionCache: o.sessionCache === 1,
+  });
+  const secure = startModemTls(ctx, o, addr, raw);
+  secure.on('error', (err) =>
+    events.error(err, session.state === 'handshaking' ? 'handshake' : 'established'),
+  );
+  secure.once('secureConnect', () => {
+    const resumed = secure.isSessionReused();
+    session.negotiated({ resumed, cipher: secure.getCipher()?.standardName, protocol: secure.getProtocol() });
+    secure.pause();
+    events.negotiated(secure, resumed);
+  });
   return secure;
 }

@@ -241,7 +241,15 @@ describe('nrf91sim device boot errors: one clear line and a non-zero exit', () =
     expect(state.code).toBe(1);
     expect(state.stderr).toMatch(/^nrf91sim: state directory .* is not writable/);
     // Node's recursive mkdir never returns under /proc; the device must refuse at once instead.
-    const proc = await runCli(['device', 'boot', '--serial', 'none', '--state', '/proc/nrf91sim-x', '--json']);
+    const proc = await runCli([
+      'device',
+      'boot',
+      '--serial',
+      'none',
+      '--state',
+      '/proc/nrf91sim-x',
+      '--json',
+    ]);
     expect(proc.code).toBe(1);
     expect(proc.stderr).toMatch(/NRF91SIM_PATH_UNWRITABLE|state directory .* is not writable/);
     const link = await runCli([
@@ -254,6 +262,21 @@ describe('nrf91sim device boot errors: one clear line and a non-zero exit', () =
     ]);
     expect(link.code).toBe(1);
     expect(link.stderr).toMatch(/^nrf91sim: cannot create \/proc\/nope\/port/);
+  });
+
+  it('an identity.json whose IMEI is a number: NRF91SIM_STATE_CORRUPT naming the file and the field', async () => {
+    const state = path.join(dir, 'identity-number');
+    const file = path.join(state, 'devices', 'nrf91-0', 'identity.json');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const content = `${JSON.stringify({ imei: 352656100123457 })}\n`;
+    await fs.writeFile(file, content);
+    const r = await runCli(['device', 'boot', '--serial', 'none', '--state', state, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', code: 'NRF91SIM_STATE_CORRUPT' });
+    expect(r.stderr).toBe(
+      `nrf91sim: ${file}: field "imei" is number 352656100123457, expected a string of 15 digits with a valid Luhn check digit; fix or delete the file\n`,
+    );
+    expect(await fs.readFile(file, 'utf8')).toBe(content);
   });
 
   it('`nrf91sim at` on a port that does not exist', async () => {

@@ -144,6 +144,20 @@ describe('fota_download into the device flash', () => {
     expect(await device.modem.channel().command('AT+CGMR')).toEqual(['mfw_nrf9160_1.3.5']);
   });
 
+  it('dfu_target reset after a finished download takes the upgrade back: the reboot keeps the old image', async () => {
+    const { device, clock } = await runningDevice();
+    const f = fota(device, clock);
+    expect(f.client.start(s3.httpUrl as string, 'firmware/app_update.bin')).toBe(0);
+    await f.until('FOTA_DOWNLOAD_EVT_FINISHED');
+    expect(device.flash.imageControl().swapType()).toBe('test');
+    expect(await device.dfu.reset()).toBe(0);
+    expect(device.flash.imageControl().swapType()).toBe('none');
+    expect(device.flash.secondary.isErased(0, 4)).toBe(true);
+    const report = await device.control.reboot();
+    expect(report.swapType).toBe('none');
+    expect(device.manifest?.version).toBe('1.0.0');
+  });
+
   it('refuses a file that is no image (INVALID_UPDATE) and one of another type (TYPE_MISMATCH)', async () => {
     const { device, clock } = await runningDevice();
     const junk = fota(device, clock);
