@@ -33,10 +33,13 @@ beforeAll(async () => {
   const put = await request(s3.presign('firmware', '', { https: false, method: 'PUT' }), { method: 'PUT' });
   expect(put.statusCode).toBe(200);
   await put.body.dump();
-  const obj = await request(s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false, method: 'PUT' }), {
-    method: 'PUT',
-    body: image,
-  });
+  const obj = await request(
+    s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false, method: 'PUT' }),
+    {
+      method: 'PUT',
+      body: image,
+    },
+  );
   expect(obj.statusCode).toBe(200);
   await obj.body.dump();
 });
