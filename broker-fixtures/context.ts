@@ -1,5 +1,6 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import type { EventLog } from './event-log.js';
 import type { Authorizer } from './mqtt/authorizer.js';
 import type { CertificateAuthority } from './pki/certificate-authority.js';
@@ -9,6 +10,7 @@ import type { StateStore } from './store/store.js';
 
 export interface ContextParts {
   clock: Clock;
+  random: Random;
   store: StateStore;
   registry: Registry;
   ca: CertificateAuthority;
@@ -34,6 +36,7 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
   }
   return {
     clock: parts.clock,
+    random: parts.random,
     store: parts.store,
     registry: parts.registry,
     ca: parts.ca,

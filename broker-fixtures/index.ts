@@ -2,6 +2,7 @@ export * from './stand-in.js';
 export * from './event-log.js';
 export * from './control-api/router.js';
 export * from './control-api/http-server.js';
+export { openBrokerConsole, type BrokerConsole, type ConsoleReply } from './control-api/client.js';
 export * from './mqtt/aws-rules.js';
 export type { ConnectionIdentity, RefusalReason } from './mqtt/authorizer.js';
 export * from './pki/certificate-authority.js';

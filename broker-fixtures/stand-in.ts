@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
@@ -24,7 +26,7 @@ import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
-import { FileStore } from './store/file-store.js';
+import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
 
@@ -34,6 +36,11 @@ export interface BrokerFixturesOptions {
   /** Replaces the embedded file store (e.g. a shared store for several nodes). */
   store?: StateStore;
   clock?: Clock;
+  /**
+   * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
+   * run given the same seed draws the same. Without one, the seed comes from the system CSPRNG.
+   */
+  random?: Random;
   host?: string;
   /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
   port?: number;
@@ -57,6 +64,8 @@ export interface BrokerFixturesOptions {
     httpsPort?: number | null;
     region?: string;
     presignScheme?: 'https' | 'http';
+    /** Accept PUT and DELETE without a presigned URL (default false: writes need credentials). */
+    anonymousWrites?: boolean;
   };
   /** Jobs API requests per second per thing before RequestThrottled (off by default). */
   jobsThrottle?: ThrottleOptions;
@@ -121,20 +130,26 @@ async function assemble(
   endpointInfo: () => Record<string, unknown>,
 ): Promise<Assembly> {
   const clock = options.clock ?? systemClock;
-  const dir = path.join(options.stateDir, 'broker');
-  const store = options.store ?? new FileStore({ dir, clock });
+  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  let ca: CertificateAuthority | undefined;
+  const opened = await openBrokerStateDir({
+    stateDir: options.stateDir,
+    clock,
+    ...(options.store ? { store: options.store } : {}),
+    afterChecks: async (dir) => {
+      ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+    },
+  });
+  const { store, dir } = opened;
   const config: StandInConfig = {
     region: options.region ?? DEFAULT_REGION,
     accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
     endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
   };
-  const ca = await CertificateAuthority.loadOrCreate(
-    path.join(dir, 'ca'),
-    'nrf91sim local AWS IoT CA',
-    clock,
-  );
   const registry = new Registry(store, clock);
   const log = new EventLog(clock);
+  for (const file of opened.leftovers)
+    log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
   const s3 = options.s3
@@ -157,6 +172,12 @@ async function assemble(
     region: config.region,
     accountId: config.accountId,
     onUnknownCertificate: (cert, id) => services.unknownCertificate(cert, id),
+    beforeAcknowledge: (clientId, packet) =>
+      services.beforeAcknowledge({
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        clientId,
+      }),
     ...(options.subscribeDenial ? { subscribeDenial: options.subscribeDenial } : {}),
   });
   services
@@ -172,7 +193,7 @@ async function assemble(
   return {
     dir,
     registry,
-    ca,
+    ca: ca!,
     log,
     services,
     shadows,
@@ -185,12 +206,15 @@ async function assemble(
     s3,
     async startServices(aedes) {
       await services.start(
-        createServiceContext({ clock, store, registry, ca, log, config, aedes, authorizer }),
+        createServiceContext({ clock, random, store, registry, ca: ca!, log, config, aedes, authorizer }),
       );
     },
     async close() {
-      await services.stop();
-      await store.close();
+      try {
+        await services.stop();
+      } finally {
+        await opened.close();
+      }
     },
   };
 }
@@ -201,7 +225,12 @@ async function assemble(
  */
 export async function openBrokerState(options: BrokerFixturesOptions): Promise<BrokerState> {
   const state = await assemble(options, () => ({ running: false }));
-  await state.startServices(undefined);
+  try {
+    await state.startServices(undefined);
+  } catch (err) {
+    await state.close().catch(() => undefined);
+    throw err;
+  }
   return state;
 }
 
@@ -214,17 +243,24 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     store: state.store,
     ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
   });
-  const aedes = await Aedes.createBroker({
-    persistence: retained.persistence,
-    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-    maxClientsIdLength: 128,
-    ...state.authorizer.hooks(),
-  });
-  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-    state.log.add({ type: 'broker-error', detail: err.message }),
-  );
-  await retained.restore(aedes);
-  await state.startServices(aedes);
+  let aedes: Aedes;
+  try {
+    aedes = await Aedes.createBroker({
+      persistence: retained.persistence,
+      // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
+      maxClientsIdLength: 128,
+      ...state.authorizer.hooks(),
+    });
+    (aedes as unknown as EventEmitter).on('error', (err: Error) =>
+      state.log.add({ type: 'broker-error', detail: err.message }),
+    );
+    await retained.restore(aedes);
+    await state.startServices(aedes);
+  } catch (err) {
+    // The state directory stays locked until closed: give it back.
+    await state.close().catch(() => undefined);
+    throw err;
+  }
 
   const opened: Array<{ close(): Promise<void> }> = [];
   const shutdown = async (): Promise<void> => {

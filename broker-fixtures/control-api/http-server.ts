@@ -61,16 +61,9 @@ async function handle(router: ApiRouter, req: http.IncomingMessage, res: http.Se
         return send(413, { code: ErrorCode.INVALID_ARGUMENT, message: 'the request body is too large' });
       chunks.push(chunk as Buffer);
     }
+    // The router parses the body (with limits), or hands the text to a route that reads it itself.
     const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return send(400, { code: ErrorCode.INVALID_ARGUMENT, message: 'the request body is not valid JSON' });
-      }
-    }
-    const out = await router.dispatch({ method: req.method ?? 'GET', url: req.url ?? '/', body });
+    const out = await router.dispatch({ method: req.method ?? 'GET', url: req.url ?? '/', text });
     send(out.status, out.body);
   } catch (err) {
     if (!res.headersSent) send(500, { code: 'NRF91SIM_ERROR', message: (err as Error).message });

@@ -1,11 +1,15 @@
 import { ErrorCode, isSimError } from '../../core/errors.js';
+import { parseJsonSafely } from '../json/safe-json.js';
 import type { ApiResponse, ApiRoute, HttpMethod } from '../services/service.js';
 
 export interface RouteCall {
   method: string;
   /** Path with an optional query string, e.g. `/things/a/shadow?name=x`. */
   url: string;
+  /** A parsed body (in-process callers). */
   body?: unknown;
+  /** The body's text as received (the HTTP server); parsed here unless the route reads it raw. */
+  text?: string;
 }
 
 const STATUS_OF: Partial<Record<string, number>> = {
@@ -17,6 +21,23 @@ const STATUS_OF: Partial<Record<string, number>> = {
   [ErrorCode.JOB_DOCUMENT_INVALID]: 400,
   [ErrorCode.INVALID_STATE]: 409,
 };
+
+const badRequest = (message: string): Required<ApiResponse> => ({
+  status: 400,
+  body: { code: ErrorCode.INVALID_ARGUMENT, message },
+});
+
+/** Path segments, decoded; undefined when one holds a malformed percent-escape (`%ZZ`). */
+function segmentsOf(pathname: string): string[] | undefined {
+  try {
+    return pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Dispatches console calls to the routes the services declared. The HTTP server and the CLI's
@@ -31,19 +52,39 @@ export class ApiRouter {
   }
 
   async dispatch(call: RouteCall): Promise<Required<ApiResponse>> {
-    const url = new URL(call.url, 'http://console.invalid');
-    const parts = url.pathname
-      .split('/')
-      .filter(Boolean)
-      .map((s) => decodeURIComponent(s));
+    let url: URL;
+    try {
+      url = new URL(call.url, 'http://console.invalid');
+    } catch {
+      return badRequest(`${JSON.stringify(call.url)} is not a console path`);
+    }
+    const parts = segmentsOf(url.pathname);
+    if (!parts) return badRequest(`the path ${url.pathname} holds a malformed percent-escape`);
     let pathMatched = false;
     for (const route of this.routes) {
       const params = match(route.segments, parts);
       if (!params) continue;
       pathMatched = true;
       if (route.method !== (call.method.toUpperCase() as HttpMethod)) continue;
+      let body = call.body;
+      if (call.text !== undefined && !route.raw && call.text.trim() !== '') {
+        const parsed = parseJsonSafely(call.text);
+        if (!parsed.ok) {
+          return badRequest(
+            parsed.problem === 'syntax'
+              ? 'the request body is not valid JSON'
+              : `the request body is refused: ${parsed.message}`,
+          );
+        }
+        body = parsed.value;
+      }
       try {
-        const res = await route.handler({ params, query: url.searchParams, body: call.body });
+        const res = await route.handler({
+          params,
+          query: url.searchParams,
+          body,
+          ...(route.raw && call.text !== undefined ? { text: call.text } : {}),
+        });
         return { status: res.status ?? 200, body: res.body };
       } catch (err) {
         if (isSimError(err))

@@ -32,6 +32,8 @@ export interface AuthorizerOptions {
   accountId: string;
   /** JITP and friends: called for a certificate the registry does not know; the connection is dropped either way. */
   onUnknownCertificate?: (cert: X509Certificate, certificateId: string) => Promise<void>;
+  /** Runs on an authorized device publish before aedes acknowledges it; its errors are logged, not refusals. */
+  beforeAcknowledge?: (clientId: string, packet: PublishPacket) => Promise<void>;
   /**
    * What an unauthorised SUBSCRIBE gets: AWS IoT has historically closed the connection
    * (cloud-services.md §3.9); `suback-failure` answers SUBACK 0x80 instead.
@@ -106,7 +108,16 @@ export class Authorizer {
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null);
         this.publish(client, packet).then(
-          () => done(null),
+          () =>
+            (this.options.beforeAcknowledge?.(client.id, packet) ?? Promise.resolve())
+              .catch((err: Error) =>
+                this.options.log.add({
+                  type: 'service-error',
+                  clientId: client.id,
+                  detail: `${packet.topic}: ${err.message}`,
+                }),
+              )
+              .then(() => done(null)),
           (err: Error) => {
             this.refuse('publish-refused', client.id, err, packet.topic);
             this.refusals.set(client, err instanceof Refused ? err.reason : 'CLIENT_ERROR');
@@ -150,6 +161,9 @@ export class Authorizer {
     if (!(socket instanceof TLSSocket)) throw new Refused('the connection is not TLS');
     const idProblem = checkClientId(clientId);
     if (idProblem) throw new Refused(idProblem);
+    // [MQTT-1.5.3-2] holds for the will topic too.
+    if (packet.will?.topic.includes('\u0000'))
+      throw new Refused('the will topic contains U+0000, which MQTT forbids');
     packet.keepalive = clampKeepalive(packet.keepalive ?? 0);
     const cert = socket.getPeerX509Certificate();
     if (!cert) throw new Refused('no client certificate');

@@ -44,6 +44,8 @@ function slashCount(topic: string): number {
 }
 
 function checkSize(topic: string, what: string): string | undefined {
+  // MQTT 3.1.1 §1.5.3 [MQTT-1.5.3-2]: a UTF-8 string must not include U+0000; AWS closes the connection.
+  if (topic.includes('\u0000')) return `${what} contains U+0000, which MQTT forbids`;
   const bytes = Buffer.byteLength(topic, 'utf8');
   if (bytes > AWS_LIMITS.maxTopicBytes) return `${what} is ${bytes} bytes (AWS IoT allows at most 256)`;
   if (slashCount(topic) > AWS_LIMITS.maxTopicSlashes)

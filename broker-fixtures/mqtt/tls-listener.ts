@@ -1,6 +1,7 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { gateAlpn } from './alpn-gate.js';
 
 /** AWS IoT's ALPN protocol for MQTT with X.509 on port 443 (cloud-services.md §3.1). */
 export const AWS_MQTT_ALPN = 'x-amzn-mqtt-ca';
@@ -14,7 +15,8 @@ export interface TlsListenerOptions {
   ca: string;
   /**
    * `optional`: any ALPN offer is accepted (SDK v2 offers `x-amzn-mqtt-ca` even on 8883).
-   * `required`: the client must offer `x-amzn-mqtt-ca`, as on AWS's port 443.
+   * `required`: the client must offer `x-amzn-mqtt-ca`, as on AWS's port 443; one that offers other
+   * protocols or none fails the handshake with a `no_application_protocol` alert.
    */
   alpn: 'optional' | 'required';
   onConnection(socket: tls.TLSSocket): void;
@@ -27,41 +29,48 @@ export interface TlsListenerOptions {
  * the TLS handshake completes and the MQTT connection is then dropped.
  */
 export class TlsListener {
-  private readonly sockets = new Set<tls.TLSSocket>();
-
   private constructor(
-    private readonly server: tls.Server,
+    private readonly server: net.Server,
+    private readonly tlsServer: tls.Server,
+    private readonly sockets: Set<net.Socket>,
     readonly host: string,
     readonly port: number,
   ) {}
 
   static async listen(options: TlsListenerOptions): Promise<TlsListener> {
-    const server = tls.createServer({
+    const secure = {
       key: options.key,
       cert: options.cert + options.ca,
       ca: [options.ca],
+      // AWS IoT Core's default security policy: TLS 1.2 and 1.3.
+      minVersion: 'TLSv1.2' as const,
+    };
+    const tlsServer = tls.createServer({
+      ...secure,
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-      // Node rejects the handshake with a fatal alert when this returns undefined.
-      ALPNCallback: ({ protocols }) =>
-        protocols.includes(AWS_MQTT_ALPN)
-          ? AWS_MQTT_ALPN
-          : options.alpn === 'optional'
-            ? protocols[0]
-            : undefined,
+      // Any offer is accepted: SDK v2 offers `x-amzn-mqtt-ca` even on 8883.
+      ALPNCallback: ({ protocols }) => (protocols.includes(AWS_MQTT_ALPN) ? AWS_MQTT_ALPN : protocols[0]),
     });
-    server.on('secureConnection', (socket: tls.TLSSocket) => {
+    const sockets = new Set<net.Socket>();
+    const accepted = (socket: tls.TLSSocket): void => {
       socket.setNoDelay(true);
-      if (options.alpn === 'required' && socket.alpnProtocol !== AWS_MQTT_ALPN) {
-        socket.destroy();
-        return;
-      }
       options.onConnection(socket);
+    };
+    const rejected = (err: Error, socket: tls.TLSSocket): void => options.onClientError?.(err, socket);
+    tlsServer.on('secureConnection', accepted);
+    tlsServer.on('tlsClientError', rejected);
+    const context = tls.createSecureContext(secure);
+    const front =
+      options.alpn === 'required'
+        ? net.createServer((socket) => gateAlpn(socket, AWS_MQTT_ALPN, context, accepted, rejected))
+        : tlsServer;
+    front.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
-    server.on('tlsClientError', (err, socket) => options.onClientError?.(err, socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
+      front.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE' || err.code === 'EACCES'
             ? new SimError(
@@ -71,19 +80,15 @@ export class TlsListener {
             : err,
         ),
       );
-      server.listen(options.port, options.host, () => resolve());
+      front.listen(options.port, options.host, () => resolve());
     });
-    const listener = new TlsListener(server, options.host, (server.address() as AddressInfo).port);
-    server.on('secureConnection', (socket: tls.TLSSocket) => {
-      listener.sockets.add(socket);
-      socket.once('close', () => listener.sockets.delete(socket));
-    });
-    return listener;
+    return new TlsListener(front, tlsServer, sockets, options.host, (front.address() as AddressInfo).port);
   }
 
   /** Stops accepting and drops the connections still open (aedes has normally closed them already). */
   async close(): Promise<void> {
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.tlsServer !== this.server) this.tlsServer.close();
     for (const socket of this.sockets) socket.destroy();
     await done;
   }

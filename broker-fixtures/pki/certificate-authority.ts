@@ -1,4 +1,4 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -74,7 +74,12 @@ export class CertificateAuthority {
     return new CertificateAuthority(cert.toString('pem') + '\n', keys.privateKey, cert, clock);
   }
 
-  /** Loads `ca.crt`/`ca.key` from `dir`, creating them on first use. */
+  /**
+   * Loads `ca.crt`/`ca.key` from `dir`, creating them on first use. A certificate without its key,
+   * files that do not parse, or a key that does not belong to the certificate stop with
+   * NRF91SIM_STATE_CORRUPT and change nothing. A key without a certificate is what a crash while
+   * creating them leaves (the key is written first): they are made anew.
+   */
   static async loadOrCreate(
     dir: string,
     commonName: string,
@@ -82,26 +87,32 @@ export class CertificateAuthority {
   ): Promise<CertificateAuthority> {
     const certFile = path.join(dir, 'ca.crt');
     const keyFile = path.join(dir, 'ca.key');
-    let certText: string | undefined;
-    let keyText: string | undefined;
-    try {
-      [certText, keyText] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (certText !== undefined && keyText !== undefined) {
+    const read = (file: string): Promise<string | undefined> =>
+      readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+    const [certText, keyText] = await Promise.all([read(certFile), read(keyFile)]);
+    if (certText !== undefined) {
+      const corrupt = (file: string, problem: string): SimError =>
+        new SimError(ErrorCode.STATE_CORRUPT, `${file}: ${problem} (the local CA in ${dir} cannot be used)`);
+      if (keyText === undefined) throw corrupt(keyFile, 'missing beside ca.crt');
+      let cert: x509.X509Certificate;
       try {
-        const key = await importPrivateKeyPem(keyText);
-        return new CertificateAuthority(certText, key, new x509.X509Certificate(certText), clock);
+        cert = new x509.X509Certificate(certText);
       } catch (err) {
-        throw new SimError(
-          ErrorCode.STATE_CORRUPT,
-          `the local CA in ${dir} cannot be read: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
+        throw corrupt(certFile, `not a PEM certificate (${(err as Error).message})`);
       }
+      let key: CryptoKey;
+      try {
+        key = await importPrivateKeyPem(keyText);
+      } catch (err) {
+        throw corrupt(keyFile, `not a PEM P-256 private key (${(err as Error).message})`);
+      }
+      const publicOfKey = createPublicKey(createPrivateKey(keyText)).export({ type: 'spki', format: 'der' });
+      const publicOfCert = new X509Certificate(certText).publicKey.export({ type: 'spki', format: 'der' });
+      if (!publicOfKey.equals(publicOfCert)) throw corrupt(keyFile, 'not the key of ca.crt');
+      return new CertificateAuthority(certText, key, cert, clock);
     }
     const ca = await CertificateAuthority.create(commonName, clock);
     await writeFileAtomic(keyFile, await privateKeyPem(ca.key), 0o600);
@@ -149,6 +160,8 @@ export class CertificateAuthority {
       );
     }
     const cert = await x509.X509CertificateGenerator.create({
+      // Serial numbers come from the system CSPRNG, not the seeded Random: X.509 wants them
+      // unpredictable and unique across restarts, which a replayed seed would break.
       serialNumber: randomBytes(16)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),

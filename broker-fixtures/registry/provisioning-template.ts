@@ -1,5 +1,5 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
-import type { Registry } from './registry.js';
+import type { RegistryWriter } from './registry-writer.js';
 
 /** What running a provisioning template decided (RegisterThing). */
 export interface TemplateResult {
@@ -97,9 +97,12 @@ export function evaluateTemplate(templateBody: string, supplied: Record<string, 
   return result;
 }
 
-/** Creates what a template decided: the thing, the certificate's status, the policy and attachments. */
+/**
+ * Creates what a template decided: the thing, the certificate's status, the policy and attachments,
+ * within the caller's registry transaction (so all of it is committed together).
+ */
 export async function applyTemplate(
-  registry: Registry,
+  registry: RegistryWriter,
   templateName: string,
   result: TemplateResult,
   certificateId: string,

@@ -1,10 +1,8 @@
-import { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
-import { certificateIdOf } from '../pki/x509.js';
-import { parsePolicyDocument } from '../policy/policy-document.js';
+import { KeyedQueue } from '../services/shadow/keyed-queue.js';
 import type { StateStore } from '../store/store.js';
+import { RegistryWriter } from './registry-writer.js';
 import type {
   CaRecord,
   CertificateRecord,
@@ -22,21 +20,17 @@ export type RegistryEvents = {
   membership: [thingGroupName: string, thingName: string, member: boolean];
 };
 
-// AWS IoT thing names: 1–128 characters of [a-zA-Z0-9:_-].
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
-const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
-
-function notFound(what: string, name: string): SimError {
-  return new SimError(ErrorCode.NOT_FOUND, `${what} ${name} does not exist`);
-}
+const AUTHORIZATION_INPUTS = new Set(['things', 'certificates', 'policies', 'cas', 'templates']);
 
 /**
- * Things, certificates, policies, CAs and provisioning templates, with their attachments. Every
- * change goes to the {@link StateStore} and bumps {@link revision}, which connection caches compare
- * to notice that a certificate was revoked or a policy changed.
+ * Things, certificates, policies, CAs and provisioning templates, with their attachments. Changes
+ * go through {@link transaction}: one at a time, each one atomic commit to the {@link StateStore},
+ * resolved once durable. A change bumps {@link revision}, which connection caches compare to notice
+ * that a certificate was revoked or a policy changed.
  */
 export class Registry extends TypedEmitter<RegistryEvents> {
   private rev = 0;
+  private readonly serial = new KeyedQueue();
 
   constructor(
     private readonly store: StateStore,
@@ -49,28 +43,28 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return this.rev;
   }
 
-  // --- things -------------------------------------------------------------------------------
-
-  async createThing(thingName: string, attributes: Record<string, string> = {}): Promise<ThingRecord> {
-    if (!THING_NAME.test(thingName)) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `invalid thing name ${JSON.stringify(thingName)}: use 1-128 of [a-zA-Z0-9:_-]`,
-      );
-    }
-    const existing = await this.getThing(thingName);
-    if (existing) return existing;
-    const thing: ThingRecord = {
-      thingName,
-      attributes,
-      version: 1,
-      principals: [],
-      creationDate: this.clock.now(),
-    };
-    await this.store.put('things', thingName, thing);
-    this.bump();
-    return thing;
+  /**
+   * Runs `work` against a {@link RegistryWriter} and commits everything it changed at once; resolves
+   * with its result once that is durable. Transactions run one after another, so none reads a record
+   * another is about to replace; the next starts while the previous one's commit is being written.
+   */
+  async transaction<T>(work: (writer: RegistryWriter) => Promise<T>): Promise<T> {
+    const { result, durable, writer } = await this.serial
+      .run('registry', async () => {
+        const writer = new RegistryWriter(this.store, this.clock);
+        const result = await work(writer);
+        const changes = writer.changes;
+        const durable = changes.length ? this.store.commit(changes) : Promise.resolve();
+        if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
+        return { box: { result, durable, writer } };
+      })
+      .then(({ box }) => box);
+    await durable;
+    for (const m of writer.membership) this.emit('membership', m.thingGroupName, m.thingName, m.member);
+    return result;
   }
+
+  // --- reads --------------------------------------------------------------------------------
 
   getThing(thingName: string): Promise<ThingRecord | undefined> {
     return this.store.get<ThingRecord>('things', thingName);
@@ -78,49 +72,6 @@ export class Registry extends TypedEmitter<RegistryEvents> {
 
   async listThings(): Promise<ThingRecord[]> {
     return (await this.store.list<ThingRecord>('things')).map(([, t]) => t);
-  }
-
-  async deleteThing(thingName: string): Promise<void> {
-    if (!(await this.store.delete('things', thingName))) throw notFound('thing', thingName);
-    for (const group of await this.thingGroupsOf(thingName))
-      await this.removeThingFromThingGroup(group, thingName);
-    this.bump();
-  }
-
-  async attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
-    const thing = await this.getThing(thingName);
-    if (!thing) throw notFound('thing', thingName);
-    await this.requireCertificate(certificateId);
-    if (thing.principals.includes(certificateId)) return;
-    await this.store.put('things', thingName, { ...thing, principals: [...thing.principals, certificateId] });
-    this.bump();
-  }
-
-  async detachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
-    const thing = await this.getThing(thingName);
-    if (!thing) throw notFound('thing', thingName);
-    await this.store.put('things', thingName, {
-      ...thing,
-      principals: thing.principals.filter((p) => p !== certificateId),
-    });
-    this.bump();
-  }
-
-  // --- thing groups (static) ----------------------------------------------------------------
-  // Group membership does not take part in authorization here, so it does not bump the revision.
-
-  async createThingGroup(thingGroupName: string): Promise<ThingGroupRecord> {
-    if (!THING_NAME.test(thingGroupName)) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `invalid thing group name ${JSON.stringify(thingGroupName)}: use 1-128 of [a-zA-Z0-9:_-]`,
-      );
-    }
-    const existing = await this.getThingGroup(thingGroupName);
-    if (existing) return existing;
-    const group: ThingGroupRecord = { thingGroupName, things: [], creationDate: this.clock.now() };
-    await this.store.put('thing-groups', thingGroupName, group);
-    return group;
   }
 
   getThingGroup(thingGroupName: string): Promise<ThingGroupRecord | undefined> {
@@ -131,69 +82,10 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<ThingGroupRecord>('thing-groups')).map(([, g]) => g);
   }
 
-  async deleteThingGroup(thingGroupName: string): Promise<void> {
-    const group = await this.getThingGroup(thingGroupName);
-    if (!group) throw notFound('thing group', thingGroupName);
-    await this.store.delete('thing-groups', thingGroupName);
-    for (const thing of group.things) this.emit('membership', thingGroupName, thing, false);
-  }
-
-  async addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
-    const group = await this.getThingGroup(thingGroupName);
-    if (!group) throw notFound('thing group', thingGroupName);
-    if (!(await this.getThing(thingName))) throw notFound('thing', thingName);
-    if (group.things.includes(thingName)) return;
-    await this.store.put('thing-groups', thingGroupName, { ...group, things: [...group.things, thingName] });
-    this.emit('membership', thingGroupName, thingName, true);
-  }
-
-  async removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void> {
-    const group = await this.getThingGroup(thingGroupName);
-    if (!group) throw notFound('thing group', thingGroupName);
-    if (!group.things.includes(thingName)) return;
-    await this.store.put('thing-groups', thingGroupName, {
-      ...group,
-      things: group.things.filter((t) => t !== thingName),
-    });
-    this.emit('membership', thingGroupName, thingName, false);
-  }
-
   async thingGroupsOf(thingName: string): Promise<string[]> {
     return (await this.listThingGroups())
       .filter((g) => g.things.includes(thingName))
       .map((g) => g.thingGroupName);
-  }
-
-  // --- certificates -------------------------------------------------------------------------
-
-  /** RegisterCertificate / CreateKeysAndCertificate: records a PEM certificate. */
-  async registerCertificate(
-    certificatePem: string,
-    status: CertificateStatus = 'ACTIVE',
-    extra: Partial<Pick<CertificateRecord, 'caCertificateId' | 'ownershipToken'>> = {},
-  ): Promise<CertificateRecord> {
-    let certificateId: string;
-    try {
-      certificateId = certificateIdOf(new X509Certificate(certificatePem));
-    } catch (err) {
-      throw new SimError(ErrorCode.CERTIFICATE_INVALID, `not a PEM certificate: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    const existing = await this.getCertificate(certificateId);
-    if (existing)
-      throw new SimError(ErrorCode.ALREADY_EXISTS, `certificate ${certificateId} is already registered`);
-    const record: CertificateRecord = {
-      certificateId,
-      certificatePem,
-      status,
-      policies: [],
-      creationDate: this.clock.now(),
-      ...extra,
-    };
-    await this.store.put('certificates', certificateId, record);
-    this.bump();
-    return record;
   }
 
   getCertificate(certificateId: string): Promise<CertificateRecord | undefined> {
@@ -204,51 +96,10 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<CertificateRecord>('certificates')).map(([, c]) => c);
   }
 
-  async updateCertificate(
-    certificateId: string,
-    change: Partial<Pick<CertificateRecord, 'status' | 'ownershipToken'>>,
-  ): Promise<CertificateRecord> {
-    const cert = await this.requireCertificate(certificateId);
-    const next: CertificateRecord = { ...cert, ...change };
-    if ('ownershipToken' in change && change.ownershipToken === undefined) delete next.ownershipToken;
-    await this.store.put('certificates', certificateId, next);
-    this.bump();
-    return next;
-  }
-
-  /** DeleteCertificate: also detaches it from every thing. */
-  async deleteCertificate(certificateId: string): Promise<void> {
-    await this.requireCertificate(certificateId);
-    for (const thing of await this.listThings()) {
-      if (thing.principals.includes(certificateId))
-        await this.detachThingPrincipal(thing.thingName, certificateId);
-    }
-    await this.store.delete('certificates', certificateId);
-    this.bump();
-  }
-
   async thingsOfCertificate(certificateId: string): Promise<string[]> {
     return (await this.listThings())
       .filter((t) => t.principals.includes(certificateId))
       .map((t) => t.thingName);
-  }
-
-  // --- policies -----------------------------------------------------------------------------
-
-  async createPolicy(policyName: string, policyDocument: string): Promise<PolicyRecord> {
-    if (!POLICY_NAME.test(policyName)) {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `invalid policy name ${JSON.stringify(policyName)}`);
-    }
-    parsePolicyDocument(policyDocument);
-    const existing = await this.getPolicy(policyName);
-    const record: PolicyRecord = {
-      policyName,
-      policyDocument,
-      creationDate: existing?.creationDate ?? this.clock.now(),
-    };
-    await this.store.put('policies', policyName, record);
-    this.bump();
-    return record;
   }
 
   getPolicy(policyName: string): Promise<PolicyRecord | undefined> {
@@ -259,91 +110,8 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<PolicyRecord>('policies')).map(([, p]) => p);
   }
 
-  async deletePolicy(policyName: string): Promise<void> {
-    if (!(await this.store.delete('policies', policyName))) throw notFound('policy', policyName);
-    this.bump();
-  }
-
-  async attachPolicy(policyName: string, certificateId: string): Promise<void> {
-    if (!(await this.getPolicy(policyName))) throw notFound('policy', policyName);
-    const cert = await this.requireCertificate(certificateId);
-    if (cert.policies.includes(policyName)) return;
-    await this.store.put('certificates', certificateId, {
-      ...cert,
-      policies: [...cert.policies, policyName],
-    });
-    this.bump();
-  }
-
-  async detachPolicy(policyName: string, certificateId: string): Promise<void> {
-    const cert = await this.requireCertificate(certificateId);
-    await this.store.put('certificates', certificateId, {
-      ...cert,
-      policies: cert.policies.filter((p) => p !== policyName),
-    });
-    this.bump();
-  }
-
-  // --- CAs and provisioning templates -------------------------------------------------------
-
-  /** RegisterCACertificate, optionally with a JITP provisioning template. */
-  async registerCa(caCertificatePem: string, provisioningTemplate?: string): Promise<CaRecord> {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(caCertificatePem);
-    } catch (err) {
-      throw new SimError(
-        ErrorCode.CERTIFICATE_INVALID,
-        `not a PEM CA certificate: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-    if (!cert.ca)
-      throw new SimError(
-        ErrorCode.CERTIFICATE_INVALID,
-        'the certificate is not a CA certificate (basicConstraints CA:FALSE)',
-      );
-    if (provisioningTemplate !== undefined && !(await this.getTemplate(provisioningTemplate))) {
-      throw notFound('provisioning template', provisioningTemplate);
-    }
-    const record: CaRecord = {
-      caCertificateId: certificateIdOf(cert),
-      caCertificatePem,
-      status: 'ACTIVE',
-      ...(provisioningTemplate !== undefined ? { provisioningTemplate } : {}),
-      creationDate: this.clock.now(),
-    };
-    await this.store.put('cas', record.caCertificateId, record);
-    this.bump();
-    return record;
-  }
-
   async listCas(): Promise<CaRecord[]> {
     return (await this.store.list<CaRecord>('cas')).map(([, c]) => c);
-  }
-
-  async createTemplate(
-    templateName: string,
-    templateBody: string,
-    enabled = true,
-  ): Promise<ProvisioningTemplateRecord> {
-    try {
-      JSON.parse(templateBody);
-    } catch (err) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `template ${templateName} is not valid JSON: ${(err as Error).message}`,
-      );
-    }
-    const record: ProvisioningTemplateRecord = {
-      templateName,
-      templateBody,
-      enabled,
-      creationDate: this.clock.now(),
-    };
-    await this.store.put('templates', templateName, record);
-    this.bump();
-    return record;
   }
 
   getTemplate(templateName: string): Promise<ProvisioningTemplateRecord | undefined> {
@@ -354,10 +122,85 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return (await this.store.list<ProvisioningTemplateRecord>('templates')).map(([, t]) => t);
   }
 
-  private async requireCertificate(certificateId: string): Promise<CertificateRecord> {
-    const cert = await this.getCertificate(certificateId);
-    if (!cert) throw notFound('certificate', certificateId);
-    return cert;
+  // --- single changes (each its own transaction) ----------------------------------------------
+
+  createThing(thingName: string, attributes: Record<string, string> = {}): Promise<ThingRecord> {
+    return this.transaction((w) => w.createThing(thingName, attributes));
+  }
+
+  deleteThing(thingName: string): Promise<void> {
+    return this.transaction((w) => w.deleteThing(thingName));
+  }
+
+  attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    return this.transaction((w) => w.attachThingPrincipal(thingName, certificateId));
+  }
+
+  detachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    return this.transaction((w) => w.detachThingPrincipal(thingName, certificateId));
+  }
+
+  createThingGroup(thingGroupName: string): Promise<ThingGroupRecord> {
+    return this.transaction((w) => w.createThingGroup(thingGroupName));
+  }
+
+  deleteThingGroup(thingGroupName: string): Promise<void> {
+    return this.transaction((w) => w.deleteThingGroup(thingGroupName));
+  }
+
+  addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    return this.transaction((w) => w.addThingToThingGroup(thingGroupName, thingName));
+  }
+
+  removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    return this.transaction((w) => w.removeThingFromThingGroup(thingGroupName, thingName));
+  }
+
+  registerCertificate(
+    certificatePem: string,
+    status: CertificateStatus = 'ACTIVE',
+    extra: Partial<Pick<CertificateRecord, 'caCertificateId' | 'ownershipToken'>> = {},
+  ): Promise<CertificateRecord> {
+    return this.transaction((w) => w.registerCertificate(certificatePem, status, extra));
+  }
+
+  updateCertificate(
+    certificateId: string,
+    change: Partial<Pick<CertificateRecord, 'status' | 'ownershipToken'>>,
+  ): Promise<CertificateRecord> {
+    return this.transaction((w) => w.updateCertificate(certificateId, change));
+  }
+
+  deleteCertificate(certificateId: string): Promise<void> {
+    return this.transaction((w) => w.deleteCertificate(certificateId));
+  }
+
+  createPolicy(policyName: string, policyDocument: string): Promise<PolicyRecord> {
+    return this.transaction((w) => w.createPolicy(policyName, policyDocument));
+  }
+
+  deletePolicy(policyName: string): Promise<void> {
+    return this.transaction((w) => w.deletePolicy(policyName));
+  }
+
+  attachPolicy(policyName: string, certificateId: string): Promise<void> {
+    return this.transaction((w) => w.attachPolicy(policyName, certificateId));
+  }
+
+  detachPolicy(policyName: string, certificateId: string): Promise<void> {
+    return this.transaction((w) => w.detachPolicy(policyName, certificateId));
+  }
+
+  registerCa(caCertificatePem: string, provisioningTemplate?: string): Promise<CaRecord> {
+    return this.transaction((w) => w.registerCa(caCertificatePem, provisioningTemplate));
+  }
+
+  createTemplate(
+    templateName: string,
+    templateBody: string,
+    enabled = true,
+  ): Promise<ProvisioningTemplateRecord> {
+    return this.transaction((w) => w.createTemplate(templateName, templateBody, enabled));
   }
 
   private bump(): void {

@@ -98,7 +98,9 @@ export function presignUrl(o: PresignOptions): string {
   const base = new URL(o.endpoint);
   const style = o.style ?? 'path';
   if (style === 'virtual') base.hostname = `${o.bucket}.${base.hostname}`;
-  const objectPath = style === 'virtual' ? `/${o.key}` : `/${o.bucket}/${o.key}`;
+  // An empty key signs the bucket itself (`PUT /bucket` creates it).
+  const objectPath =
+    style === 'virtual' ? `/${o.key}` : o.key === '' ? `/${o.bucket}` : `/${o.bucket}/${o.key}`;
   const { dateTime, date } = amzDate(o.now);
   const params: [string, string][] = [
     ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],

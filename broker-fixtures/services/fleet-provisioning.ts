@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { isSimError } from '../../core/errors.js';
+import { parseJsonSafely } from '../json/safe-json.js';
 import { applyTemplate, evaluateTemplate } from '../registry/provisioning-template.js';
 import type { CertificateRecord } from '../registry/types.js';
 import type { BrokerService, InboundMessage, ServiceContext } from './service.js';
@@ -18,14 +18,12 @@ function reject(statusCode: number, errorCode: string, errorMessage: string): Re
 
 function parseJson(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return {};
-  try {
-    const value: unknown = JSON.parse(payload.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonSafely(payload.toString('utf8'));
+  if (!parsed.ok) return undefined;
+  const value = parsed.value;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**
@@ -85,7 +83,7 @@ export class FleetProvisioningService implements BrokerService {
   private async register(certificatePem: string): Promise<CertificateRecord> {
     const ctx = this.ctx!;
     await this.sweep();
-    const token = randomBytes(96).toString('base64');
+    const token = ctx.random.bytes(96).toString('base64');
     return ctx.registry.registerCertificate(certificatePem, 'PENDING_ACTIVATION', {
       ownershipToken: { token, expires: ctx.clock.now() + TOKEN_LIFETIME_MS },
     });
@@ -159,7 +157,7 @@ export class FleetProvisioningService implements BrokerService {
     } catch (err) {
       return reject(400, 'InvalidParameters', (err as Error).message);
     }
-    await applyTemplate(ctx.registry, templateName, result, cert.certificateId);
+    await ctx.registry.transaction((w) => applyTemplate(w, templateName, result, cert.certificateId));
     return { deviceConfiguration: result.deviceConfiguration, thingName: result.thingName };
   }
 }

@@ -36,10 +36,13 @@ export class JitpService implements BrokerService {
           template.templateBody,
           certificateParameters(cert.subject, certificateId),
         );
-        await registry.registerCertificate(cert.toString(), 'PENDING_ACTIVATION', {
-          caCertificateId: ca.caCertificateId,
+        // The certificate, its thing, policy and attachments in one commit.
+        await registry.transaction(async (w) => {
+          await w.registerCertificate(cert.toString(), 'PENDING_ACTIVATION', {
+            caCertificateId: ca.caCertificateId,
+          });
+          await applyTemplate(w, template.templateName, result, certificateId);
         });
-        await applyTemplate(registry, template.templateName, result, certificateId);
         log.add({
           type: 'jitp',
           thingName: result.thingName,

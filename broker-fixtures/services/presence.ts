@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Client, Subscription } from 'aedes';
+import { uuidFrom } from '../ids.js';
 import { sentDisconnect } from '../mqtt/aedes-internals.js';
 import type { Authorizer } from '../mqtt/authorizer.js';
 import type { BrokerService, ServiceContext } from './service.js';
@@ -62,7 +62,11 @@ export class PresenceService implements BrokerService {
     if (!ctx || !identity) return;
     const versionNumber = (this.versions.get(client.id) ?? -1) + 1;
     this.versions.set(client.id, versionNumber);
-    const session: Session = { sessionIdentifier: randomUUID(), versionNumber, keepaliveTimeout: false };
+    const session: Session = {
+      sessionIdentifier: uuidFrom(ctx.random),
+      versionNumber,
+      keepaliveTimeout: false,
+    };
     this.sessions.set(client, session);
     ctx.log.add({
       type: 'connected',

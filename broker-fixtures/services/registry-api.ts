@@ -49,17 +49,23 @@ export class RegistryApiService implements BrokerService {
       await registry.createPolicy(name, defaultThingPolicy(config.region, config.accountId));
   }
 
-  /** CreateThing + CreateKeysAndCertificate + AttachPolicy + AttachThingPrincipal, for each name. */
+  /**
+   * CreateThing + CreateKeysAndCertificate + AttachPolicy + AttachThingPrincipal, for each name; a
+   * thing, its certificate and both attachments are one commit, so a crash leaves all or none.
+   */
   async provisionThings(thingNames: string[], policyName = DEFAULT_POLICY_NAME) {
-    const { registry, ca } = this.context;
-    await this.ensurePolicy(policyName);
+    const { registry, ca, config } = this.context;
     const out = [];
     for (const thingName of thingNames) {
-      await registry.createThing(thingName);
       const issued = await ca.issue({ commonName: thingName });
-      await registry.registerCertificate(issued.certificatePem, 'ACTIVE');
-      await registry.attachPolicy(policyName, issued.certificateId);
-      await registry.attachThingPrincipal(thingName, issued.certificateId);
+      await registry.transaction(async (w) => {
+        if (!(await registry.getPolicy(policyName)))
+          await w.createPolicy(policyName, defaultThingPolicy(config.region, config.accountId));
+        await w.createThing(thingName);
+        await w.registerCertificate(issued.certificatePem, 'ACTIVE');
+        await w.attachPolicy(policyName, issued.certificateId);
+        await w.attachThingPrincipal(thingName, issued.certificateId);
+      });
       out.push({
         thingName,
         certificateId: issued.certificateId,
@@ -75,13 +81,16 @@ export class RegistryApiService implements BrokerService {
     const { registry } = this.context;
     const removed: string[] = [];
     for (const name of thingNames) {
-      const thing = await registry.getThing(name);
-      if (!thing) continue;
-      for (const certificateId of thing.principals) {
-        if (await registry.getCertificate(certificateId)) await registry.deleteCertificate(certificateId);
-      }
-      await registry.deleteThing(name);
-      removed.push(name);
+      const gone = await registry.transaction(async (w) => {
+        const thing = await registry.getThing(name);
+        if (!thing) return false;
+        for (const certificateId of thing.principals) {
+          if (await registry.getCertificate(certificateId)) await w.deleteCertificate(certificateId);
+        }
+        await w.deleteThing(name);
+        return true;
+      });
+      if (gone) removed.push(name);
     }
     return removed;
   }

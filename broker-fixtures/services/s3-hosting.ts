@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { S3Server } from '../s3/server.js';
 import { presignUrl } from '../s3/sigv4.js';
 import type { Presigner, S3Location } from './jobs/presigned-placeholders.js';
@@ -16,6 +15,8 @@ export interface S3HostingOptions {
   region: string;
   /** Scheme of the URLs put into job documents (default https, as AWS's). */
   presignScheme?: 'https' | 'http';
+  /** Accept PUT and DELETE without a presigned URL (default false). */
+  anonymousWrites?: boolean;
 }
 
 /** Where the hosted S3 stand-in answers. */
@@ -45,10 +46,12 @@ export class S3HostingService implements BrokerService {
     this.serverValue = await S3Server.start({
       stateDir: this.options.stateDir,
       clock: context.clock,
+      random: context.random.fork('s3'),
       host: this.options.host,
       httpPort: this.options.httpPort === undefined ? 0 : this.options.httpPort,
       httpsPort: this.options.httpsPort === undefined ? 0 : this.options.httpsPort,
       region: this.options.region,
+      anonymousWrites: this.options.anonymousWrites === true,
     });
   }
 
@@ -75,7 +78,8 @@ export class S3HostingService implements BrokerService {
   readonly presigner: () => Presigner | undefined = () => {
     const server = this.serverValue;
     const clock = this.ctx?.clock;
-    if (!server || !clock) return undefined;
+    const random = this.ctx?.random;
+    if (!server || !clock || !random) return undefined;
     const endpoint =
       this.options.presignScheme === 'http'
         ? (server.httpUrl ?? server.httpsUrl)
@@ -90,7 +94,7 @@ export class S3HostingService implements BrokerService {
         region: location.region ?? this.options.region,
         now: clock.now(),
         expiresSeconds,
-        sessionToken: randomBytes(24).toString('base64'),
+        sessionToken: random.bytes(24).toString('base64'),
       });
   };
 }

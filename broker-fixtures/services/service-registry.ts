@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import type { ApiRoute, BrokerService, ServiceContext } from './service.js';
+import type { ApiRoute, BrokerService, InboundMessage, ServiceContext } from './service.js';
 
 /** The services a stand-in runs, started in registration order and stopped in reverse. */
 export class ServiceRegistry {
@@ -33,6 +33,11 @@ export class ServiceRegistry {
   /** Every service's routes, tagged with the service name for the router. */
   routes(): Array<ApiRoute & { service: string }> {
     return this.services.flatMap((s) => (s.routes?.() ?? []).map((r) => ({ ...r, service: s.name })));
+  }
+
+  /** A device's publish, authorized and not yet acknowledged: each service may act on it first. */
+  async beforeAcknowledge(message: InboundMessage): Promise<void> {
+    for (const service of this.services) await service.beforeAcknowledge?.(message);
   }
 
   async unknownCertificate(cert: X509Certificate, certificateId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Aedes, Client } from 'aedes';
 import type { Clock } from '../../core/clock.js';
+import type { Random } from '../../core/random.js';
 import type { EventLog } from '../event-log.js';
 import type { ConnectionIdentity } from '../mqtt/authorizer.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
@@ -25,6 +26,8 @@ export interface StandInConfig {
 /** What a service may use. In headless mode (CLI on a stopped broker) `aedes` is undefined and publishing does nothing. */
 export interface ServiceContext {
   clock: Clock;
+  /** Identifiers, tokens and jitter: the stand-in's seeded generator, never an unseeded one. */
+  random: Random;
   store: StateStore;
   registry: Registry;
   ca: CertificateAuthority;
@@ -49,7 +52,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRequest {
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The parsed JSON body (undefined when there is none, or for a `raw` route given `text`). */
   body: unknown;
+  /** The body as sent over HTTP, for `raw` routes; undefined for in-process calls. */
+  text?: string;
 }
 
 export interface ApiResponse {
@@ -61,6 +67,8 @@ export interface ApiResponse {
 export interface ApiRoute {
   method: HttpMethod;
   path: string;
+  /** The route reads the body's text itself (the shadow API judges JSON exactly as over MQTT). */
+  raw?: boolean;
   handler(request: ApiRequest): Promise<ApiResponse>;
 }
 
@@ -74,6 +82,12 @@ export interface BrokerService {
   start(context: ServiceContext): Promise<void>;
   stop?(): Promise<void>;
   routes?(): ApiRoute[];
+  /**
+   * Sees every device publish after authorization and before aedes PUBACKs it (aedes acknowledges
+   * QoS 1 before routing, so a server-side subscription is too late): a service whose answer must
+   * be durable before the acknowledgement (Jobs updates) handles its topics here. Errors are logged.
+   */
+  beforeAcknowledge?(message: InboundMessage): Promise<void>;
   /**
    * Sees a certificate the registry does not know, before its connection is dropped (JITP). Return
    * true when the service dealt with it.

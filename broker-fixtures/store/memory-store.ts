@@ -1,55 +1,126 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
-import type { Collection, StateStore } from './store.js';
+import { isCollection, type Collection, type StateChange, type StateStore } from './store.js';
+
+/** Checks a change list before anything of it is applied, so a bad change leaves nothing behind. */
+export function checkChanges(changes: readonly StateChange[]): void {
+  if (!Array.isArray(changes) || changes.length === 0) {
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, 'a state commit needs at least one change');
+  }
+  for (const change of changes) {
+    if (!isCollection(change.collection)) {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `unknown state collection ${String(change.collection)}`);
+    }
+    if (typeof change.key !== 'string' || change.key === '') {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `a ${change.collection} record needs a non-empty key`);
+    }
+    if (!('deleted' in change) && change.value === undefined) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${change.collection}/${change.key}: undefined is not a JSON value`,
+      );
+    }
+  }
+}
 
 /** A store that lives and dies with the process; also the cache under {@link FileStore}. */
 export class MemoryStore implements StateStore {
-  protected readonly collections = new Map<Collection, Map<string, unknown>>();
+  readonly location: string = 'memory';
+  protected readonly tables = new Map<Collection, Map<string, unknown>>();
   protected closed = false;
+  /** Set when a write failed: the store refuses changes from then on. */
+  protected failure: SimError | undefined;
 
-  async get<T>(collection: Collection, key: string): Promise<T | undefined> {
-    return (await this.table(collection)).get(key) as T | undefined;
+  get<T>(collection: Collection, key: string): Promise<T | undefined> {
+    try {
+      return Promise.resolve(this.table(collection).get(key) as T | undefined);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
-  async list<T>(collection: Collection): Promise<Array<[string, T]>> {
-    return [...(await this.table(collection))] as Array<[string, T]>;
+  list<T>(collection: Collection): Promise<Array<[string, T]>> {
+    try {
+      return Promise.resolve([...this.table(collection)] as Array<[string, T]>);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
-  async put<T>(collection: Collection, key: string, value: T): Promise<void> {
-    (await this.table(collection)).set(key, value);
-    this.changed(collection);
+  commit(changes: readonly StateChange[]): Promise<void> {
+    let pending: Promise<void>;
+    try {
+      this.usable();
+      checkChanges(changes);
+      pending = this.persist(changes);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    // Applied after `persist` accepted the changes (it may refuse them, e.g. not serialisable), and
+    // before returning, so later reads see them at once.
+    this.apply(changes);
+    return pending;
   }
 
-  async delete(collection: Collection, key: string): Promise<boolean> {
-    const existed = (await this.table(collection)).delete(key);
-    if (existed) this.changed(collection);
-    return existed;
+  put<T>(collection: Collection, key: string, value: T): Promise<void> {
+    return this.commit([{ collection, key, value }]);
   }
 
-  async flush(): Promise<void> {}
+  delete(collection: Collection, key: string): Promise<boolean> {
+    let existed: boolean;
+    try {
+      existed = this.table(collection).has(key);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (!existed) return Promise.resolve(false);
+    return this.commit([{ collection, key, deleted: true }]).then(() => true);
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     await this.flush();
     this.closed = true;
   }
 
-  /** Called after every change; the file store schedules a write here. */
-  protected changed(_collection: Collection): void {}
-
-  /** Loads a collection on first use; the memory store starts empty. */
-  protected async loadCollection(_collection: Collection): Promise<Map<string, unknown>> {
-    return new Map();
+  /** Hands the changes to durable storage; the memory store has none. Throws to refuse them. */
+  protected persist(_changes: readonly StateChange[]): Promise<void> {
+    return Promise.resolve();
   }
 
-  private async table(collection: Collection): Promise<Map<string, unknown>> {
-    if (this.closed) throw new SimError(ErrorCode.INVALID_STATE, 'the broker state store is closed');
-    let table = this.collections.get(collection);
+  protected apply(changes: readonly StateChange[]): void {
+    for (const change of changes) {
+      const table = this.tableOf(change.collection);
+      if ('deleted' in change) table.delete(change.key);
+      else {
+        // Re-inserting moves nothing: a Map keeps the first insertion's place, as `list` promises.
+        table.set(change.key, change.value);
+      }
+    }
+  }
+
+  protected tableOf(collection: Collection): Map<string, unknown> {
+    let table = this.tables.get(collection);
     if (!table) {
-      table = await this.loadCollection(collection);
-      // Another caller may have loaded it while this one awaited.
-      const raced = this.collections.get(collection);
-      if (raced) return raced;
-      this.collections.set(collection, table);
+      table = new Map();
+      this.tables.set(collection, table);
     }
     return table;
+  }
+
+  private usable(): void {
+    if (this.closed) throw new SimError(ErrorCode.INVALID_STATE, 'the broker state store is closed');
+    if (this.failure) throw this.failure;
+  }
+
+  private table(collection: Collection): Map<string, unknown> {
+    if (this.closed) throw new SimError(ErrorCode.INVALID_STATE, 'the broker state store is closed');
+    if (!isCollection(collection)) {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `unknown state collection ${String(collection)}`);
+    }
+    return this.tableOf(collection);
   }
 }

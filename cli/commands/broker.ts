@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { Random } from '../../core/random.js';
 import { DEFAULT_ENDPOINT, startBrokerFixtures } from '../../broker-fixtures/index.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
 
@@ -13,6 +14,8 @@ interface BrokerOptions {
   s3: boolean;
   s3Port: string;
   s3HttpsPort: string;
+  anonymousWrites?: boolean;
+  seed?: string;
   json?: boolean;
 }
 
@@ -42,6 +45,11 @@ export function registerBroker(program: Command): void {
     .option('--s3-port <n>', 'HTTP port of the S3 stand-in serving firmware (0 picks a free port)', '0')
     .option('--s3-https-port <n>', 'HTTPS port of the S3 stand-in (0 picks a free port)', '0')
     .option('--no-s3', 'do not serve S3 (job documents keep their presigned-URL placeholders)')
+    .option(
+      '--anonymous-writes',
+      'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
+    )
+    .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {
       const out = new Output(options.json === true);
@@ -54,11 +62,13 @@ export function registerBroker(program: Command): void {
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
           endpoint: options.endpoint,
+          ...(options.seed !== undefined ? { random: new Random(options.seed) } : {}),
           ...(options.s3
             ? {
                 s3: {
                   httpPort: parsePort(options.s3Port, '--s3-port'),
                   httpsPort: parsePort(options.s3HttpsPort, '--s3-https-port'),
+                  anonymousWrites: options.anonymousWrites === true,
                 },
               }
             : {}),

@@ -9,6 +9,7 @@ import {
   loadOrCreateCredentials,
   ObjectStore,
   presignUrl,
+  uploadSigned,
   type S3Endpoints,
 } from '../../broker-fixtures/index.js';
 import { inspectImage } from '../../firmware/image/inspect.js';
@@ -55,19 +56,16 @@ async function upload(
   bytes: Buffer,
 ): Promise<void> {
   if (s3?.http) {
-    const put = async (url: string, body?: Buffer): Promise<void> => {
-      const res = await fetch(url, {
-        method: 'PUT',
-        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
-      });
-      if (!res.ok)
-        throw new SimError(
-          ErrorCode.S3_REQUEST_FAILED,
-          `PUT ${new URL(url).pathname}: HTTP ${res.status} ${await res.text()}`,
-        );
-    };
-    await put(`${s3.http}/${bucket}`);
-    await put(`${s3.http}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`, bytes);
+    // Signed: the stand-in refuses anonymous writes.
+    await uploadSigned({
+      endpoint: s3.http,
+      credentials: await loadOrCreateCredentials(path.resolve(state, 's3')),
+      region: s3.region,
+      now: systemClock.now(),
+      bucket,
+      key,
+      body: bytes,
+    });
     return;
   }
   const store = new ObjectStore(path.resolve(state, 's3'), systemClock);

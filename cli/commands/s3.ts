@@ -6,6 +6,7 @@ import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { loadOrCreateCredentials } from '../../broker-fixtures/s3/credentials.js';
 import { S3Server } from '../../broker-fixtures/s3/server.js';
+import { uploadSigned } from '../../broker-fixtures/s3/signed-upload.js';
 import { presignUrl } from '../../broker-fixtures/s3/sigv4.js';
 import { ObjectStore } from '../../broker-fixtures/s3/store.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
@@ -63,6 +64,10 @@ export function registerS3(program: Command): Command {
     .option('--https-port <n>', 'HTTPS port (0 = any free port)', '0')
     .option('--region <region>', 'region named in presigned URLs', 'us-east-1')
     .option('--no-anonymous', 'require presigned URLs for every request')
+    .option(
+      '--anonymous-writes',
+      'accept PUT and DELETE without a presigned URL (any local process could replace an image)',
+    )
     .option('--json', 'print one JSON object per line')
     .action(
       (o: {
@@ -72,6 +77,7 @@ export function registerS3(program: Command): Command {
         httpsPort: string;
         region: string;
         anonymous: boolean;
+        anonymousWrites?: boolean;
         json?: boolean;
       }) =>
         run(o.json, async (out) => {
@@ -83,6 +89,7 @@ export function registerS3(program: Command): Command {
             httpsPort: port(o.httpsPort, '--https-port') ?? 0,
             region: o.region,
             allowAnonymous: o.anonymous,
+            anonymousWrites: o.anonymousWrites === true,
           });
           const info: ServerInfo = {
             pid: process.pid,
@@ -129,24 +136,18 @@ export function registerS3(program: Command): Command {
           const data = await fs.readFile(file);
           let etag: string;
           if (o.endpoint) {
-            const base = o.endpoint.replace(/\/$/, '');
-            const created = await fetch(`${base}/${bucket}`, { method: 'PUT' });
-            if (!created.ok)
-              throw new SimError(
-                ErrorCode.S3_REQUEST_FAILED,
-                `PUT /${bucket}: HTTP ${created.status} ${await created.text()}`,
-              );
-            const res = await fetch(`${base}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`, {
-              method: 'PUT',
+            // Signed with the state directory's access key: the server refuses anonymous writes.
+            const state = stateDirFrom(o.state);
+            etag = await uploadSigned({
+              endpoint: o.endpoint.replace(/\/$/, ''),
+              credentials: await loadOrCreateCredentials(path.resolve(state, 's3')),
+              region: (await runningServer(state))?.region ?? 'us-east-1',
+              now: systemClock.now(),
+              bucket,
+              key,
               body: data,
-              headers: { 'content-type': o.contentType },
+              contentType: o.contentType,
             });
-            if (!res.ok)
-              throw new SimError(
-                ErrorCode.S3_REQUEST_FAILED,
-                `PUT /${bucket}/${key}: HTTP ${res.status} ${await res.text()}`,
-              );
-            etag = (res.headers.get('etag') ?? '').replace(/"/g, '');
           } else {
             const store = new ObjectStore(path.resolve(stateDirFrom(o.state), 's3'), systemClock);
             await store.createBucket(bucket);
@@ -161,8 +162,9 @@ export function registerS3(program: Command): Command {
     );
 
   s3.command('presign <bucket> <key>')
-    .description('print a presigned GET URL for the running server (or --endpoint)')
+    .description('print a presigned URL (GET unless --method) for the running server (or --endpoint)')
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
+    .option('--method <method>', 'GET, HEAD, PUT or DELETE (writes need a signature)', 'GET')
     .option('--expires <seconds>', 'validity in seconds (1-604800)', '3600')
     .option('--endpoint <url>', 'base URL to sign for (default: the running server, HTTPS)')
     .option('--http', "sign for the running server's HTTP listener instead of HTTPS")
@@ -175,6 +177,7 @@ export function registerS3(program: Command): Command {
         o: {
           state?: string;
           expires: string;
+          method: string;
           endpoint?: string;
           http?: boolean;
           region?: string;
@@ -187,6 +190,9 @@ export function registerS3(program: Command): Command {
           if (!Number.isInteger(expires) || expires < 1 || expires > 604800) {
             throw new SimError(ErrorCode.INVALID_ARGUMENT, `--expires ${o.expires}: 1 to 604800 seconds`);
           }
+          const method = o.method.toUpperCase();
+          if (!['GET', 'HEAD', 'PUT', 'DELETE'].includes(method))
+            throw new SimError(ErrorCode.INVALID_ARGUMENT, `--method ${o.method}: GET, HEAD, PUT or DELETE`);
           const info = await runningServer(state);
           const endpoint = o.endpoint ?? (o.http ? info?.http : (info?.https ?? info?.http)) ?? undefined;
           if (!endpoint) {
@@ -205,6 +211,7 @@ export function registerS3(program: Command): Command {
             region: o.region ?? info?.region ?? 'us-east-1',
             now,
             expiresSeconds: expires,
+            method,
           });
           if (out.json) {
             out.event('presigned', { url, expiresAt: new Date(now + expires * 1000).toISOString() }, url);

@@ -20,15 +20,29 @@ async function boot(serial: string): Promise<Device> {
 }
 
 /** Opens the port as a terminal program does, and sends raw bytes until `until` has been answered. */
-async function open(
-  path: string,
-): Promise<{ send(bytes: string, until?: RegExp): Promise<string>; close(): Promise<void> }> {
+async function open(path: string): Promise<{
+  send(bytes: string, until?: RegExp): Promise<string>;
+  /** Waits until what arrived after byte `from` matches `until`. */
+  waitFor(until: RegExp, from: number): Promise<void>;
+  readonly length: number;
+  close(): Promise<void>;
+}> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   await new Promise<void>((res) => port.flush(() => res()));
   let received = '';
   port.on('data', (d: Buffer) => (received += d.toString('latin1')));
   return {
+    get length() {
+      return received.length;
+    },
+    async waitFor(until, from) {
+      const deadline = Date.now() + 5000;
+      while (!until.test(received.slice(from))) {
+        if (Date.now() > deadline) throw new Error(`no ${String(until)}: ${JSON.stringify(received)}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     async send(bytes, until = /(OK|ERROR|\+CME ERROR: \d+)\r\n$/) {
       const from = received.length;
       port.write(Buffer.from(bytes, 'latin1'));
@@ -66,7 +80,10 @@ describe('the serial port as at_host on a DK presents it', () => {
     cleanup.push(() => second.close());
     expect(await second.send('AT+CIMI\r\n')).toBe('+CME ERROR: 10\r\n');
     expect(await second.send('AT+CMEE?\r\n')).toBe('+CMEE: 1\r\nOK\r\n');
+    const beforeReboot = second.length;
     await device.control.reboot();
+    // The factory image (serial_lte_modem) prints its Ready line at every boot.
+    await second.waitFor(/Ready\r\n$/, beforeReboot);
     expect(await second.send('AT+CMEE?\r\n')).toBe('+CMEE: 0\r\nOK\r\n');
   });
 

@@ -1,7 +1,8 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
+import { FileStore } from '../../broker-fixtures/index.js';
 import { createThing, startStandIn, tempStateDir } from './broker-helpers.js';
 import { createJob, JobsDevice } from './jobs-helpers.js';
 
@@ -31,17 +32,13 @@ describe('Jobs across a broker restart', () => {
     await d1.end();
     await first.stop(true);
 
-    const onDisk = JSON.parse(
-      await readFile(path.join(stateDir, 'broker', 'job-executions.json'), 'utf8'),
-    ) as Record<string, unknown>;
-    expect(onDisk['keep-dev']).toMatchObject({
+    // What is on disk, read back from the broker's files (journal and snapshot) without a broker.
+    const onDisk = await FileStore.open({ dir: path.join(stateDir, 'broker') });
+    expect(await onDisk.get('job-executions', 'keep-dev')).toMatchObject({
       executions: [{ jobId: 'keep-1', status: 'IN_PROGRESS', versionNumber: 2 }, { jobId: 'keep-2' }],
     });
-    const jobs = JSON.parse(await readFile(path.join(stateDir, 'broker', 'jobs.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(Object.keys(jobs)).toEqual(['keep-1', 'keep-2']);
+    expect((await onDisk.list('jobs')).map(([id]) => id)).toEqual(['keep-1', 'keep-2']);
+    await onDisk.close();
 
     // Five of the ten minutes pass while the broker is down.
     await clock.advance(5 * MIN);

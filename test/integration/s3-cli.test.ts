@@ -72,6 +72,9 @@ describe('nrf91sim s3', () => {
         file,
         '--endpoint',
         ready.http,
+        // The server's access key signs the upload: writes need credentials.
+        '--state',
+        state,
         '--json',
       ]);
       expect(JSON.parse(viaHttp.stdout)).toMatchObject({

@@ -29,10 +29,17 @@ beforeAll(async () => {
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-s3-'));
   s3 = await S3Server.start({ stateDir, clock });
   agent = new Agent({ connect: { ca: readFileSync(s3.caFile, 'utf8') } });
-  const put = await request(`${s3.httpUrl}/firmware`, { method: 'PUT' });
+  // Writes need a signature: presigned PUT URLs, as the CLI and the broker's fota command use.
+  const put = await request(s3.presign('firmware', '', { https: false, method: 'PUT' }), { method: 'PUT' });
   expect(put.statusCode).toBe(200);
   await put.body.dump();
-  const obj = await request(`${s3.httpUrl}/firmware/v1.0.1/app_update.bin`, { method: 'PUT', body: image });
+  const obj = await request(
+    s3.presign('firmware', 'v1.0.1/app_update.bin', { https: false, method: 'PUT' }),
+    {
+      method: 'PUT',
+      body: image,
+    },
+  );
   expect(obj.statusCode).toBe(200);
   await obj.body.dump();
 });

@@ -6,7 +6,7 @@ import type { ExecutionEngine } from './execution-engine.js';
 import { endPending, findExecution, queueExecution } from './execution-model.js';
 import { jobStatusOf, type JobQueries } from './job-queries.js';
 import { parseJobDefinition, type JobTarget } from './job-definition.js';
-import { isTerminal, type JobRecord } from './job-types.js';
+import { isTerminal, type JobRecord, type ThingJobs } from './job-types.js';
 
 export interface CancelOptions {
   force?: boolean;
@@ -55,14 +55,31 @@ export class JobsControlPlane {
     });
   }
 
+  /**
+   * The job lists a thing before the thing gets its execution, so a crash in between leaves a
+   * listed thing without one, which {@link resumeRollouts} completes, and never an unlisted one.
+   */
   private async queueFor(job: JobRecord, things: string[]): Promise<void> {
+    await this.recordThings(job.jobId, things);
     for (const thing of things) {
       await this.engine.withThing(thing, (executions, model) => ({
         executions: queueExecution(executions, job, thing, model.now).executions,
         result: undefined,
       }));
     }
-    await this.recordThings(job.jobId, things);
+  }
+
+  /** At start: queues the executions a job's rollout had not reached when the broker stopped. */
+  async resumeRollouts(): Promise<void> {
+    for (const [, job] of await this.ctx.store.list<JobRecord>('jobs')) {
+      if (job.status !== 'IN_PROGRESS') continue;
+      const missing: string[] = [];
+      for (const thing of job.things) {
+        const executions = (await this.ctx.store.get<ThingJobs>('job-executions', thing))?.executions ?? [];
+        if (!executions.some((e) => e.jobId === job.jobId)) missing.push(thing);
+      }
+      if (missing.length) await this.queueFor(job, missing);
+    }
   }
 
   /** CreateJob: an execution, QUEUED, for every target thing and every member of a target group. */
@@ -84,7 +101,7 @@ export class JobsControlPlane {
       const record: JobRecord = {
         ...definition,
         status: 'IN_PROGRESS',
-        things: [],
+        things,
         createdAt: now,
         lastUpdatedAt: now,
       };

@@ -1,3 +1,4 @@
+import { parseJsonSafely } from '../../json/safe-json.js';
 import { ErrorCode, SimError } from '../../../core/errors.js';
 import { isObject } from '../shadow/json.js';
 import { JOBS_LIMITS, type JobRecord, type RetryCriteria, type TargetSelection } from './job-types.js';
@@ -54,11 +55,9 @@ export function checkDocument(document: unknown): string {
   if (Buffer.byteLength(text) > JOBS_LIMITS.maxDocumentBytes) {
     throw badDocument(`the job document is ${Buffer.byteLength(text)} bytes; AWS IoT allows at most 32 KB`);
   }
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    throw badDocument(`the job document is not valid JSON: ${(err as Error).message}`);
-  }
+  // Documents are walked recursively when placeholders are signed: depth is bounded first.
+  const parsed = parseJsonSafely(text);
+  if (!parsed.ok) throw badDocument(`the job document is not valid JSON: ${parsed.message}`);
   const urls = placeholderUrls(text);
   if (urls.length > JOBS_LIMITS.maxPlaceholders) {
     throw badDocument(

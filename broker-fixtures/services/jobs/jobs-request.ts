@@ -1,3 +1,4 @@
+import { parseJsonSafely } from '../../json/safe-json.js';
 import { isObject, type JsonObject } from '../shadow/json.js';
 import { DEVICE_STATUSES, EXECUTION_STATUSES, JOBS_LIMITS, type JobExecutionStatus } from './job-types.js';
 import { JobsError } from './jobs-errors.js';
@@ -42,13 +43,19 @@ function parseBody(payload: Buffer | string): JsonObject | JobsError {
     return new JobsError('InvalidJson', 'The request payload is not valid UTF-8');
   }
   if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return new JobsError('InvalidJson', 'The request payload could not be parsed as JSON');
+  // Depth is measured before parsing, so no request can take the service down by nesting.
+  const parsed = parseJsonSafely(text);
+  if (!parsed.ok) {
+    return new JobsError(
+      'InvalidJson',
+      parsed.problem === 'syntax'
+        ? 'The request payload could not be parsed as JSON'
+        : `The request payload is refused: ${parsed.message}`,
+    );
   }
-  return isObject(value) ? value : new JobsError('InvalidJson', 'The request payload must be a JSON object');
+  return isObject(parsed.value)
+    ? parsed.value
+    : new JobsError('InvalidJson', 'The request payload must be a JSON object');
 }
 
 /** The clientToken to echo on any answer, even a rejection, when the payload carried a usable one. */

@@ -1,5 +1,6 @@
 import { ErrorCode, SimError } from '../../../core/errors.js';
-import type { ApiRoute, BrokerService, ServiceContext } from '../service.js';
+import { awsFilterMatches } from '../../mqtt/aws-rules.js';
+import type { ApiRoute, BrokerService, InboundMessage, ServiceContext } from '../service.js';
 import { JobsControlPlane } from './control-plane.js';
 import { JobQueries } from './job-queries.js';
 import { JobsDeviceApi } from './device-api.js';
@@ -36,6 +37,7 @@ export class JobsService implements BrokerService {
     );
   };
   private context: ServiceContext | undefined;
+  private api: JobsDeviceApi | undefined;
 
   constructor(private readonly options: JobsServiceOptions = {}) {}
 
@@ -49,9 +51,20 @@ export class JobsService implements BrokerService {
       ? new RequestThrottle(context.clock, this.options.throttle)
       : undefined;
     const api = new JobsDeviceApi(context, engine, throttle);
-    await context.subscribe(JOBS_REQUEST_FILTER, (message) => api.onMessage(message));
+    this.api = api;
     context.registry.on('membership', this.onMembership);
+    await plane.resumeRollouts();
     await engine.armTimers();
+  }
+
+  /**
+   * Device requests are handled before aedes PUBACKs them: an update's PUBACK follows its
+   * execution being on disk and answered (aedes acknowledges QoS 1 before it routes).
+   */
+  async beforeAcknowledge(message: InboundMessage): Promise<void> {
+    if (!this.api || message.clientId === undefined || !awsFilterMatches(JOBS_REQUEST_FILTER, message.topic))
+      return;
+    await this.api.onMessage(message);
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,14 @@
-import { arrayHasNull, deepEqual, depthOf, isObject, type JsonObject, type JsonValue } from './json.js';
+import { hasNonFiniteNumber, nestingDepth } from '../../json/safe-json.js';
+import {
+  arrayHasNull,
+  deepEqual,
+  depthOf,
+  isObject,
+  own,
+  setOwn,
+  type JsonObject,
+  type JsonValue,
+} from './json.js';
 
 /**
  * The Device Shadow document model and its rules (cloud-services.md §1.2–1.7), as pure functions
@@ -45,18 +55,34 @@ export interface UpdateRequest extends ShadowRequest {
 
 const INVALID_JSON = new ShadowError(400, 'Invalid JSON');
 
-function parseJsonObject(payload: Buffer | string, allowEmpty: boolean): JsonObject | ShadowError {
+function tooDeep(limits: ShadowLimits): ShadowError {
+  return new ShadowError(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`);
+}
+
+/**
+ * The request body as an object. Nesting is measured on the text first (the document and `state`
+ * add two levels to a section's), so a request nested thousands of levels deep is answered 400
+ * like any other too-deep one and never reaches a recursive walk. A number that overflows (1e400)
+ * would come back as `null` — a deletion — so it is refused as invalid JSON.
+ */
+function parseJsonObject(
+  payload: Buffer | string,
+  allowEmpty: boolean,
+  limits: ShadowLimits = DEFAULT_SHADOW_LIMITS,
+): JsonObject | ShadowError {
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   if (text.trim() === '') return allowEmpty ? {} : INVALID_JSON;
   if (typeof payload !== 'string' && !Buffer.from(text, 'utf8').equals(payload)) {
     return new ShadowError(415, 'Unsupported documented encoding; supported encoding is UTF-8');
   }
+  if (nestingDepth(text, limits.maxDepth + 1) > limits.maxDepth + 1) return tooDeep(limits);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return INVALID_JSON;
   }
+  if (hasNonFiniteNumber(value)) return INVALID_JSON;
   return isObject(value) ? value : INVALID_JSON;
 }
 
@@ -94,7 +120,7 @@ export function parseUpdateRequest(
   payload: Buffer | string,
   limits: ShadowLimits = DEFAULT_SHADOW_LIMITS,
 ): UpdateRequest | ShadowError {
-  const body = parseJsonObject(payload, false);
+  const body = parseJsonObject(payload, false, limits);
   if (body instanceof ShadowError) return body;
   const base = common(body);
   if (base instanceof ShadowError) return base;
@@ -112,9 +138,7 @@ export function parseUpdateRequest(
         key === 'desired' ? 'Desired node must be an object' : 'Reported node must be an object',
       );
     }
-    if (value !== null && depthOf(value) + 1 > limits.maxDepth) {
-      return new ShadowError(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`);
-    }
+    if (value !== null && depthOf(value) + 1 > limits.maxDepth) return tooDeep(limits);
     if (arrayHasNull(value)) return new ShadowError(400, 'Invalid JSON');
     out.state![key] = value;
   }
@@ -127,10 +151,11 @@ function merge(base: JsonObject | undefined, patch: JsonObject): JsonObject | un
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else if (isObject(value)) {
-      const merged = merge(isObject(out[key]) ? (out[key] as JsonObject) : undefined, value);
-      if (merged) out[key] = merged;
+      const existing = own(out, key);
+      const merged = merge(isObject(existing) ? existing : undefined, value);
+      if (merged) setOwn(out, key, merged);
       else delete out[key];
-    } else out[key] = value;
+    } else setOwn(out, key, value);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -153,16 +178,15 @@ function mergeMetadata(
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else if (isObject(value)) {
+      const existing = own(out, key);
       const merged = mergeMetadata(
-        isObject(out[key]) && !('timestamp' in (out[key] as JsonObject))
-          ? (out[key] as JsonObject)
-          : undefined,
+        isObject(existing) && !Object.hasOwn(existing, 'timestamp') ? existing : undefined,
         value,
         timestamp,
       );
-      if (merged) out[key] = merged;
+      if (merged) setOwn(out, key, merged);
       else delete out[key];
-    } else out[key] = mirror(value, timestamp);
+    } else setOwn(out, key, mirror(value, timestamp));
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -175,11 +199,11 @@ export function computeDelta(
   if (!desired) return undefined;
   const out: JsonObject = {};
   for (const [key, d] of Object.entries(desired)) {
-    const r = reported?.[key];
+    const r = own(reported, key);
     if (isObject(d) && isObject(r)) {
       const sub = computeDelta(d, r);
-      if (sub) out[key] = sub;
-    } else if (!deepEqual(d, r)) out[key] = d;
+      if (sub) setOwn(out, key, sub);
+    } else if (!deepEqual(d, r)) setOwn(out, key, d);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -188,9 +212,15 @@ export function computeDelta(
 export function pickMetadata(delta: JsonObject, metadata: JsonObject | undefined): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(delta)) {
-    const meta = metadata?.[key];
+    const meta = own(metadata, key);
     if (meta === undefined) continue;
-    out[key] = isObject(value) && isObject(meta) && !('timestamp' in meta) ? pickMetadata(value, meta) : meta;
+    setOwn(
+      out,
+      key,
+      isObject(value) && isObject(meta) && !Object.hasOwn(meta, 'timestamp')
+        ? pickMetadata(value, meta)
+        : meta,
+    );
   }
   return out;
 }

@@ -43,9 +43,17 @@ export interface ShadowResult {
   body: JsonObject;
 }
 
-/** A result whose publishes have been handed to the broker (in order) but may not have completed. */
-interface Pending extends ShadowResult {
-  sent: Promise<unknown>;
+interface Message {
+  topic: string;
+  payload: string;
+}
+
+/** What one request decided, before anything is published. */
+interface Decision extends ShadowResult {
+  /** Resolves once the request's change is on disk (at once for one that changed nothing). */
+  durable: Promise<void>;
+  /** The responses, in order; sent only after `durable`. */
+  messages: Message[];
 }
 
 interface Tombstone {
@@ -53,16 +61,25 @@ interface Tombstone {
   deletedAt: number;
 }
 
+const INTERNAL_FAILURE = new ShadowError(500, 'Internal service failure');
+
 /**
  * AWS IoT Device Shadow over MQTT (cloud-services.md §1): classic and named shadows, get / update /
  * delete with accepted / rejected, delta and documents. Responses are ordinary broker publishes, so
  * every subscriber of a response topic sees them, as on AWS. The console calls the same operations,
  * so a shadow changed there notifies devices exactly like one changed over MQTT.
+ *
+ * Nothing is answered before it is on disk: each request reads and changes the document in turn
+ * (per shadow), hands its change to the store, and its responses wait for that change to be durable
+ * and for the responses of the requests before it. The next request does not wait for the disk, so
+ * a burst of updates to one shadow shares one fsync (the store's group commit) and keeps its order.
  */
 export class ShadowService implements BrokerService {
   readonly name = 'shadow';
   private ctx: ServiceContext | undefined;
   private readonly queue = new KeyedQueue();
+  /** Per shadow: settles once the latest request's responses have been handed to the broker. */
+  private readonly outbox = new Map<string, Promise<void>>();
   private readonly limits: ShadowLimits;
   private readonly versionReuseMs: number;
 
@@ -90,7 +107,7 @@ export class ShadowService implements BrokerService {
   }
 
   /** Runs one operation and publishes its responses; the console and MQTT both come through here. */
-  handle(
+  async handle(
     address: ShadowAddress,
     operation: ShadowOperation,
     payload: Buffer | string,
@@ -101,28 +118,71 @@ export class ShadowService implements BrokerService {
         `invalid thing or shadow name: ${JSON.stringify(address)}`,
       );
     }
-    // Only reading and writing the document is serialised per shadow; the responses are handed to
-    // aedes inside that section (so they leave in order) and completed outside it.
-    return this.queue
-      .run(shadowKey(address), async (): Promise<Pending> => {
-        const result =
-          operation === 'update'
-            ? await this.update(address, payload)
-            : operation === 'get'
-              ? await this.get(address, payload)
-              : await this.delete(address, payload);
-        if (!result.accepted) {
-          result.sent = this.context.publish(
-            `${shadowPrefix(address)}/${operation}/rejected`,
-            JSON.stringify(result.body),
-          );
-        }
-        return result;
-      })
-      .then(async ({ sent, ...result }) => {
-        await sent;
-        return result;
-      });
+    const key = shadowKey(address);
+    const { sent } = await this.queue.run(key, async () => {
+      const decision =
+        operation === 'update'
+          ? await this.update(address, payload)
+          : operation === 'get'
+            ? await this.get(address, payload)
+            : await this.delete(address, payload);
+      return { sent: this.send(key, address, operation, payload, decision) };
+    });
+    return sent;
+  }
+
+  /**
+   * Publishes a decision's responses once its change is durable and the previous request's
+   * responses have left; a change the store could not write is answered 500 instead.
+   */
+  private send(
+    key: string,
+    address: ShadowAddress,
+    operation: ShadowOperation,
+    payload: Buffer | string,
+    decision: Decision,
+  ): Promise<ShadowResult> {
+    const previous = this.outbox.get(key) ?? Promise.resolve();
+    const written = decision.durable.then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    const handed = Promise.all([previous, written]).then(([, failure]) => {
+      let result: ShadowResult = { accepted: decision.accepted, body: decision.body };
+      let messages = decision.accepted
+        ? decision.messages
+        : [
+            {
+              topic: `${shadowPrefix(address)}/${operation}/rejected`,
+              payload: JSON.stringify(decision.body),
+            },
+          ];
+      if (failure) {
+        this.context.log.add({
+          type: 'service-error',
+          thingName: address.thingName,
+          detail: `shadow ${key}: ${failure.message}`,
+        });
+        const rejected = this.rejected(INTERNAL_FAILURE, payload);
+        result = rejected;
+        messages = [
+          { topic: `${shadowPrefix(address)}/${operation}/rejected`, payload: JSON.stringify(rejected.body) },
+        ];
+      }
+      // aedes routes publishes in the order they are made, so each request's responses go out
+      // together and before the next one's.
+      const completed = Promise.all(messages.map((m) => this.context.publish(m.topic, m.payload)));
+      return { result, completed };
+    });
+    const tail = handed.then(() => undefined);
+    this.outbox.set(key, tail);
+    void tail.then(() => {
+      if (this.outbox.get(key) === tail) this.outbox.delete(key);
+    });
+    return handed.then(async ({ result, completed }) => {
+      await completed;
+      return result;
+    });
   }
 
   async listNamedShadows(thingName: string): Promise<string[]> {
@@ -137,10 +197,9 @@ export class ShadowService implements BrokerService {
     return Math.floor(this.context.clock.now() / 1000);
   }
 
-  private rejected(error: ShadowError, payload: Buffer | string): Pending {
+  private rejected(error: ShadowError, payload: Buffer | string): Decision {
     const clientToken = clientTokenOf(payload);
     return {
-      sent: Promise.resolve(),
       accepted: false,
       body: {
         code: error.code,
@@ -148,62 +207,62 @@ export class ShadowService implements BrokerService {
         timestamp: this.nowSeconds(),
         ...(clientToken !== undefined ? { clientToken } : {}),
       },
+      durable: Promise.resolve(),
+      messages: [],
     };
   }
 
-  private noShadow(address: ShadowAddress, payload: Buffer | string): Pending {
+  private noShadow(address: ShadowAddress, payload: Buffer | string): Decision {
     return this.rejected(
       new ShadowError(404, `No shadow exists with name: '${address.shadowName ?? address.thingName}'`),
       payload,
     );
   }
 
-  private async update(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
+  private async update(address: ShadowAddress, payload: Buffer | string): Promise<Decision> {
     const { store, clock } = this.context;
     const request = parseUpdateRequest(payload, this.limits);
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const key = shadowKey(address);
     const current = await store.get<StoredShadow>('shadows', key);
     let baseVersion = 0;
-    if (!current) {
-      const tomb = await store.get<Tombstone>('shadow-tombstones', key);
-      if (tomb && clock.now() - tomb.deletedAt < this.versionReuseMs) baseVersion = tomb.version;
-    }
+    const tomb = current ? undefined : await store.get<Tombstone>('shadow-tombstones', key);
+    if (tomb && clock.now() - tomb.deletedAt < this.versionReuseMs) baseVersion = tomb.version;
     const now = this.nowSeconds();
     const outcome = applyUpdate(current, request, now, baseVersion, this.limits);
     if (outcome instanceof ShadowError) return this.rejected(outcome, payload);
-    await store.put('shadows', key, outcome.shadow);
-    if (!current) await store.delete('shadow-tombstones', key);
+    const durable = store.commit([
+      { collection: 'shadows', key, value: outcome.shadow },
+      ...(tomb ? [{ collection: 'shadow-tombstones' as const, key, deleted: true as const }] : []),
+    ]);
     const token: JsonObject = request.clientToken !== undefined ? { clientToken: request.clientToken } : {};
     const prefix = shadowPrefix(address);
     const accepted: JsonObject = { ...outcome.accepted, ...token };
-    // §1.3 step 6: accepted, then delta, then documents. aedes routes publishes in the order they
-    // are made, so they go out together instead of one round of persistence after another.
-    const sent = [this.context.publish(`${prefix}/update/accepted`, JSON.stringify(accepted))];
+    // §1.3 step 6: accepted, then delta, then documents.
+    const messages: Message[] = [{ topic: `${prefix}/update/accepted`, payload: JSON.stringify(accepted) }];
     if (outcome.delta)
-      sent.push(
-        this.context.publish(`${prefix}/update/delta`, JSON.stringify({ ...outcome.delta, ...token })),
-      );
-    sent.push(
-      this.context.publish(
-        `${prefix}/update/documents`,
-        JSON.stringify({
-          previous: current ? snapshot(current) : null,
-          current: snapshot(outcome.shadow),
-          timestamp: now,
-          ...token,
-        }),
-      ),
-    );
+      messages.push({
+        topic: `${prefix}/update/delta`,
+        payload: JSON.stringify({ ...outcome.delta, ...token }),
+      });
+    messages.push({
+      topic: `${prefix}/update/documents`,
+      payload: JSON.stringify({
+        previous: current ? snapshot(current) : null,
+        current: snapshot(outcome.shadow),
+        timestamp: now,
+        ...token,
+      }),
+    });
     this.context.log.add({
       type: 'shadow-update',
       thingName: address.thingName,
       detail: `${key} v${outcome.shadow.version}`,
     });
-    return { accepted: true, body: accepted, sent: Promise.all(sent) };
+    return { accepted: true, body: accepted, durable, messages };
   }
 
-  private async get(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
+  private async get(address: ShadowAddress, payload: Buffer | string): Promise<Decision> {
     const request = parseSimpleRequest(payload);
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const shadow = await this.context.store.get<StoredShadow>('shadows', shadowKey(address));
@@ -215,19 +274,22 @@ export class ShadowService implements BrokerService {
     return {
       accepted: true,
       body,
-      sent: this.context.publish(`${shadowPrefix(address)}/get/accepted`, JSON.stringify(body)),
+      durable: Promise.resolve(),
+      messages: [{ topic: `${shadowPrefix(address)}/get/accepted`, payload: JSON.stringify(body) }],
     };
   }
 
-  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Pending> {
+  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Decision> {
     const { store, clock } = this.context;
     const request = parseSimpleRequest(payload);
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const key = shadowKey(address);
     const shadow = await store.get<StoredShadow>('shadows', key);
     if (!shadow) return this.noShadow(address, payload);
-    await store.delete('shadows', key);
-    await store.put<Tombstone>('shadow-tombstones', key, { version: shadow.version, deletedAt: clock.now() });
+    const durable = store.commit([
+      { collection: 'shadows', key, deleted: true },
+      { collection: 'shadow-tombstones', key, value: { version: shadow.version, deletedAt: clock.now() } },
+    ]);
     const body: JsonObject = {
       version: shadow.version,
       timestamp: this.nowSeconds(),
@@ -237,7 +299,8 @@ export class ShadowService implements BrokerService {
     return {
       accepted: true,
       body,
-      sent: this.context.publish(`${shadowPrefix(address)}/delete/accepted`, JSON.stringify(body)),
+      durable,
+      messages: [{ topic: `${shadowPrefix(address)}/delete/accepted`, payload: JSON.stringify(body) }],
     };
   }
 
@@ -251,14 +314,15 @@ export class ShadowService implements BrokerService {
           thingName: req.params.thing ?? '',
           ...(name ? { shadowName: name } : {}),
         };
-        const payload = req.body === undefined ? '' : JSON.stringify(req.body);
+        // The request's own text when it came over HTTP, so it is judged as over MQTT.
+        const payload = req.text ?? (req.body === undefined ? '' : JSON.stringify(req.body));
         const result = await this.handle(address, operation, payload);
         return { status: result.accepted ? 200 : Number(result.body.code), body: result.body };
       };
     return [
-      { method: 'GET', path: '/things/:thing/shadow', handler: run('get') },
-      { method: 'POST', path: '/things/:thing/shadow', handler: run('update') },
-      { method: 'DELETE', path: '/things/:thing/shadow', handler: run('delete') },
+      { method: 'GET', path: '/things/:thing/shadow', raw: true, handler: run('get') },
+      { method: 'POST', path: '/things/:thing/shadow', raw: true, handler: run('update') },
+      { method: 'DELETE', path: '/things/:thing/shadow', raw: true, handler: run('delete') },
       {
         method: 'GET',
         path: '/api/things/shadow/ListNamedShadowsForThing/:thing',
