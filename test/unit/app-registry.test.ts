@@ -7,7 +7,13 @@ import { buildAppImage } from '../../firmware/image/app-image.js';
 
 describe('the application registry', () => {
   it('knows the built-in samples by their NCS names', () => {
-    expect(builtInApps().names()).toEqual(['at_client', 'aws_fota', 'aws_iot', 'freertos_shadow', 'serial_lte_modem']);
+    expect(builtInApps().names()).toEqual([
+      'at_client',
+      'aws_fota',
+      'aws_iot',
+      'freertos_shadow',
+      'serial_lte_modem',
+    ]);
   });
 
   it('refuses a second application with the same name and names that no manifest can carry', () => {
