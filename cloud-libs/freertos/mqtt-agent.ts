@@ -205,6 +205,17 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
   private async runConnect(op: AgentOperation, p: MqttAgentConnectParams): Promise<void> {
     const m = this.mqtt;
     if (!m.machine.is('NOT_CONNECTED') || !m.ackRoom) return void op.finish('eMQTTAgentFailure');
+    let connect: Buffer;
+    try {
+      connect = packets.connectPacket({
+        clientId: p.clientId,
+        userName: this.config.userName,
+        keepAliveSeconds: this.config.keepAliveIntervalSeconds,
+      });
+    } catch {
+      // A client id MQTT cannot carry: refused before a socket is opened.
+      return void op.finish('eMQTTAgentFailure');
+    }
     const flags = p.flags ?? 0;
     const alpn = (flags & mqttagentUSE_AWS_IOT_ALPN_443) !== 0;
     const target: AgentTarget = {
@@ -244,11 +255,6 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     }
     m.awaitAck(op);
     m.attach(conn);
-    const connect = packets.connectPacket({
-      clientId: p.clientId,
-      userName: this.config.userName,
-      keepAliveSeconds: this.config.keepAliveIntervalSeconds,
-    });
     const sending = m.send(connect);
     m.trace.connect(target.host, target.port, target.tls !== undefined, this.config.keepAliveIntervalSeconds);
     if (!(await sending) && conn === m.socket) {

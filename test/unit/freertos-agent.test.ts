@@ -311,6 +311,16 @@ describe('MQTT agent: broken streams and delete', () => {
     }
   });
 
+  it('a client id MQTT cannot carry fails the connect before a socket is opened', async () => {
+    const { peer, agent, events } = setup();
+    const rc = agent.connect({ ...PARAMS, clientId: 'x'.repeat(65_536) }, 1000);
+    expect(await rc).toBe('eMQTTAgentFailure');
+    expect(peer.connects).toBe(0);
+    expect(peer.socketsOpen).toBe(0);
+    expect(agent.state).toBe('NOT_CONNECTED');
+    expect(events).toEqual([]);
+  });
+
   it('the broker closing the stream is a disconnect event; subscriptions do not survive it', async () => {
     const { peer, agent, events, connected } = setup();
     await connected();
