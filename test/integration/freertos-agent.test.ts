@@ -5,6 +5,7 @@ import {
   mqttagentREQUIRE_TLS,
   mqttagentURL_IS_IP_ADDRESS,
   mqttagentUSE_AWS_IOT_ALPN_443,
+  type AgentModem,
   type MqttAgentCallbackParams,
   type MqttAgentConfig,
   type MqttPublishData,
@@ -283,6 +284,56 @@ describe('MQTT agent over a modem TLS socket to the AWS IoT stand-in', () => {
       })
       .toEqual([`${thing}/cb`]);
     expect(calls).toEqual([]);
+  });
+
+  it('keeps the connection alive on the modem clock: PINGREQ after 5 s of silence, the PINGRESP read back', async () => {
+    const thing = 'agent-keepalive';
+    const { modem, clock } = await thingModem(thing);
+    // The modem's sockets, with what the agent reads recorded.
+    let received: Buffer[] = [];
+    const real = modem.sockets;
+    const sockets: AgentModem['sockets'] = {
+      getaddrinfo: (...a) => real.getaddrinfo(...a),
+      socket: (...a) => real.socket(...a),
+      setsockopt: (...a) => real.setsockopt(...a),
+      connect: (...a) => real.connect(...a),
+      send: (...a) => real.send(...a),
+      recv: async (...a) => {
+        const chunk = await real.recv(...a);
+        received.push(chunk);
+        return chunk;
+      },
+      close: (...a) => real.close(...a),
+      isOpen: (...a) => real.isOpen(...a),
+    };
+    const agent = MqttAgent.create({ sockets, clock, name: thing });
+    cleanup.push(() => void agent.delete());
+    let timeouts = 0;
+    agent.on('ping-timeout', () => timeouts++);
+    let pings = 0;
+    const onPing = (_packet: unknown, client: { id: string }): void => void (client.id === thing && pings++);
+    s.fixtures.aedes.on('ping', onPing);
+    cleanup.push(() => void s.fixtures.aedes.off('ping', onPing));
+    const params = {
+      url: s.fixtures.endpoints.endpoint,
+      port: s.fixtures.endpoints.mqttPort,
+      clientId: thing,
+    };
+    expect(await agent.connect({ ...params, flags: mqttagentREQUIRE_TLS, secTags: [TAG] }, 10_000)).toBe(
+      'eMQTTAgentSuccess',
+    );
+    const pingResp = () => Buffer.concat(received).includes(Buffer.from([0xd0, 0x00]));
+    for (let round = 1; round <= 2; round++) {
+      received = [];
+      await clock.advance(4999);
+      expect(pings).toBe(round - 1);
+      await clock.advance(1);
+      await expect.poll(() => pings, { timeout: 10_000 }).toBe(round);
+      await expect.poll(pingResp, { timeout: 10_000 }).toBe(true);
+    }
+    await clock.advance(1000);
+    expect(timeouts).toBe(0);
+    expect(agent.state).toBe('CONNECTED');
   });
 
   it('a lost network ends the connection: the callback hears eMQTTAgentDisconnect, waiting calls fail', async () => {
