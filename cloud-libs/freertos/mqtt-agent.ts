@@ -1,8 +1,7 @@
 import type { Clock } from '../../core/clock.js';
-import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { StateMachine } from '../../core/state-machine.js';
-import { agentConfig, type MqttAgentConfig } from './agent-config.js';
+import { agentConfig, checkTimeoutMs, type MqttAgentConfig } from './agent-config.js';
 import { AgentConnection, type AgentTarget } from './agent-connection.js';
 import { AgentOperation, CommandQueue, type OperationKind } from './agent-operation.js';
 import {
@@ -145,12 +144,7 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     timeoutMs: number,
     run: (op: AgentOperation) => Promise<void>,
   ): Promise<Code> {
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `MQTT agent ${kind}: a timeout in ms, not ${String(timeoutMs)}`,
-      );
-    }
+    checkTimeoutMs(`MQTT agent ${kind}`, timeoutMs);
     if (inMqttTask()) return Promise.resolve('eMQTTAgentAPICalledFromCallback');
     if (this.state === 'DELETED') return Promise.resolve('eMQTTAgentFailure');
     const op = new AgentOperation(kind, this.clock, timeoutMs, (o) => this.deadline(o));
