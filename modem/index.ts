@@ -129,7 +129,7 @@ export {
   validateIdentity,
 } from './identity.js';
 export { Modem, type ModemEvents, type ModemOptions, type ModemTime, type SystemMode } from './modem.js';
-export type { DeviceModem } from './device-modem.js';
+export type { DeviceModem, DeviceSockets } from './device-modem.js';
 export {
   FUNCTIONAL_MODES,
   type FunctionalMode,

@@ -87,6 +87,7 @@ export {
 } from './errno.js';
 export { clockIntervalTimer, type IntervalTimer } from './interval-timer.js';
 export { ModemSocket, type ModemSocketEvents, type Received, type SocketState } from './modem-socket.js';
+export type { DeviceSockets } from './device-sockets.js';
 export { ModemSockets, type SocketInfo } from './modem-sockets.js';
 export {
   DEFAULT_SOCKET_PROFILE,
