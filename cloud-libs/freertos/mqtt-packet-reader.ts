@@ -91,16 +91,15 @@ export class MqttPacketReader {
   private decode(frame: Buffer, remaining: number): InboundPacket {
     this.decoded = [];
     this.error = undefined;
-    let left: number;
     try {
-      left = this.parser.parse(frame);
+      const left = this.parser.parse(frame);
+      const [packet, ...more] = this.decoded;
+      if (this.error !== undefined) return malformed(this.error);
+      if (!packet || more.length > 0 || left !== 0) return malformed('not one whole MQTT packet');
+      return toInbound(packet, remaining);
     } catch (err) {
       return malformed(err instanceof Error ? err.message : String(err));
     }
-    const [packet, ...more] = this.decoded;
-    if (this.error !== undefined) return malformed(this.error);
-    if (!packet || more.length > 0 || left !== 0) return malformed('not one whole MQTT packet');
-    return toInbound(packet, remaining);
   }
 }
 
