@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -334,6 +335,55 @@ describe('MQTT agent over a modem TLS socket to the AWS IoT stand-in', () => {
     await clock.advance(1000);
     expect(timeouts).toBe(0);
     expect(agent.state).toBe('CONNECTED');
+  });
+
+  it('a malformed packet from a broker over real TLS closes the connection cleanly; the agent connects again', async () => {
+    const thing = 'agent-malformed';
+    const { modem } = await thingModem(thing);
+    // A broker that answers CONNECT and then, to the first PUBLISH, sends a PUBACK without its
+    // packet identifier. Its certificate comes from the stand-in's CA, which the modem trusts.
+    const issued = await s.fixtures.ca.issue({
+      commonName: '127.0.0.1',
+      altNames: ['127.0.0.1'],
+      serverAuth: true,
+    });
+    const closed: string[] = [];
+    const server = tls.createServer({ cert: issued.certificatePem, key: issued.privateKeyPem }, (sock) => {
+      let seen = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        seen = Buffer.concat([seen, d]);
+        if (seen[0] === 0x10 && !sock.writableEnded) {
+          sock.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+          seen = Buffer.alloc(0);
+        } else if (seen[0] === 0x32) {
+          sock.write(Buffer.from([0x40, 0x00]));
+        }
+      });
+      sock.on('error', () => undefined);
+      sock.on('close', () => closed.push('closed'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    const agent = MqttAgent.create(modem);
+    cleanup.push(() => void agent.delete());
+    const events: MqttAgentCallbackParams[] = [];
+    const params = {
+      url: '127.0.0.1',
+      port,
+      flags: mqttagentREQUIRE_TLS | mqttagentURL_IS_IP_ADDRESS,
+      clientId: thing,
+      secTags: [TAG],
+      callback: (_u: unknown, p: MqttAgentCallbackParams) => (events.push(p), false),
+    };
+    for (let round = 1; round <= 2; round++) {
+      events.length = 0;
+      expect(await agent.connect(params, 10_000)).toBe('eMQTTAgentSuccess');
+      expect(await agent.publish({ topic: 't', qos: 1, data: 'x' }, 60_000)).toBe('eMQTTAgentFailure');
+      expect(events).toEqual([{ event: 'eMQTTAgentDisconnect' }]);
+      expect(agent.state).toBe('NOT_CONNECTED');
+      await expect.poll(() => closed.length, { timeout: 10_000 }).toBe(round);
+    }
   });
 
   it('a lost network ends the connection: the callback hears eMQTTAgentDisconnect, waiting calls fail', async () => {
