@@ -175,6 +175,7 @@ export {
   NRF_CLOUD_DOWNLOAD_HOST,
   NRF_CLOUD_API_HOST,
   FIRMWARE_TYPE_NUMBER,
+  FIRMWARE_TYPES,
   type AssociationState,
   type NrfCloudDevice,
   type NrfCloudMessage,
@@ -194,3 +195,4 @@ export {
 export { evaluateTransform, TransformError } from './nrf-cloud/jsonata.js';
 export { associationTransition, desiredForAssociation } from './nrf-cloud/association.js';
 export { DISCON_MESSAGE } from './nrf-cloud/devices.js';
+export { openNrfCloudApi, type NrfCloudApi, type NrfCloudReply } from './nrf-cloud/rest/client.js';
