@@ -243,7 +243,11 @@ export class NrfCloudStandIn {
       log: this.parts.log,
       prefix: this.prefix,
       deviceOfCertificate: (id) => this.registry.deviceOfCertificate(id),
-      accountCertificateId: () => this.team.accountDevice?.certificateId,
+      teamDeviceOf: (certificateId) =>
+        [
+          ...(this.team.accountDevice ? [this.team.accountDevice] : []),
+          ...(this.team.teamDevices ?? []),
+        ].find((d) => d.certificateId === certificateId)?.clientId,
       onboard: (clientId, cert, id) => this.onboard(clientId, cert.toString(), id),
       onPublish: async (identity, kind, packet) => {
         for (const handler of this.handlers) await handler(identity, kind, packet);
