@@ -180,6 +180,8 @@ export class NrfCloudStandIn {
   ): Promise<void> {
     if (identity.kind !== 'device') return;
     const id = identity.clientId;
+    // A device deleted while connected (it has the DISCON message) leaves nothing behind.
+    if (!(await this.registry.get(id))) return;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     switch (kind) {
       case 'shadow-update':
