@@ -1,11 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Random } from '../core/random.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
@@ -35,12 +34,13 @@ export interface BrokerFixturesOptions {
   stateDir: string;
   /** Replaces the embedded file store (e.g. a shared store for several nodes). */
   store?: StateStore;
-  clock?: Clock;
+  /** Time for everything the stand-in dates or times out: `systemClock`, or a `VirtualClock` in tests. */
+  clock: Clock;
   /**
    * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
-   * run given the same seed draws the same. Without one, the seed comes from the system CSPRNG.
+   * run given the same seed draws the same (`Random.fromEntropy()` for a fresh one).
    */
-  random?: Random;
+  random: Random;
   host?: string;
   /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
   port?: number;
@@ -129,8 +129,7 @@ async function assemble(
   options: BrokerFixturesOptions,
   endpointInfo: () => Record<string, unknown>,
 ): Promise<Assembly> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  const { clock, random } = options;
   let ca: CertificateAuthority | undefined;
   const opened = await openBrokerStateDir({
     stateDir: options.stateDir,

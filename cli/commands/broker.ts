@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
+import type { CliEnv } from '../env.js';
 import { DEFAULT_ENDPOINT, startBrokerFixtures } from '../../broker-fixtures/index.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
 
@@ -30,7 +31,7 @@ export function parsePort(value: string, option: string): number {
   return n;
 }
 
-export function registerBroker(program: Command): void {
+export function registerBroker(program: Command, env: CliEnv): void {
   program
     .command('broker')
     .description(
@@ -62,7 +63,8 @@ export function registerBroker(program: Command): void {
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
           endpoint: options.endpoint,
-          ...(options.seed !== undefined ? { random: new Random(options.seed) } : {}),
+          clock: env.clock,
+          random: options.seed !== undefined ? new Random(options.seed) : env.fresh(),
           ...(options.s3
             ? {
                 s3: {
