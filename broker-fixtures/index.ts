@@ -25,4 +25,6 @@ export type { JsonObject, JsonValue } from './services/shadow/json.js';
 export * from './store/store.js';
 export * from './store/memory-store.js';
 export * from './store/file-store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export { parseRedisUrl, connectRedis, type RedisLocation } from './store/redis-connection.js';
 export * from './s3/index.js';
