@@ -213,6 +213,7 @@ async function assemble(
       try {
         await services.stop();
       } finally {
+        registry.close();
         await opened.close();
       }
     },
