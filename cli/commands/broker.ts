@@ -16,6 +16,8 @@ interface BrokerOptions {
   s3HttpsPort: string;
   anonymousWrites?: boolean;
   seed?: string;
+  cluster?: string;
+  nodeId?: string;
   json?: boolean;
 }
 
@@ -50,11 +52,22 @@ export function registerBroker(program: Command): void {
       'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
     )
     .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
+    .option(
+      '--cluster <redis-url>',
+      'run as one node of a cluster sharing state, sessions and routing in Redis: redis://HOST:PORT[/db] (docs/cluster.md)',
+    )
+    .option('--node-id <id>', "this node's name in the cluster (default: random)")
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {
       const out = new Output(options.json === true);
       let fixtures;
       try {
+        if (options.nodeId !== undefined && options.cluster === undefined) {
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            '--node-id names a cluster node: give --cluster too',
+          );
+        }
         fixtures = await startBrokerFixtures({
           stateDir: stateDirFrom(options.state),
           host: options.host,
@@ -62,6 +75,14 @@ export function registerBroker(program: Command): void {
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
           endpoint: options.endpoint,
+          ...(options.cluster !== undefined
+            ? {
+                cluster: {
+                  redisUrl: options.cluster,
+                  ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+                },
+              }
+            : {}),
           ...(options.seed !== undefined ? { random: new Random(options.seed) } : {}),
           ...(options.s3
             ? {
@@ -83,7 +104,7 @@ export function registerBroker(program: Command): void {
         'ready',
         { ...e },
         [
-          `AWS IoT stand-in ready (endpoint ${e.endpoint})`,
+          `AWS IoT stand-in ready (endpoint ${e.endpoint})${e.nodeId ? `, cluster node ${e.nodeId}` : ''}`,
           `  mqtts://${e.host}:${e.mqttPort}  (mutual TLS)`,
           `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
           `  console ${e.apiUrl}`,
