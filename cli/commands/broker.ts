@@ -17,6 +17,8 @@ interface BrokerOptions {
   s3HttpsPort: string;
   anonymousWrites?: boolean;
   seed?: string;
+  cluster?: string;
+  nodeId?: string;
   json?: boolean;
 }
 
@@ -51,11 +53,22 @@ export function registerBroker(program: Command, env: CliEnv): void {
       'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
     )
     .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
+    .option(
+      '--cluster <redis-url>',
+      'run as one node of a cluster sharing state, sessions and routing in Redis: redis://HOST:PORT[/db] (docs/cluster.md)',
+    )
+    .option('--node-id <id>', "this node's name in the cluster (default: random)")
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {
       const out = new Output(options.json === true);
       let fixtures;
       try {
+        if (options.nodeId !== undefined && options.cluster === undefined) {
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            '--node-id names a cluster node: give --cluster too',
+          );
+        }
         fixtures = await startBrokerFixtures({
           stateDir: stateDirFrom(options.state),
           host: options.host,
@@ -65,6 +78,14 @@ export function registerBroker(program: Command, env: CliEnv): void {
           endpoint: options.endpoint,
           clock: env.clock,
           random: options.seed !== undefined ? new Random(options.seed) : env.fresh(),
+          ...(options.cluster !== undefined
+            ? {
+                cluster: {
+                  redisUrl: options.cluster,
+                  ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+                },
+              }
+            : {}),
           ...(options.s3
             ? {
                 s3: {
@@ -85,7 +106,7 @@ export function registerBroker(program: Command, env: CliEnv): void {
         'ready',
         { ...e },
         [
-          `AWS IoT stand-in ready (endpoint ${e.endpoint})`,
+          `AWS IoT stand-in ready (endpoint ${e.endpoint})${e.nodeId ? `, cluster node ${e.nodeId}` : ''}`,
           `  mqtts://${e.host}:${e.mqttPort}  (mutual TLS)`,
           `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
           `  console ${e.apiUrl}`,
