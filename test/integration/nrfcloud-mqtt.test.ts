@@ -98,4 +98,23 @@ describe('nRF Cloud stand-in: connection gate', () => {
       }),
     ).rejects.toThrow();
   });
+
+  it('keeps a persistent session (clean session 0): subscriptions and session present on reconnect, as NCS relies on', async () => {
+    h = await startNrfCloud();
+    const id = 'nrf-352656100000009';
+    const { client, creds } = await onboardAndConnect(h, id, { clean: false });
+    await client.subscribeAsync(`${id}/shadow/get/accepted/tf`, { qos: 1 });
+    client.end(true);
+    const again = await connectNrf(h, creds, id, { clean: false });
+    clients.push(again);
+    // mqtt.js keeps the CONNACK on the client.
+    expect(
+      (again as unknown as { connackPacket?: { sessionPresent?: boolean } }).connackPacket?.sessionPresent,
+    ).toBe(true);
+    const answer = new Promise<string>((resolve) => again.on('message', (_t, m) => resolve(m.toString())));
+    await again.publishAsync(`${id}/shadow/get/tf`, JSON.stringify({ t: 'state.desired.pairing.state' }), {
+      qos: 1,
+    });
+    expect(JSON.parse(await answer)).toEqual({ tf: 'not_associated' });
+  });
 });
