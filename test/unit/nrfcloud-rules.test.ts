@@ -261,6 +261,11 @@ describe('firmware bundle ZIPs', () => {
     expect(() =>
       readBundle(zip({ 'manifest.json': '{"files":[{"file":"a.bin","type":"application"}]}', 'a.bin': 'x' })),
     ).toThrow(/no version/);
+    expect(() =>
+      readBundle(
+        zip({ 'manifest.json': '{"fwversion":"1","files":[{"file":"..","type":"application"}]}', '..': 'x' }),
+      ),
+    ).toThrow(/not a usable file name/);
   });
 });
 

@@ -76,6 +76,9 @@ export function readBundle(zip: Buffer): FirmwareBundle {
     throw invalid(
       `unknown firmware type ${JSON.stringify(entry.type)} (application, modem, modem_full, bootloader)`,
     );
+  const base = entry.file.replace(/^.*\//, '');
+  if (!/^[A-Za-z0-9._+-]{1,128}$/.test(base) || base === '.' || base === '..')
+    throw invalid(`the manifest names ${JSON.stringify(entry.file)}, not a usable file name`);
   const image = files[entry.file];
   if (!image) throw invalid(`the manifest names ${entry.file}, which is not in the ZIP`);
   const version = [manifest.fwversion, entry.version_MCUBOOT, entry.version, manifest.version].find(
@@ -88,7 +91,7 @@ export function readBundle(zip: Buffer): FirmwareBundle {
     ...(typeof manifest.description === 'string' ? { description: manifest.description } : {}),
     version,
     type,
-    file: entry.file.replace(/^.*\//, ''),
+    file: base,
     image: Buffer.from(image),
   };
 }
