@@ -20,7 +20,7 @@ export interface NrfCloudGateOptions {
   /** `prod/<tenantId>/`. */
   prefix: string;
   /** The device id a certificate belongs to, or undefined for an unknown certificate. */
-  deviceOfCertificate(certificateId: string): string | undefined;
+  deviceOfCertificate(certificateId: string): Promise<string | undefined>;
   /** The client id of the team device (account or MQTT team device) with this certificate, if any. */
   teamDeviceOf(certificateId: string): string | undefined;
   /** JITP: an unknown certificate from the nRF Cloud CA whose common name is the client id. */
@@ -118,7 +118,7 @@ export class NrfCloudGate {
       this.identities.set(client, { kind: 'account', clientId, certificateId });
       return;
     }
-    const owner = this.options.deviceOfCertificate(certificateId);
+    const owner = await this.options.deviceOfCertificate(certificateId);
     if (owner === undefined) {
       // Onboarded certificates may come from any CA; JITP takes only the nRF Cloud CA's.
       if (!this.options.ca.issued(cert))

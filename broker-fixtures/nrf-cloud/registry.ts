@@ -56,7 +56,18 @@ export class NrfCloudRegistry {
     return (await this.store.list<NrfCloudDevice>('nrfcloud-devices')).map(([, d]) => d);
   }
 
-  deviceOfCertificate(certificateId: string): string | undefined {
+  /**
+   * The device a certificate belongs to, checked against the store: with a shared store (a broker
+   * cluster) another node may have onboarded or deleted it since this one loaded.
+   */
+  async deviceOfCertificate(certificateId: string): Promise<string | undefined> {
+    const known = this.byCertificate.get(certificateId);
+    if (known !== undefined) {
+      if ((await this.get(known))?.certificateId === certificateId) return known;
+      this.byCertificate.delete(certificateId);
+    }
+    for (const [, device] of await this.store.list<NrfCloudDevice>('nrfcloud-devices'))
+      if (device.certificateId === certificateId) this.byCertificate.set(certificateId, device.id);
     return this.byCertificate.get(certificateId);
   }
 

@@ -4,6 +4,7 @@ import { EventLog } from '../../broker-fixtures/event-log.js';
 import { MemoryStore } from '../../broker-fixtures/store/memory-store.js';
 import { NrfCloudBus } from '../../broker-fixtures/nrf-cloud/bus.js';
 import { NrfCloudMessages } from '../../broker-fixtures/nrf-cloud/messages.js';
+import { NrfCloudRegistry } from '../../broker-fixtures/nrf-cloud/registry.js';
 
 const P = 'prod/t/';
 
@@ -63,5 +64,22 @@ describe('nRF Cloud device messages', () => {
     const again = new NrfCloudMessages(store, clock, new NrfCloudBus(new EventLog(clock)), P, 3);
     await again.prune();
     expect((await again.query({})).items.map((m) => m.message)).toEqual(['not json']);
+  });
+});
+
+describe('nRF Cloud registry on a shared store', () => {
+  it('finds a device another node onboarded, forgets one another node deleted, and refuses a taken id', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore();
+    const a = await NrfCloudRegistry.open(store, clock);
+    const b = await NrfCloudRegistry.open(store, clock);
+    await a.create({ id: 'nrf-1', certificateId: 'c1', onboardedBy: 'jitp' });
+    expect(await b.deviceOfCertificate('c1')).toBe('nrf-1');
+    await expect(b.create({ id: 'nrf-1', certificateId: 'c2', onboardedBy: 'jitp' })).rejects.toThrow(
+      /already exists/,
+    );
+    await a.remove('nrf-1');
+    expect(await b.deviceOfCertificate('c1')).toBeUndefined();
+    await expect(a.create({ id: 'bad id!', onboardedBy: 'onboard' })).rejects.toThrow(/not a device id/);
   });
 });
