@@ -68,7 +68,8 @@ function readConfig(
 /**
  * The NCS `aws_iot` sample: connects to AWS IoT with aws_iot, confirms the running image once
  * connected, reports `app_version`, the battery voltage (`%XVBAT`) and a timestamp to the Device
- * Shadow when ready and then every publication interval, takes firmware jobs through aws_fota and
+ * Shadow when ready and then every publication interval, receives the shadow's deltas (and its
+ * application topics) as `data`, takes firmware jobs through aws_fota and
  * reboots into them, and reconnects after a retry timeout when the connection drops. It reports
  * through `ctx.report`: `config-error`, `connected`, `ready`, `error`, `shadow-update` (the document sent),
  * `data` (a message on a subscribed topic), `disconnected`, `fota` (each FOTA event), `rebooting`.
@@ -161,6 +162,8 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
         port: config.port ?? 8883,
         secTag: config.secTag,
         clientId: config.clientId,
+        // prj.conf: CONFIG_AWS_IOT_TOPIC_UPDATE_DELTA_SUBSCRIBE=y; the sample prints what arrives.
+        shadowSubscriptions: ['update/delta'],
         fota: {
           dfu: ctx.dfu,
           fotaDownload: SAMPLE_FOTA_DOWNLOAD,
