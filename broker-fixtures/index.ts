@@ -133,11 +133,17 @@ export type { JsonObject, JsonValue } from './services/shadow/json.js';
 export {
   type Collection,
   COLLECTIONS,
+  type ConditionalCommit,
+  type ExternalChange,
   isCollection,
   type StateChange,
+  type StateExpectation,
   type StateStore,
 } from './store/store.js';
 export { checkChanges, MemoryStore } from './store/memory-store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export type { ClusterOptions } from './cluster/redis-cluster.js';
+export { connectRedis, parseRedisUrl, type RedisLocation } from './store/redis-connection.js';
 export { FileStore, type FileStoreOptions, type RecordValidator } from './store/file-store.js';
 export {
   amzDate,
@@ -167,3 +173,32 @@ export {
   xmlDocument,
   xmlElements,
 } from './s3/index.js';
+export { loadNrfCloudCa, nrfCloudCaDir, type NrfCloudCaPem } from './nrf-cloud/ca.js';
+export { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
+export { deviceTopics, topicPrefix, allowedSubscriptions, type DeviceTopics } from './nrf-cloud/topics.js';
+export {
+  NRF_CLOUD_ENDPOINT,
+  NRF_CLOUD_DOWNLOAD_HOST,
+  NRF_CLOUD_API_HOST,
+  FIRMWARE_TYPE_NUMBER,
+  FIRMWARE_TYPES,
+  type AssociationState,
+  type NrfCloudDevice,
+  type NrfCloudMessage,
+  type NrfCloudFirmware,
+  type NrfCloudJob,
+  type NrfCloudExecution,
+  type FirmwareType,
+  type ExecutionStatus,
+} from './nrf-cloud/types.js';
+export { makeBundle, readBundle, type FirmwareBundle } from './nrf-cloud/fota/bundle-zip.js';
+export {
+  encodeJob,
+  decodeJobRequest,
+  decodeJobUpdate,
+  STATUS_BY_NUMBER,
+} from './nrf-cloud/fota/job-arrays.js';
+export { evaluateTransform, TransformError } from './nrf-cloud/jsonata.js';
+export { associationTransition, desiredForAssociation } from './nrf-cloud/association.js';
+export { DISCON_MESSAGE } from './nrf-cloud/devices.js';
+export { openNrfCloudApi, type NrfCloudApi, type NrfCloudReply } from './nrf-cloud/rest/client.js';

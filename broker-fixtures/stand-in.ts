@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
@@ -10,7 +9,8 @@ import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
-import { awsPersistence } from './mqtt/retained.js';
+import { createAedes } from './mqtt/create-aedes.js';
+import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
@@ -25,6 +25,7 @@ import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
+import { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
@@ -34,6 +35,11 @@ export interface BrokerFixturesOptions {
   stateDir: string;
   /** Replaces the embedded file store (e.g. a shared store for several nodes). */
   store?: StateStore;
+  /**
+   * Run as one node of a cluster on Redis (docs/cluster.md): state in a {@link RedisStore}, aedes
+   * routing through mqemitter-redis and keeping sessions in aedes-persistence-redis, the CA shared.
+   */
+  cluster?: ClusterOptions;
   /** Time for everything the stand-in dates or times out: `systemClock`, or a `VirtualClock` in tests. */
   clock: Clock;
   /**
@@ -72,9 +78,16 @@ export interface BrokerFixturesOptions {
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
+  /**
+   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
+   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
+   */
+  nrfCloud?: NrfCloudOptions;
 }
 
 export interface BrokerEndpoints {
+  /** This node's id when the stand-in runs as a cluster node. */
+  nodeId?: string;
   /** The endpoint name devices use, and that the server certificate names. */
   endpoint: string;
   host: string;
@@ -86,6 +99,8 @@ export interface BrokerEndpoints {
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
   s3?: S3Endpoints;
+  /** The local nRF Cloud, when the broker runs one. */
+  nrfCloud?: NrfCloudEndpoints;
 }
 
 export interface BrokerState {
@@ -98,6 +113,8 @@ export interface BrokerState {
   readonly jobs: JobsService;
   readonly provisioning: RegistryApiService;
   readonly console: ApiRouter;
+  /** The local nRF Cloud (`options.nrfCloud`), or undefined. */
+  readonly nrfCloud: NrfCloudStandIn | undefined;
   close(): Promise<void>;
 }
 
@@ -111,6 +128,7 @@ export interface BrokerFixtures extends BrokerState {
 export const DEFAULT_ENDPOINT = 'local-ats.iot.eu-west-1.amazonaws.com';
 export const DEFAULT_REGION = 'eu-west-1';
 export const DEFAULT_ACCOUNT_ID = '123456789012';
+const CA_NAME = 'nrf91sim local AWS IoT CA';
 
 /** The file a running stand-in leaves in its state directory so the CLI can find its console. */
 export function consoleFile(stateDir: string): string {
@@ -128,27 +146,48 @@ interface Assembly extends BrokerState {
 async function assemble(
   options: BrokerFixturesOptions,
   endpointInfo: () => Record<string, unknown>,
+  cluster?: ClusterParts,
 ): Promise<Assembly> {
   const { clock, random } = options;
   let ca: CertificateAuthority | undefined;
+  const store = cluster?.store ?? options.store;
   const opened = await openBrokerStateDir({
     stateDir: options.stateDir,
     clock,
-    ...(options.store ? { store: options.store } : {}),
+    ...(store ? { store } : {}),
     afterChecks: async (dir) => {
-      ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+      const caDir = path.join(dir, 'ca');
+      ca = cluster
+        ? await cluster.certificateAuthority(caDir, CA_NAME, clock)
+        : await CertificateAuthority.loadOrCreate(caDir, CA_NAME, clock);
     },
   });
-  const { store, dir } = opened;
+  const { dir } = opened;
   const config: StandInConfig = {
     region: options.region ?? DEFAULT_REGION,
     accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
     endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
   };
-  const registry = new Registry(store, clock);
+  const registry = new Registry(opened.store, clock);
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
+  let nrfCloud: NrfCloudStandIn | undefined;
+  try {
+    nrfCloud = options.nrfCloud
+      ? await NrfCloudStandIn.open({
+          stateDir: options.stateDir,
+          store: opened.store,
+          clock,
+          random,
+          log,
+          options: options.nrfCloud,
+        })
+      : undefined;
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
   const s3 = options.s3
@@ -199,19 +238,32 @@ async function assemble(
     jobs,
     provisioning,
     console: router,
+    nrfCloud,
     authorizer,
-    store,
+    store: opened.store,
     config,
     s3,
     async startServices(aedes) {
       await services.start(
-        createServiceContext({ clock, random, store, registry, ca: ca!, log, config, aedes, authorizer }),
+        createServiceContext({
+          clock,
+          random,
+          store: opened.store,
+          registry,
+          ca: ca!,
+          log,
+          config,
+          aedes,
+          authorizer,
+        }),
       );
     },
     async close() {
       try {
+        await nrfCloud?.close();
         await services.stop();
       } finally {
+        registry.close();
         await opened.close();
       }
     },
@@ -237,27 +289,22 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
 export async function startBrokerFixtures(options: BrokerFixturesOptions): Promise<BrokerFixtures> {
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
-  const state = await assemble(options, () => ({ running: true, ...endpoints }));
-  const retained = awsPersistence({
-    store: state.store,
-    ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
-  });
+  const random = options.random;
+  const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
+  let state: Assembly;
+  try {
+    state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
   let aedes: Aedes;
   try {
-    aedes = await Aedes.createBroker({
-      persistence: retained.persistence,
-      // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-      maxClientsIdLength: 128,
-      ...state.authorizer.hooks(),
-    });
-    (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-      state.log.add({ type: 'broker-error', detail: err.message }),
-    );
-    await retained.restore(aedes);
-    await state.startServices(aedes);
+    aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.
     await state.close().catch(() => undefined);
+    await cluster?.close();
     throw err;
   }
 
@@ -266,7 +313,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     // aedes first: it closes the client connections that would otherwise hold the listeners open.
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const c of opened.reverse()) await c.close().catch(() => {});
-    await state.close();
+    try {
+      await state.close();
+    } finally {
+      await cluster?.close();
+    }
   };
   try {
     const serverCert = await state.ca.issue({
@@ -293,6 +344,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
     opened.push(api);
     endpoints = {
+      ...(cluster ? { nodeId: cluster.nodeId } : {}),
       endpoint: state.config.endpoint,
       host,
       mqttPort: mqtt.port,
@@ -301,6 +353,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
+      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host) } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
@@ -321,6 +374,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     jobs: state.jobs,
     provisioning: state.provisioning,
     console: state.console,
+    nrfCloud: state.nrfCloud,
     aedes,
     s3: state.s3?.server,
     endpoints: ready,

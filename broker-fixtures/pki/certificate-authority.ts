@@ -112,9 +112,45 @@ export class CertificateAuthority {
       return new CertificateAuthority(certText, key, cert, clock);
     }
     const ca = await CertificateAuthority.create(commonName, clock);
-    await writeFileAtomic(keyFile, await privateKeyPem(ca.key), 0o600);
-    await writeFileAtomic(certFile, ca.certificatePem);
+    await ca.save(dir);
     return ca;
+  }
+
+  /**
+   * A CA from its certificate and key (a broker cluster keeps them in Redis); STATE_CORRUPT naming
+   * `where` when they do not parse or do not belong together.
+   */
+  static async fromPem(
+    certText: string,
+    keyText: string,
+    clock: Clock,
+    where = 'the CA',
+  ): Promise<CertificateAuthority> {
+    const corrupt = (problem: string): SimError =>
+      new SimError(ErrorCode.STATE_CORRUPT, `${where}: ${problem}`);
+    let cert: x509.X509Certificate;
+    let key: CryptoKey;
+    try {
+      cert = new x509.X509Certificate(certText);
+      key = await importPrivateKeyPem(keyText);
+    } catch (err) {
+      throw corrupt(`not a PEM certificate and P-256 key (${(err as Error).message})`);
+    }
+    const publicOfKey = createPublicKey(createPrivateKey(keyText)).export({ type: 'spki', format: 'der' });
+    const publicOfCert = new X509Certificate(certText).publicKey.export({ type: 'spki', format: 'der' });
+    if (!publicOfKey.equals(publicOfCert)) throw corrupt("the key is not the certificate's");
+    return new CertificateAuthority(certText, key, cert, clock);
+  }
+
+  /** The CA's private key, PEM. */
+  privateKeyPem(): Promise<string> {
+    return privateKeyPem(this.key);
+  }
+
+  /** Writes `ca.key` (0600, first: see {@link loadOrCreate}) and `ca.crt` into `dir`. */
+  async save(dir: string): Promise<void> {
+    await writeFileAtomic(path.join(dir, 'ca.key'), await privateKeyPem(this.key), 0o600);
+    await writeFileAtomic(path.join(dir, 'ca.crt'), this.certificatePem);
   }
 
   get certificateId(): string {
