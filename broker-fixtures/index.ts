@@ -26,3 +26,20 @@ export * from './store/store.js';
 export * from './store/memory-store.js';
 export * from './store/file-store.js';
 export * from './s3/index.js';
+export { loadNrfCloudCa, nrfCloudCaDir, type NrfCloudCaPem } from './nrf-cloud/ca.js';
+export { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
+export { deviceTopics, topicPrefix, allowedSubscriptions, type DeviceTopics } from './nrf-cloud/topics.js';
+export {
+  NRF_CLOUD_ENDPOINT,
+  NRF_CLOUD_DOWNLOAD_HOST,
+  NRF_CLOUD_API_HOST,
+  FIRMWARE_TYPE_NUMBER,
+  type AssociationState,
+  type NrfCloudDevice,
+  type NrfCloudMessage,
+  type NrfCloudFirmware,
+  type NrfCloudJob,
+  type NrfCloudExecution,
+  type FirmwareType,
+  type ExecutionStatus,
+} from './nrf-cloud/types.js';

@@ -26,6 +26,7 @@ import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
+import { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
@@ -72,6 +73,11 @@ export interface BrokerFixturesOptions {
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
+  /**
+   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
+   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
+   */
+  nrfCloud?: NrfCloudOptions;
 }
 
 export interface BrokerEndpoints {
@@ -86,6 +92,8 @@ export interface BrokerEndpoints {
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
   s3?: S3Endpoints;
+  /** The local nRF Cloud, when the broker runs one. */
+  nrfCloud?: NrfCloudEndpoints;
 }
 
 export interface BrokerState {
@@ -98,6 +106,8 @@ export interface BrokerState {
   readonly jobs: JobsService;
   readonly provisioning: RegistryApiService;
   readonly console: ApiRouter;
+  /** The local nRF Cloud (`options.nrfCloud`), or undefined. */
+  readonly nrfCloud: NrfCloudStandIn | undefined;
   close(): Promise<void>;
 }
 
@@ -150,6 +160,22 @@ async function assemble(
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
+  let nrfCloud: NrfCloudStandIn | undefined;
+  try {
+    nrfCloud = options.nrfCloud
+      ? await NrfCloudStandIn.open({
+          stateDir: options.stateDir,
+          store,
+          clock,
+          random,
+          log,
+          options: options.nrfCloud,
+        })
+      : undefined;
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
   const s3 = options.s3
@@ -200,6 +226,7 @@ async function assemble(
     jobs,
     provisioning,
     console: router,
+    nrfCloud,
     authorizer,
     store,
     config,
@@ -211,6 +238,7 @@ async function assemble(
     },
     async close() {
       try {
+        await nrfCloud?.close();
         await services.stop();
       } finally {
         await opened.close();
@@ -302,6 +330,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
+      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host) } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
@@ -322,6 +351,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     jobs: state.jobs,
     provisioning: state.provisioning,
     console: state.console,
+    nrfCloud: state.nrfCloud,
     aedes,
     s3: state.s3?.server,
     endpoints: ready,
