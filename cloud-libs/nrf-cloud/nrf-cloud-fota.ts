@@ -8,7 +8,6 @@ import {
   fotaJobDecode,
   fotaJobUpdateEncode,
   isFotaStatusTerminal,
-  type NrfCloudFotaJobInfo,
 } from './fota-codec.js';
 import {
   loadSavedJob,
@@ -21,14 +20,7 @@ import {
 } from './fota-settings.js';
 import { jobOf, progressToReport, validatedJobReport, type CurrentJob } from './fota-job.js';
 import { NCT_MSG_ID } from './message-ids.js';
-import type {
-  NrfCloudFotaError,
-  NrfCloudFotaStatusName,
-  NrfCloudFotaType,
-  NrfCloudFotaValidate,
-  NrfCloudModemDfuResult,
-  NrfCloudSettings,
-} from './types.js';
+import type { NrfCloudFotaError, NrfCloudFotaType, NrfCloudFotaValidate, NrfCloudSettings } from './types.js';
 
 /** `enum nrf_cloud_fota_evt_id` with its data. */
 export type NrfCloudFotaEvt =

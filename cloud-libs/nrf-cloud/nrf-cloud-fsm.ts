@@ -18,7 +18,6 @@ import {
   type NrfCloudEndpoints,
 } from './codec.js';
 import {
-  clientIdGet,
   connackResultTranslate,
   connectErrorTranslate,
   NRF_CLOUD_DEFAULTS,

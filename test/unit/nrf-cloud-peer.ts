@@ -5,8 +5,7 @@ import type { NrfCloudClientOptions } from '../../cloud-libs/nrf-cloud/index.js'
 
 /** Two connected in-memory duplex streams (what `node:stream` `duplexPair` does on Node 22). */
 export function duplexPair(): [Duplex, Duplex] {
-  let a!: Duplex;
-  let b!: Duplex;
+  const ends: Duplex[] = [];
   const make = (peer: () => Duplex): Duplex =>
     new Duplex({
       read() {},
@@ -23,9 +22,11 @@ export function duplexPair(): [Duplex, Duplex] {
         cb(err);
       },
     });
-  a = make(() => b);
-  b = make(() => a);
-  return [a, b];
+  ends.push(
+    make(() => ends[1] as Duplex),
+    make(() => ends[0] as Duplex),
+  );
+  return [ends[0] as Duplex, ends[1] as Duplex];
 }
 
 /**
