@@ -22,6 +22,7 @@ import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
 import { DeviceDfuTarget } from './boot/device-dfu-target.js';
+import { FlashSettings } from './boot/flash-settings.js';
 import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
@@ -267,6 +268,8 @@ export class Device extends TypedEmitter<DeviceEvents> {
         manifest,
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
+        settings: new FlashSettings(this.flash.storage),
+        modemDfu: dfu,
         reboot: () => {
           clock.setTimeout(() => {
             if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);

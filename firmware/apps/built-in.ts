@@ -3,6 +3,7 @@ import { startAtClient } from './at-client.js';
 import { startAwsFotaApp } from './aws-fota-app.js';
 import { startAwsIotApp } from './aws-iot-app.js';
 import { startFreeRtosShadowApp } from './freertos-shadow-app.js';
+import { startNrfCloudApp } from './nrf-cloud-app.js';
 import { startSerialLteModem } from './serial-lte-modem/index.js';
 
 /**
@@ -27,6 +28,10 @@ export function builtInApps(): AppRegistry {
     .register('freertos_shadow', {
       start: startFreeRtosShadowApp,
       readyLines: (m) => [`FreeRTOS Device Shadow demo, version: v${m.version}`],
+    })
+    .register('nrf_cloud', {
+      start: startNrfCloudApp,
+      readyLines: (m) => [`nRF Cloud sample started, version: v${m.version}`],
     })
     .register('serial_lte_modem', {
       start: startSerialLteModem,
