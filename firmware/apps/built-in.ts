@@ -2,6 +2,7 @@ import { AppRegistry } from '../app-registry.js';
 import { startAtClient } from './at-client.js';
 import { startAwsFotaApp } from './aws-fota-app.js';
 import { startAwsIotApp } from './aws-iot-app.js';
+import { startCloudClientApp } from './cloud-client-app.js';
 import { startFreeRtosShadowApp } from './freertos-shadow-app.js';
 import { startNrfCloudApp } from './nrf-cloud-app.js';
 import { startSerialLteModem } from './serial-lte-modem/index.js';
@@ -24,6 +25,10 @@ export function builtInApps(): AppRegistry {
     .register('aws_iot', {
       start: startAwsIotApp,
       readyLines: (m) => [`The AWS IoT sample started, version: v${m.version}`],
+    })
+    .register('cloud_client', {
+      start: startCloudClientApp,
+      readyLines: (m) => [`Cloud client has started, version: v${m.version}`],
     })
     .register('freertos_shadow', {
       start: startFreeRtosShadowApp,
