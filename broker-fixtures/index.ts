@@ -43,3 +43,13 @@ export {
   type FirmwareType,
   type ExecutionStatus,
 } from './nrf-cloud/types.js';
+export { makeBundle, readBundle, type FirmwareBundle } from './nrf-cloud/fota/bundle-zip.js';
+export {
+  encodeJob,
+  decodeJobRequest,
+  decodeJobUpdate,
+  STATUS_BY_NUMBER,
+} from './nrf-cloud/fota/job-arrays.js';
+export { evaluateTransform, TransformError } from './nrf-cloud/jsonata.js';
+export { associationTransition, desiredForAssociation } from './nrf-cloud/association.js';
+export { DISCON_MESSAGE } from './nrf-cloud/devices.js';

@@ -114,13 +114,16 @@ export class NrfCloudGate {
     if (!this.options.ca.issued(cert))
       throw new Refused('the client certificate is not from the nRF Cloud CA');
     const certificateId = certificateIdOf(cert);
-    if (certificateId === this.options.accountCertificateId()) {
+    if (certificateId === this.options.accountCertificateId() && this.options.ca.issued(cert)) {
       if (!clientId.startsWith('account-')) throw new Refused('the account device connects as account-<id>');
       this.identities.set(client, { kind: 'account', clientId, certificateId });
       return;
     }
     const owner = this.options.deviceOfCertificate(certificateId);
     if (owner === undefined) {
+      // Onboarded certificates may come from any CA; JITP takes only the nRF Cloud CA's.
+      if (!this.options.ca.issued(cert))
+        throw new Refused('the client certificate is not from the nRF Cloud CA');
       const commonName = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
       if (commonName !== clientId)
         throw new Refused(`the certificate's common name ${JSON.stringify(commonName)} is not the client id`);

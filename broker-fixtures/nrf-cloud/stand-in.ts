@@ -12,7 +12,19 @@ import { loadAccount, type AccountOptions } from './account.js';
 import { NrfCloudGate, type NrfCloudIdentity } from './authorizer.js';
 import { NrfCloudBus } from './bus.js';
 import { nrfCloudCaDir, openNrfCloudCa } from './ca.js';
+import { NrfCloudDevices } from './devices.js';
+import { FirmwareDownloadServer } from './fota/download-server.js';
+import { NrfCloudFirmwares } from './fota/firmwares.js';
+import { NrfCloudFota } from './fota/fota.js';
+import { NrfCloudMessages } from './messages.js';
 import { NrfCloudRegistry } from './registry.js';
+import type { RestContext } from './rest/context.js';
+import { deviceRoutes } from './rest/device-routes.js';
+import { fotaRoutes } from './rest/fota-routes.js';
+import { messageRoutes } from './rest/message-routes.js';
+import { RestRouter } from './rest/router.js';
+import { RestServer } from './rest/server.js';
+import { NrfCloudShadows } from './shadows.js';
 import { topicPrefix, type PublishKind } from './topics.js';
 import {
   NRF_CLOUD_API_HOST,
@@ -73,18 +85,68 @@ type PublishHandler = (
  */
 export class NrfCloudStandIn {
   readonly bus: NrfCloudBus;
-  private aedes: Aedes | undefined;
+  readonly shadows: NrfCloudShadows;
+  readonly devices: NrfCloudDevices;
+  readonly messages: NrfCloudMessages;
+  readonly fota: NrfCloudFota;
+  /** The REST API, callable in-process (the CLI on a stopped broker) as over HTTP. */
+  readonly api: RestRouter;
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly handlers: PublishHandler[] = [];
   private served: NrfCloudEndpoints | undefined;
+  private downloadAuthority = NRF_CLOUD_DOWNLOAD_HOST;
 
   private constructor(
     readonly parts: NrfCloudParts,
     readonly ca: CertificateAuthority,
-    readonly account: NrfCloudAccount,
+    private team: NrfCloudAccount,
     readonly registry: NrfCloudRegistry,
   ) {
-    this.bus = new NrfCloudBus(parts.log);
+    const { store, clock, log } = parts;
+    const random = parts.random.fork('nrf-cloud-ids');
+    this.bus = new NrfCloudBus(log);
+    this.shadows = new NrfCloudShadows(store, clock, this.bus, log);
+    this.devices = new NrfCloudDevices(registry, this.shadows, this.bus, log, this.prefix, clock);
+    this.messages = new NrfCloudMessages(store, clock, this.bus, this.prefix);
+    const firmwares = new NrfCloudFirmwares(
+      store,
+      clock,
+      random,
+      path.join(parts.stateDir, 'nrf-cloud', 'firmwares'),
+    );
+    this.fota = new NrfCloudFota(
+      firmwares,
+      store,
+      clock,
+      random,
+      this.bus,
+      this.shadows,
+      log,
+      this.prefix,
+      () => this.downloadAuthority,
+    );
+    const context: RestContext = {
+      store,
+      clock,
+      random,
+      ca,
+      account: () => this.team,
+      setAccount: async (next) => {
+        await store.put('nrfcloud-account', 'team', next);
+        this.team = next;
+      },
+      prefix: this.prefix,
+      mqttEndpoint: NRF_CLOUD_ENDPOINT,
+      devices: this.devices,
+      shadows: this.shadows,
+      messages: this.messages,
+      fota: this.fota,
+    };
+    this.api = new RestRouter(
+      [...deviceRoutes(context), ...messageRoutes(context), ...fotaRoutes(context)],
+      () => this.team.apiKey,
+    );
+    this.onPublish((identity, kind, packet) => this.dispatch(identity, kind, packet));
   }
 
   static async open(parts: NrfCloudParts): Promise<NrfCloudStandIn> {
@@ -96,11 +158,56 @@ export class NrfCloudStandIn {
       parts.options,
     );
     const registry = await NrfCloudRegistry.open(parts.store, parts.clock);
-    return new NrfCloudStandIn(parts, ca, account, registry);
+    const standIn = new NrfCloudStandIn(parts, ca, account, registry);
+    await standIn.messages.prune();
+    return standIn;
+  }
+
+  get account(): NrfCloudAccount {
+    return this.team;
+  }
+
+  /** Device publishes on allowed topics, handled before aedes acknowledges them. */
+  private async dispatch(
+    identity: NrfCloudIdentity,
+    kind: PublishKind | 'account',
+    packet: PublishPacket,
+  ): Promise<void> {
+    if (identity.kind !== 'device') return;
+    const id = identity.clientId;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    switch (kind) {
+      case 'shadow-update':
+      case 'aws-shadow-update':
+        await this.devices.ensureShadow(id);
+        return this.shadows.deviceUpdate(id, payload);
+      case 'shadow-get-tf':
+        await this.devices.ensureShadow(id);
+        return this.shadows.transform(id, payload);
+      case 'shadow-get-trim':
+      case 'shadow-get':
+      case 'aws-shadow-get':
+        await this.devices.ensureShadow(id);
+        return this.shadows.deviceGet(
+          id,
+          payload,
+          kind === 'aws-shadow-get' ? 'aws' : kind === 'shadow-get-trim' ? 'trim' : 'plain',
+        );
+      case 'd2c':
+      case 'd2c-bulk':
+      case 'd2c-bin':
+        return this.messages.received(id, packet.topic, payload, kind);
+      case 'jobs-req':
+        return this.fota.deviceRequest(id, payload);
+      case 'jobs-update':
+        return this.fota.deviceUpdate(id, payload);
+      default:
+        return;
+    }
   }
 
   get prefix(): string {
-    return topicPrefix(this.account.tenantId);
+    return topicPrefix(this.team.tenantId);
   }
 
   get caFile(): string {
@@ -119,7 +226,7 @@ export class NrfCloudStandIn {
 
   /** JITP: the device named by the certificate is created, `not_associated`. */
   private async onboard(clientId: string, certificatePem: string, certificateId: string): Promise<void> {
-    await this.registry.create({ id: clientId, certificateId, certificatePem, onboardedBy: 'jitp' });
+    await this.devices.create({ id: clientId, certificateId, certificatePem, onboardedBy: 'jitp' });
     this.parts.log.add({ type: 'nrfcloud-jitp', clientId, detail: `device ${clientId} onboarded` });
   }
 
@@ -130,7 +237,7 @@ export class NrfCloudStandIn {
       log: this.parts.log,
       prefix: this.prefix,
       deviceOfCertificate: (id) => this.registry.deviceOfCertificate(id),
-      accountCertificateId: () => this.account.accountDevice?.certificateId,
+      accountCertificateId: () => this.team.accountDevice?.certificateId,
       onboard: (clientId, cert, id) => this.onboard(clientId, cert.toString(), id),
       onPublish: async (identity, kind, packet) => {
         for (const handler of this.handlers) await handler(identity, kind, packet);
@@ -140,7 +247,6 @@ export class NrfCloudStandIn {
     (aedes as unknown as EventEmitter).on('error', (err: Error) =>
       this.parts.log.add({ type: 'nrfcloud-broker-error', detail: err.message }),
     );
-    this.aedes = aedes;
     this.bus.attach(aedes);
     this.closers.push(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
     const serverCert = await this.ca.issue({
@@ -170,17 +276,28 @@ export class NrfCloudStandIn {
       onClientError: (err: Error) => this.parts.log.add({ type: 'nrfcloud-tls-error', detail: err.message }),
     });
     this.closers.push(() => mqtt.close());
+    const api = await RestServer.listen(this.api, options.apiPort ?? 8890, host);
+    this.closers.push(() => api.close());
+    const download = await FirmwareDownloadServer.listen(this.fota.firmwares, {
+      host,
+      port: options.downloadPort ?? 8446,
+      key: serverCert.privateKeyPem ?? '',
+      cert: serverCert.certificatePem + this.ca.certificatePem,
+    });
+    this.closers.push(() => download.close());
+    this.downloadAuthority =
+      download.port === 443 ? NRF_CLOUD_DOWNLOAD_HOST : `${NRF_CLOUD_DOWNLOAD_HOST}:${download.port}`;
     this.served = {
       endpoint: NRF_CLOUD_ENDPOINT,
       host,
       mqttPort: mqtt.port,
-      apiUrl: '',
-      apiKey: this.account.apiKey,
+      apiUrl: api.url,
+      apiKey: this.team.apiKey,
       caFile: this.caFile,
-      tenantId: this.account.tenantId,
+      tenantId: this.team.tenantId,
       topicPrefix: this.prefix,
       downloadHost: NRF_CLOUD_DOWNLOAD_HOST,
-      downloadPort: 0,
+      downloadPort: download.port,
     };
     return this.served;
   }
