@@ -23,6 +23,11 @@ export interface AppContext {
   settings: FlashSettings;
   /** What the modem library reported at this boot about a scheduled modem delta (none: undefined). */
   modemDfu: ModemDfuOutcome | undefined;
+  /**
+   * `nrf_modem_lib_shutdown()` + `nrf_modem_lib_init()`: the modem restarts (in CFUN=0) without a
+   * device reset and applies a scheduled modem delta; resolves with what the init reported.
+   */
+  modemLibReinit(): Promise<ModemDfuOutcome | undefined>;
   /** `sys_reboot()`: the device resets once the current call stack has returned. */
   reboot(): void;
   /** Tells the host what the application does: the device emits it as an `app` event. */

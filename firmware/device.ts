@@ -270,6 +270,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
         dfu: this.dfuTarget,
         settings: new FlashSettings(this.flash.storage),
         modemDfu: dfu,
+        modemLibReinit: () => this.modemLibReinit(),
         reboot: () => {
           clock.setTimeout(() => {
             if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);
@@ -281,6 +282,21 @@ export class Device extends TypedEmitter<DeviceEvents> {
     }
     this.emit('boot', report, dfu);
     return report;
+  }
+
+  /**
+   * The modem library re-initialised by the application (no device reset): the modem goes to
+   * CFUN=0, a scheduled delta is applied as at boot, and the running modem reports the new firmware.
+   */
+  private async modemLibReinit(): Promise<ModemDfuOutcome | undefined> {
+    const modem = this.currentModem;
+    await modem.channel().command('AT+CFUN=0');
+    const dfu = await this.flash.modemDfu.applyAtBoot(modem.identity.firmwareVersion);
+    if (dfu?.result === 'ok') {
+      modem.profile.identity = { ...modem.identity, firmwareVersion: dfu.to };
+      if (this.stateDir) await writeJsonAtomic(path.join(this.stateDir, 'identity.json'), modem.identity);
+    }
+    return dfu;
   }
 
   /** Power removed: the application and the modem stop where they are; flash keeps what was written. */

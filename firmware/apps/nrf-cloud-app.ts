@@ -29,6 +29,11 @@ export interface NrfCloudAppConfig {
   connectionRetryTimeoutS?: number;
   /** The FOTA types offered in `serviceInfo.fota_v2` (APP and MODEM). */
   fotaTypes?: NrfCloudFotaType[];
+  /**
+   * A modem delta is applied by re-initialising the modem library instead of rebooting, and
+   * reported with `nrf_cloud_modem_fota_completed` (false: reboot, as after any FOTA).
+   */
+  modemFotaReinit?: boolean;
   /** The download sec tag (the library's by default; -1: HTTP). */
   downloadSecTag?: number;
   fragmentSize?: number;
@@ -42,6 +47,10 @@ const FOTA_TYPES: readonly NrfCloudFotaType[] = [
 
 function readConfig(config: Record<string, unknown>): NrfCloudAppConfig | string {
   const out: NrfCloudAppConfig = {};
+  if (config.modemFotaReinit !== undefined) {
+    if (typeof config.modemFotaReinit !== 'boolean') return 'config.modemFotaReinit must be true or false';
+    out.modemFotaReinit = config.modemFotaReinit;
+  }
   for (const key of ['host', 'clientId'] as const) {
     const v = config[key];
     if (v !== undefined && (typeof v !== 'string' || v === ''))
@@ -108,7 +117,25 @@ export function startNrfCloudApp(ctx: AppContext): RunningApp {
     }
   };
 
+  let reinitializing = false;
+  /** FOTA_DONE for a modem delta without a reboot: re-initialise the modem, report, reconnect. */
+  const modemReinit = async (): Promise<void> => {
+    reinitializing = true;
+    cloud?.disconnect();
+    const dfu = await ctx.modemLibReinit();
+    ctx.report('modem-reinit', {
+      result: dfu?.result ?? 'none',
+      firmware: (await ctx.modem.channel().command('AT+CGMR'))[0],
+    });
+    await cloud?.modemFotaCompleted(dfu?.result === 'ok');
+    await lteLcInitAndConnect(ctx.modem);
+    reinitializing = false;
+    retry?.cancel();
+    if (!stopped) cloud?.connect();
+  };
+
   const scheduleRetry = (seconds: number): void => {
+    if (reinitializing) return;
     retry?.cancel();
     retry = ctx.clock.setTimeout(() => {
       if (!stopped) cloud?.connect();
@@ -154,6 +181,13 @@ export function startNrfCloudApp(ctx: AppContext): RunningApp {
         return ctx.report('fota', { id: evt.type, fotaType: evt.fotaType });
       case 'NRF_CLOUD_EVT_FOTA_DONE':
         ctx.report('fota', { id: evt.type, fotaType: evt.fotaType });
+        sensors?.cancel();
+        if (evt.fotaType === 'NRF_CLOUD_FOTA_MODEM_DELTA' && config.modemFotaReinit) {
+          void modemReinit().catch((err: unknown) =>
+            ctx.report('failed', { message: err instanceof Error ? err.message : String(err) }),
+          );
+          return;
+        }
         ctx.report('rebooting', {});
         sensors?.cancel();
         cloud?.disconnect();

@@ -59,14 +59,14 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
     h = undefined;
   });
 
-  async function bootProvisioned(name: string, version = '1.0.0') {
+  async function bootProvisioned(name: string, version = '1.0.0', extra: Record<string, unknown> = {}) {
     h ??= await startNrfCloud();
     device = await Device.boot({ name });
     const ca = await loadNrfCloudCa(h.stateDir);
     const clientId = `nrf-${device.identity.imei}`;
     await provisionNrfCloud(device.credentials, { ca, clientId, now: Date.now() });
     const log = appLog(device);
-    const config = { port: h.nrf.mqttPort, connectionRetryTimeoutS: 1, sensorIntervalS: 0 };
+    const config = { port: h.nrf.mqttPort, connectionRetryTimeoutS: 1, sensorIntervalS: 0, ...extra };
     await device.control.program(buildAppImage({ app: 'nrf_cloud', version, config }));
     return { clientId, log, config };
   }
@@ -185,6 +185,38 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
     expect(execution.status).toBe('SUCCEEDED');
     const [cgmr] = await device!.modem.channel().command('AT+CGMR');
     expect(cgmr).toBe('mfw_nrf9160_1.3.9');
+  });
+
+  it('applies a modem delta by re-initialising the modem, without a reboot (nrf_cloud_modem_fota_completed)', async () => {
+    const { clientId, log } = await bootProvisioned('nrfc-modem-reinit', '1.0.0', { modemFotaReinit: true });
+    await log.until('association-request');
+    await rest(h!, 'PUT', `/v1/association/${clientId}`);
+    await log.until('ready');
+    const boots: unknown[] = [];
+    device!.on('boot', (r) => boots.push(r));
+    const delta = buildModemDelta({ from: device!.identity.firmwareVersion, to: 'mfw_nrf9160_1.3.8' });
+    const up = await rest(
+      h!,
+      'POST',
+      '/v1/firmwares',
+      undefined,
+      makeBundle({ image: delta, version: '1.3.8', type: 'MODEM' }),
+    );
+    const job = await rest(h!, 'POST', '/v1/fota-jobs', {
+      deviceIdentifiers: [clientId],
+      bundleId: up.body.bundleId,
+    });
+    const jobId = job.body.jobId as string;
+    expect(await log.until('modem-reinit')).toEqual({ result: 'ok', firmware: 'mfw_nrf9160_1.3.8' });
+    const execution = await waitFor(async () => {
+      const r = await rest(h!, 'GET', `/v1/fota-job-executions/${clientId}/${jobId}`);
+      return r.body?.status === 'SUCCEEDED' ? r.body : undefined;
+    }, 'SUCCEEDED');
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(boots).toEqual([]);
+    expect(log.names()).not.toContain('rebooting');
+    const [cgmr] = await device!.modem.channel().command('AT+CGMR');
+    expect(cgmr).toBe('mfw_nrf9160_1.3.8');
   });
 
   it('reports a corrupt bundle with the NCS error status and keeps running the old image', async () => {
