@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { missingTools, tools } from '../helpers/system-tools.js';
 import { loadNrfCloudCa, makeBundle } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
@@ -121,6 +126,63 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
         .filter((n) => !['connecting', 'sensor', 'shadow'].includes(n)),
     ).toEqual(['connected', 'associated', 'ready']);
   });
+
+  const noMosquitto = missingTools(tools.mosquittoSub);
+  it.skipIf(noMosquitto !== undefined)(
+    `streams sensor data that an independent mosquitto_sub sees (the account device) ${noMosquitto ?? ''}`,
+    async () => {
+      const { clientId, log } = await bootProvisioned('nrfc-mosquitto', '1.0.0', { sensorIntervalS: 1 });
+      await log.until('association-request');
+      await rest(h!, 'PUT', `/v1/association/${clientId}`);
+      const account = (await rest(h!, 'POST', '/v1/devices/account')).body;
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'nrfc-mosq-'));
+      try {
+        await writeFile(path.join(dir, 'ca.pem'), account.caCert);
+        await writeFile(path.join(dir, 'cert.pem'), account.clientCert);
+        await writeFile(path.join(dir, 'key.pem'), account.privateKey);
+        const topic = `${h!.nrf.topicPrefix}m/d/${clientId}/d2c`;
+        const sub = spawn('mosquitto_sub', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(h!.nrf.mqttPort),
+          '--insecure',
+          '--cafile',
+          path.join(dir, 'ca.pem'),
+          '--cert',
+          path.join(dir, 'cert.pem'),
+          '--key',
+          path.join(dir, 'key.pem'),
+          '-i',
+          account.clientId,
+          '-q',
+          '1',
+          '-t',
+          topic,
+          '-C',
+          '4',
+          '-W',
+          '30',
+        ]);
+        let out = '';
+        let err = '';
+        sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        sub.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        const code = await new Promise<number | null>((resolve) => sub.on('exit', resolve));
+        expect(err).toBe('');
+        expect(code).toBe(0);
+        const seen = out
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { appId: string; messageType: string });
+        expect(seen).toHaveLength(4);
+        expect(seen.every((m) => m.messageType === 'DATA')).toBe(true);
+        expect(seen.map((m) => m.appId)).toEqual(expect.arrayContaining(['GPS', 'FLIP']));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('updates its application over the air: DOWNLOADING, IN_PROGRESS, reboot, SUCCEEDED, the new version runs', async () => {
     const { clientId, log, config } = await bootProvisioned('nrfc-app-fota');
