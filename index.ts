@@ -9,6 +9,40 @@ export * from './cloud-libs/download-client/index.js';
 export * from './cloud-libs/fota-download/index.js';
 export { lteLcInitAndConnect } from './cloud-libs/lte-lc/index.js';
 export {
+  MemoryNrfCloudSettings,
+  NCT_MSG_ID,
+  NRF_CLOUD_DEFAULTS,
+  NRF_CLOUD_FOTA_ERROR_TEXT,
+  NrfCloud,
+  NrfCloudConnectResult,
+  NrfCloudDisconnectStatus,
+  NrfCloudErrStatus,
+  NrfCloudFotaStatus,
+  type NrfCloudConfig,
+  type NrfCloudEvt,
+  type NrfCloudEvtHandler,
+  type NrfCloudEvtType,
+  type NrfCloudFotaEvt,
+  type NrfCloudFotaType,
+  type NrfCloudSensor,
+  type NrfCloudSensorData,
+  type NrfCloudSettings,
+  type NrfCloudState,
+  type NrfCloudTxData,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  AwsIotBackend,
+  cloudGetBinding,
+  CloudConnectResult,
+  CloudDisconnectReason,
+  NrfCloudBackend,
+  type CloudBackend,
+  type CloudBindingEnv,
+  type CloudEvent,
+  type CloudEventType,
+  type CloudMsg,
+} from './cloud-libs/cloud-api/index.js';
+export {
   MqttAgent,
   MqttBufferHandle,
   ShadowClient,
