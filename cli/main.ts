@@ -7,6 +7,7 @@ import { registerDeviceControl } from './commands/device-control.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerNrfCloud } from './commands/nrfcloud.js';
 import { registerS3 } from './commands/s3.js';
 import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerThingGroups(program);
   registerJobs(program);
   registerFota(program);
+  registerNrfCloud(program);
   registerDemo(program);
   const exitOverride = (c: Command): void => {
     c.exitOverride();

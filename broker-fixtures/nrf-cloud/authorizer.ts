@@ -111,8 +111,6 @@ export class NrfCloudGate {
     if (!(socket instanceof TLSSocket)) throw new Refused('the connection is not TLS');
     const cert = socket.getPeerX509Certificate();
     if (!cert) throw new Refused('no client certificate');
-    if (!this.options.ca.issued(cert))
-      throw new Refused('the client certificate is not from the nRF Cloud CA');
     const certificateId = certificateIdOf(cert);
     if (certificateId === this.options.accountCertificateId() && this.options.ca.issued(cert)) {
       if (!clientId.startsWith('account-')) throw new Refused('the account device connects as account-<id>');

@@ -14,7 +14,7 @@ import {
   applyTlsSocketOptions,
   errnoOf,
   type AddressFamily,
-  type ModemSockets,
+  type DeviceSockets,
   type SockAddr,
   type TlsSocketOptions,
 } from '../../modem/sockets/index.js';
@@ -37,7 +37,7 @@ export class DownloadSocket {
   lastErrno = 0;
 
   constructor(
-    private readonly sockets: ModemSockets,
+    private readonly sockets: DeviceSockets,
     private readonly kconfig: DownloadClientKconfig,
   ) {}
 

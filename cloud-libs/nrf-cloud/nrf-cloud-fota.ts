@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { trace } from '../../core/trace.js';
-import { Errno, type ModemSockets } from '../../modem/sockets/index.js';
+import { Errno, type DeviceSockets } from '../../modem/sockets/index.js';
 import type { DfuTarget, DfuTargetImageType } from '../dfu-target/index.js';
 import { FotaDownload, type FotaDownloadEvt, type FotaDownloadKconfig } from '../fota-download/index.js';
 import {
@@ -40,7 +40,7 @@ export interface NrfCloudFotaLink {
 
 /** nrf_cloud FOTA's Kconfig and what it needs from the device. */
 export interface NrfCloudFotaOptions extends FotaValidationContext {
-  sockets: ModemSockets;
+  sockets: DeviceSockets;
   clock: Clock;
   dfu: DfuTarget;
   settings: NrfCloudSettings;

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { AF_INET, IPPROTO_TCP, IPPROTO_TLS_1_2, SOCK_STREAM, type AddressFamily } from './constants.js';
 import type { AddrInfo } from './dns.js';
-import type { ModemSockets } from './modem-sockets.js';
+import type { DeviceSockets } from './device-sockets.js';
 import { applyTlsSocketOptions, splitTlsSocketOptions, type TlsSocketOptions } from './tls-socket-options.js';
 
 /** Where to connect, and the TLS options: a non-empty `secTags` makes the socket IPPROTO_TLS_1_2. */
@@ -31,7 +31,7 @@ export class ModemSocketStream extends Duplex {
   private readonly readSize: number;
 
   constructor(
-    private readonly sockets: ModemSockets,
+    private readonly sockets: DeviceSockets,
     options: ModemStreamOptions,
   ) {
     super({ allowHalfOpen: false });

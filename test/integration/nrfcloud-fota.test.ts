@@ -8,13 +8,19 @@ import { makeBundle } from '../../broker-fixtures/index.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
 import { nextMessage, onboardAndConnect, startNrfCloud, type NrfCloudHarness } from './nrfcloud-helpers.js';
 
+/** The reply fields these tests read. */
+interface Reply {
+  status: number;
+  body: { items: unknown[]; total: number; bundleId: string; jobId: string; message: string; status: string };
+}
+
 async function call(
   h: NrfCloudHarness,
   method: string,
   path: string,
   body?: unknown,
   raw?: Buffer,
-): Promise<{ status: number; body: any }> {
+): Promise<Reply> {
   const res = await fetch(`${h.nrf.apiUrl}${path}`, {
     method,
     headers: {

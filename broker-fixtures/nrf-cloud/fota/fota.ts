@@ -32,7 +32,7 @@ export class NrfCloudFota {
     private readonly log: EventLog,
     private readonly prefix: string,
     /** `host[:port]` of the download server, as the job arrays carry it. */
-    private readonly downloadHost: () => string,
+    readonly downloadHost: () => string,
   ) {}
 
   private async supports(deviceId: string, type: string): Promise<boolean> {
@@ -94,7 +94,10 @@ export class NrfCloudFota {
     await this.store.commit(changes);
     // Connected devices hear of it at once, as from nRF Cloud.
     for (const deviceId of job.deviceIds)
-      await this.bus.publish(deviceTopics(this.prefix, deviceId).jobsRcv, encodeJob(job));
+      await this.bus.publish(
+        deviceTopics(this.prefix, deviceId).jobsRcv,
+        encodeJob(job, this.downloadHost()),
+      );
     this.log.add({
       type: 'nrfcloud-fota-job',
       detail: `${job.jobId}: ${firmware.bundleId} to ${job.deviceIds.join(', ')}`,
@@ -226,7 +229,11 @@ export class NrfCloudFota {
       const found = await this.getJob(request.jobId);
       job = found && (await this.getExecution(deviceId, found.jobId)) ? found : undefined;
     } else this.log.add({ type: 'nrfcloud-fota-bad-request', clientId: deviceId, detail: request.reason });
-    if (job) await this.bus.publish(deviceTopics(this.prefix, deviceId).jobsRcv, encodeJob(job));
+    if (job)
+      await this.bus.publish(
+        deviceTopics(this.prefix, deviceId).jobsRcv,
+        encodeJob(job, this.downloadHost()),
+      );
   }
 
   /** `jobs/update`: stored before the device gets its PUBACK. */

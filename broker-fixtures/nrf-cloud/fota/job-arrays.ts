@@ -16,9 +16,10 @@ import {
 /** Status numbers; index = number. nRF Cloud's REST spells 5 CANCELLED, the device CANCELED. */
 export const STATUS_BY_NUMBER: readonly ExecutionStatus[] = EXECUTION_STATUSES;
 
-export function encodeJob(job: NrfCloudJob): string {
+/** `host` replaces the job's stored one (the download server's port may change between runs). */
+export function encodeJob(job: NrfCloudJob, host = job.firmware.host): string {
   const f = job.firmware;
-  return JSON.stringify([job.jobId, FIRMWARE_TYPE_NUMBER[f.type], f.size, f.host, f.path]);
+  return JSON.stringify([job.jobId, FIRMWARE_TYPE_NUMBER[f.type], f.size, host, f.path]);
 }
 
 export type JobRequest =

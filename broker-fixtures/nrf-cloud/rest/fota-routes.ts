@@ -55,7 +55,7 @@ async function jobView(ctx: RestContext, job: NrfCloudJob): Promise<JsonObject> 
       firmwareType: job.firmware.type,
       fileSize: job.firmware.size,
       version: job.firmware.version,
-      host: job.firmware.host,
+      host: ctx.fota.downloadHost(),
       uris: [job.firmware.path],
     },
     target: { deviceIds: job.deviceIds },
@@ -201,7 +201,7 @@ export function fotaRoutes(ctx: RestContext): RestRoute[] {
           body: {
             jobId: current.jobId,
             jobDocument: {
-              host: f.host,
+              host: fota.downloadHost(),
               path: f.path,
               firmwareType: f.type,
               fileSize: f.size,
