@@ -15,6 +15,15 @@ import { provisionNrfCloud } from '../../modem/credentials/provision.js';
 import { nextAppEvent, runOutput, type DemoRun } from '../demo-support.js';
 import type { Output } from '../output.js';
 
+/** The parts of nRF Cloud's REST replies the demo reads. */
+interface Reply {
+  state?: { reported?: { pairing?: { state?: string } } };
+  items?: Array<{ message?: { appId?: string } }>;
+  bundleId?: string;
+  jobId?: string;
+  status?: string;
+}
+
 /** A REST call as a backend makes it: `Authorization: Bearer <apiKey>`, JSON (or a ZIP) both ways. */
 async function rest(
   nrf: NrfCloudEndpoints,
@@ -22,7 +31,7 @@ async function rest(
   path: string,
   body?: unknown,
   zip?: Buffer,
-): Promise<any> {
+): Promise<Reply | undefined> {
   const res = await fetch(`${nrf.apiUrl}${path}`, {
     method,
     headers: {
@@ -35,7 +44,7 @@ async function rest(
   if (res.status >= 300) {
     throw new SimError(ErrorCode.DEMO_FAILED, `${method} ${path} answered ${res.status}: ${text}`);
   }
-  return text ? JSON.parse(text) : undefined;
+  return text ? (JSON.parse(text) as Reply) : undefined;
 }
 
 async function poll<T>(fn: () => Promise<T | undefined>, what: string, run: DemoRun): Promise<T> {
@@ -115,7 +124,7 @@ export async function runNrfCloudDemo(
     const messages = await poll(
       async () => {
         const r = await rest(nrf, 'GET', `/v1/messages?deviceId=${clientId}&pageLimit=100`);
-        const items = (r?.items ?? []) as Array<{ message?: { appId?: string } }>;
+        const items = r?.items ?? [];
         return items.length >= 4 ? items : undefined;
       },
       'sensor data',
@@ -136,9 +145,9 @@ export async function runNrfCloudDemo(
       undefined,
       makeBundle({ image: update, version: '1.0.1' }),
     );
-    const bundleId = bundle.bundleId as string;
+    const bundleId = bundle?.bundleId ?? '';
     const job = await rest(nrf, 'POST', '/v1/fota-jobs', { deviceIdentifiers: [clientId], bundleId });
-    const jobId = job.jobId as string;
+    const jobId = job?.jobId ?? '';
     out.event(
       'job',
       { jobId, bundleId, bytes: update.length },

@@ -41,6 +41,8 @@ async function rest(h: NrfCloudHarness, method: string, path: string, body?: unk
     ...(zip ? { body: zip } : body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
+  // The replies are nRF Cloud's JSON documents; each test reads the fields it checks.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
 }
 
