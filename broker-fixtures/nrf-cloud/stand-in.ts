@@ -48,6 +48,11 @@ export interface NrfCloudEndpoints {
   endpoint: string;
   host: string;
   mqttPort: number;
+  /**
+   * The AWS stand-in's MQTT port, where a client whose SNI is `mqtt.nrfcloud.com` reaches this
+   * broker too (so a device keeping nRF Cloud's port 8883 needs no port setting).
+   */
+  sniPort?: number;
   /** Base URL of the REST API: `${apiUrl}/v1/devices`, … */
   apiUrl: string;
   /** The Bearer token of the REST API. */
@@ -230,7 +235,8 @@ export class NrfCloudStandIn {
     this.parts.log.add({ type: 'nrfcloud-jitp', clientId, detail: `device ${clientId} onboarded` });
   }
 
-  async serve(host: string): Promise<NrfCloudEndpoints> {
+  /** Starts the listeners; `shared` (the AWS MQTT listener) also routes SNI `mqtt.nrfcloud.com` here. */
+  async serve(host: string, shared?: TlsListener): Promise<NrfCloudEndpoints> {
     const options = this.parts.options ?? {};
     const gate = new NrfCloudGate({
       ca: this.ca,
@@ -276,6 +282,13 @@ export class NrfCloudStandIn {
       onClientError: (err: Error) => this.parts.log.add({ type: 'nrfcloud-tls-error', detail: err.message }),
     });
     this.closers.push(() => mqtt.close());
+    shared?.addVirtualHost({
+      servername: NRF_CLOUD_ENDPOINT,
+      key: serverCert.privateKeyPem ?? '',
+      cert: serverCert.certificatePem,
+      ca: this.ca.certificatePem,
+      onConnection: (socket: TLSSocket) => void aedes.handle(socket),
+    });
     const api = await RestServer.listen(this.api, options.apiPort ?? 8890, host);
     this.closers.push(() => api.close());
     const download = await FirmwareDownloadServer.listen(this.fota.firmwares, {
@@ -291,6 +304,7 @@ export class NrfCloudStandIn {
       endpoint: NRF_CLOUD_ENDPOINT,
       host,
       mqttPort: mqtt.port,
+      ...(shared ? { sniPort: shared.port } : {}),
       apiUrl: api.url,
       apiKey: this.team.apiKey,
       caFile: this.caFile,
