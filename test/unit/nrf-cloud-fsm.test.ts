@@ -182,6 +182,37 @@ describe('nrf_cloud connection state machine', () => {
     expect(cloud.disconnect()).toBe(-128);
   });
 
+  it('resumes a saved persistent session (p_sesh): no SUBSCRIBEs, USER_ASSOCIATED and READY straight away', async () => {
+    const { peer, cloud, types, settings } = await setup({ cleanSession: false });
+    peer.associate(cloud.clientId, PREFIX);
+    cloud.connect();
+    await until(() => types().includes('READY'), 'READY');
+    expect(await settings.load('nrf_cloud/p_sesh')).toBe('1');
+    // The first session was clean, so the broker kept nothing: the next (clean=0) connection finds
+    // no session, subscribes again and saves the flag; the one after that resumes.
+    for (let i = 0; i < 2; i++) {
+      const at = types().length;
+      cloud.disconnect();
+      await until(() => types().slice(at).includes('TRANSPORT_DISCONNECTED'), 'disconnect');
+      if (i === 1) break;
+      cloud.connect();
+      await until(() => types().slice(at).includes('READY'), 'READY');
+    }
+    const subscribes = peer.sent.filter((p) => p.cmd === 'subscribe').length;
+    const from = types().length;
+    cloud.connect();
+    await until(() => types().slice(from).includes('READY'), 'READY again');
+    expect(types().slice(from)).toEqual([
+      'TRANSPORT_CONNECTING',
+      'TRANSPORT_CONNECTED',
+      'USER_ASSOCIATED',
+      'READY',
+    ]);
+    const connect = peer.sent.filter((p) => p.cmd === 'connect').at(-1);
+    expect(connect?.cmd === 'connect' && connect.clean).toBe(false);
+    expect(peer.sent.filter((p) => p.cmd === 'subscribe')).toHaveLength(subscribes);
+  });
+
   it('uses the modem UUID as client id when configured (CLIENT_ID_SRC_MDM_DEVICE_UUID)', async () => {
     const { cloud } = await setup({ clientIdSource: 'MDM_DEVICE_UUID' });
     expect(cloud.clientId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
