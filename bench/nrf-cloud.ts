@@ -13,6 +13,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { loadNrfCloudCa, startBrokerFixtures, type NrfCloudEndpoints } from '../broker-fixtures/index.js';
 import { lteLcInitAndConnect } from '../cloud-libs/lte-lc/index.js';
 import { NrfCloud, type NrfCloudEvt } from '../cloud-libs/nrf-cloud/index.js';
+import { systemClock } from '../core/clock.js';
+import { Random } from '../core/random.js';
 import { Device } from '../firmware/device.js';
 import { buildAppImage } from '../firmware/image/app-image.js';
 import { issueDeviceCertificate } from '../modem/credentials/local-ca.js';
@@ -49,13 +51,15 @@ async function onboard(nrf: NrfCloudEndpoints, id: string, certificate: string):
 const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-nrfc-'));
 const fixtures = await startBrokerFixtures({
   stateDir,
+  clock: systemClock,
+  random: new Random('bench-nrf-cloud'),
   port: 0,
   alpnPort: 0,
   apiPort: 0,
   nrfCloud: { port: 0, apiPort: 0, downloadPort: 0 },
 });
 const nrf = fixtures.endpoints.nrfCloud!;
-const ca = await loadNrfCloudCa(stateDir);
+const ca = await loadNrfCloudCa(stateDir, systemClock);
 
 // 1. boot → READY with the nrf_cloud sample.
 const devices: Device[] = [];
@@ -63,7 +67,11 @@ const readyMs: number[] = [];
 const bootStarted = performance.now();
 await Promise.all(
   Array.from({ length: DEVICES }, async (_, i) => {
-    const device = await Device.boot({ name: `bench-nrfc-${i}`, profile: { seed: `bench-nrfc-${i}` } });
+    const device = await Device.boot({
+      clock: systemClock,
+      name: `bench-nrfc-${i}`,
+      profile: { seed: `bench-nrfc-${i}` },
+    });
     devices.push(device);
     const clientId = `nrf-${device.identity.imei}`;
     await provisionNrfCloud(device.credentials, { ca, clientId, now: Date.now() });
@@ -95,7 +103,11 @@ const modems: Modem[] = [];
 const acks = new Map<NrfCloud, () => void>();
 await Promise.all(
   Array.from({ length: DEVICES }, async (_, i) => {
-    const modem = new Modem({ name: `bench-lib-${i}`, profile: { seed: `bench-lib-${i}` } });
+    const modem = new Modem({
+      clock: systemClock,
+      name: `bench-lib-${i}`,
+      profile: { seed: `bench-lib-${i}` },
+    });
     modems.push(modem);
     const clientId = `nrf-${modem.identity.imei}`;
     await provisionNrfCloud(modem.control.credentials, { ca, clientId, now: Date.now() });

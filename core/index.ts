@@ -1,5 +1,6 @@
 export { readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
 export { type Clock, systemClock, SystemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { secureRandomBytes } from './secure-random.js';
 export { ErrorCode, isSimError, SimError } from './errors.js';
 export { type EventMap, TypedEmitter } from './events.js';
 export { Random } from './random.js';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { makeDirectory } from '../../core/state-dir.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
 
@@ -32,15 +32,12 @@ async function exists(file: string): Promise<boolean> {
  * then renamed into place, so two processes creating it at once (a broker and `device boot
  * --provision nrf-cloud`) end up with the same CA: the loser of the rename loads the winner's.
  */
-export async function openNrfCloudCa(
-  stateDir: string,
-  clock: Clock = systemClock,
-): Promise<CertificateAuthority> {
+export async function openNrfCloudCa(stateDir: string, clock: Clock): Promise<CertificateAuthority> {
   const dir = nrfCloudCaDir(stateDir);
   if (await exists(path.join(dir, 'ca.crt'))) return CertificateAuthority.loadOrCreate(dir, CA_NAME, clock);
   const parent = path.dirname(dir);
   await makeDirectory(parent);
-  const scratch = path.join(parent, `.ca-${randomBytes(6).toString('hex')}`);
+  const scratch = path.join(parent, `.ca-${secureRandomBytes(6).toString('hex')}`);
   await CertificateAuthority.loadOrCreate(scratch, CA_NAME, clock);
   try {
     await fs.rename(scratch, dir);
@@ -58,7 +55,7 @@ export async function openNrfCloudCa(
  * `<stateDir>/nrf-cloud/ca/`). Device certificates it signs, with the client id as common name,
  * are the ones the nRF Cloud stand-in trusts.
  */
-export async function loadNrfCloudCa(stateDir: string, clock: Clock = systemClock): Promise<NrfCloudCaPem> {
+export async function loadNrfCloudCa(stateDir: string, clock: Clock): Promise<NrfCloudCaPem> {
   const ca = await openNrfCloudCa(stateDir, clock);
   const keyPem = await fs.readFile(path.join(nrfCloudCaDir(stateDir), 'ca.key'), 'utf8');
   return { certPem: ca.certificatePem, keyPem };

@@ -1,6 +1,4 @@
-import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { Random } from '../../core/random.js';
 import type { LinkPresetName } from '../../core/link.js';
 import {
   loadNrfCloudCa,
@@ -53,7 +51,7 @@ async function poll<T>(fn: () => Promise<T | undefined>, what: string, run: Demo
     const value = await fn();
     if (value !== undefined) return value;
     if (i >= 2400) throw new SimError(ErrorCode.DEMO_FAILED, `timed out waiting for ${what}`);
-    await systemClock.sleep(25);
+    await run.env.clock.sleep(25);
   }
 }
 
@@ -69,14 +67,17 @@ export async function runNrfCloudDemo(
   link: LinkPresetName,
   run: DemoRun,
 ): Promise<void> {
-  const started = systemClock.monotonic();
-  const seconds = (): number => Math.round((systemClock.monotonic() - started) / 100) / 10;
+  const { clock } = run.env;
+  const started = clock.monotonic();
+  const seconds = (): number => Math.round((clock.monotonic() - started) / 100) / 10;
   const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   let device: Device | undefined;
   try {
     fixtures = await startBrokerFixtures({
       stateDir,
+      clock,
+      random: run.env.fresh(),
       port: 0,
       alpnPort: 0,
       apiPort: 0,
@@ -91,12 +92,12 @@ export async function runNrfCloudDemo(
       `broker   local nRF Cloud ${nrf.endpoint} on mqtts://${nrf.host}:${nrf.mqttPort}, REST ${nrf.apiUrl}`,
     );
 
-    const name = `nrfc-${Random.fromEntropy().bytes(3).toString('hex')}`;
-    device = await Device.boot({ name, stateDir, profile: { link } });
+    const name = `nrfc-${run.env.fresh().bytes(3).toString('hex')}`;
+    device = await Device.boot({ clock, name, stateDir, profile: { link } });
     run.devices.push(device);
     const clientId = `nrf-${device.identity.imei}`;
-    const ca = await loadNrfCloudCa(stateDir);
-    await provisionNrfCloud(device.credentials, { ca, clientId, now: systemClock.now() });
+    const ca = await loadNrfCloudCa(stateDir, clock);
+    await provisionNrfCloud(device.credentials, { ca, clientId, now: clock.now() });
     out.event(
       'device',
       { name, clientId, imei: device.identity.imei, link },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { openNrfCloudApi, type NrfCloudApi } from '../../broker-fixtures/index.js';
+import type { CliEnv } from '../env.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 export interface CommonOptions {
@@ -17,12 +18,13 @@ export function common(cmd: Command): Command {
 
 /** Runs `work` against the local nRF Cloud's REST API (the running broker, or the state files). */
 export async function withApi(
+  env: CliEnv,
   options: CommonOptions,
   work: (api: NrfCloudApi, out: Output) => Promise<void>,
 ): Promise<void> {
   const out = new Output(options.json === true);
   try {
-    const api = await openNrfCloudApi(stateDirFrom(options.state));
+    const api = await openNrfCloudApi(stateDirFrom(options.state), { clock: env.clock, random: env.fresh() });
     try {
       await work(api, out);
     } finally {

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { CliEnv } from '../env.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { FIRMWARE_TYPES, makeBundle, type FirmwareType } from '../../broker-fixtures/index.js';
 import { common, enc, withApi, type CommonOptions } from './nrfcloud-common.js';
@@ -35,12 +36,12 @@ function firmwareType(value: string): FirmwareType {
   return value as FirmwareType;
 }
 
-export function registerNrfCloudFota(nrf: Command): void {
+export function registerNrfCloudFota(nrf: Command, env: CliEnv): void {
   const bundles = nrf
     .command('bundles')
     .description('firmware bundles (ZIP with manifest.json) of the local nRF Cloud');
   common(bundles.command('list').description('list the bundles')).action((o: CommonOptions) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const page = await api.request<{ items: Bundle[] }>('GET', '/v1/firmwares');
       for (const b of page.items)
         out.event(
@@ -58,7 +59,7 @@ export function registerNrfCloudFota(nrf: Command): void {
       .option('--version <v>', 'firmware version, to pack a bare image')
       .option('--type <type>', `${FIRMWARE_TYPES.join(' | ')} (a bare image)`, 'APP'),
   ).action((file: string, o: CommonOptions & { version?: string; type: string }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const bytes = await readFile(file);
       const zip = bytes.readUInt32LE(0) === 0x04034b50 ? bytes : undefined;
       if (!zip && o.version === undefined)
@@ -87,7 +88,7 @@ export function registerNrfCloudFota(nrf: Command): void {
     });
   common(bundles.command('delete').description('delete a bundle').argument('<bundleId>')).action(
     (id: string, o: CommonOptions) =>
-      withApi(o, async (api, out) => {
+      withApi(env, o, async (api, out) => {
         await api.request('DELETE', `/v1/firmwares/${enc(id)}`);
         out.event('deleted', { bundleId: id }, `deleted bundle ${id}`);
       }),
@@ -101,7 +102,7 @@ export function registerNrfCloudFota(nrf: Command): void {
       .requiredOption('--bundle <bundleId>', 'the bundle to install')
       .requiredOption('--device <id...>', 'target device(s)'),
   ).action((o: CommonOptions & { bundle: string; device: string[] }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const { jobId } = await api.request<{ jobId: string }>('POST', '/v1/fota-jobs', {
         bundleId: o.bundle,
         deviceIdentifiers: o.device,
@@ -110,7 +111,7 @@ export function registerNrfCloudFota(nrf: Command): void {
     }),
   );
   common(fota.command('list').description('list the jobs')).action((o: CommonOptions) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const page = await api.request<{ items: Job[] }>('GET', '/v1/fota-jobs');
       for (const j of page.items)
         out.event(
@@ -122,7 +123,7 @@ export function registerNrfCloudFota(nrf: Command): void {
   );
   common(fota.command('show').description('a job and its executions').argument('<jobId>')).action(
     (id: string, o: CommonOptions) =>
-      withApi(o, async (api, out) => {
+      withApi(env, o, async (api, out) => {
         const job = await api.request<Job>('GET', `/v1/fota-jobs/${enc(id)}`);
         const execs = await api.request<{ items: Execution[] }>(
           'GET',
@@ -147,7 +148,7 @@ export function registerNrfCloudFota(nrf: Command): void {
   ] as const) {
     common(fota.command(name).description(`${name} a job`).argument('<jobId>')).action(
       (id: string, o: CommonOptions) =>
-        withApi(o, async (api, out) => {
+        withApi(env, o, async (api, out) => {
           await api.request(method, `/v1/fota-jobs/${enc(id)}${suffix}`);
           out.event(
             name === 'cancel' ? 'cancelled' : 'deleted',

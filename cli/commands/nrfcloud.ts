@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { CliEnv } from '../env.js';
 import { registerNrfCloudFota } from './nrfcloud-fota.js';
 import { common, enc, parseJson, withApi, type CommonOptions } from './nrfcloud-common.js';
 
@@ -16,7 +17,7 @@ interface Message {
   message: unknown;
 }
 
-export function registerNrfCloud(program: Command): void {
+export function registerNrfCloud(program: Command, env: CliEnv): void {
   const nrf = program
     .command('nrfcloud')
     .description(
@@ -25,7 +26,7 @@ export function registerNrfCloud(program: Command): void {
 
   common(nrf.command('account').description('the team: MQTT endpoint, topic prefix, tenant id')).action(
     (o: CommonOptions) =>
-      withApi(o, async (api, out) => {
+      withApi(env, o, async (api, out) => {
         const a = await api.request<{
           mqttEndpoint: string;
           mqttTopicPrefix: string;
@@ -45,7 +46,7 @@ export function registerNrfCloud(program: Command): void {
       .description("list the team's devices and their association")
       .option('--limit <n>', 'at most this many', '100'),
   ).action((o: CommonOptions & { limit: string }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const page = await api.request<{ items: Device[]; total: number }>(
         'GET',
         `/v1/devices?includeState=true&pageLimit=${enc(o.limit)}`,
@@ -64,7 +65,7 @@ export function registerNrfCloud(program: Command): void {
 
   common(nrf.command('device').description('show one device with its shadow').argument('<deviceId>')).action(
     (id: string, o: CommonOptions) =>
-      withApi(o, async (api, out) => {
+      withApi(env, o, async (api, out) => {
         const d = await api.request<Device>('GET', `/v1/devices/${enc(id)}`);
         out.event('device', d as unknown as Record<string, unknown>, JSON.stringify(d, null, 2));
       }),
@@ -77,7 +78,7 @@ export function registerNrfCloud(program: Command): void {
       .argument('<deviceId>')
       .requiredOption('--cert <file>', 'PEM certificate of the device'),
   ).action((id: string, o: CommonOptions & { cert: string }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       await api.request('POST', `/v1/devices/${enc(id)}`, { certificate: await readFile(o.cert, 'utf8') });
       out.event('onboarded', { deviceId: id }, `device ${id} onboarded (not_associated until associated)`);
     }),
@@ -95,7 +96,7 @@ export function registerNrfCloud(program: Command): void {
         )
         .argument('<deviceId>'),
     ).action((id: string, o: CommonOptions) =>
-      withApi(o, async (api, out) => {
+      withApi(env, o, async (api, out) => {
         await api.request(method, `/v1/association/${enc(id)}`);
         out.event(
           verb,
@@ -109,7 +110,7 @@ export function registerNrfCloud(program: Command): void {
   common(
     nrf.command('delete').description('delete a device: it gets the DISCON message').argument('<deviceId>'),
   ).action((id: string, o: CommonOptions) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       await api.request('DELETE', `/v1/devices/${enc(id)}`);
       out.event('deleted', { deviceId: id }, `device ${id} deleted`);
     }),
@@ -125,7 +126,7 @@ export function registerNrfCloud(program: Command): void {
       .option('--desired <json>', 'desired state to merge (null deletes a key)')
       .option('--reported <json>', 'reported state to merge'),
   ).action((id: string, o: CommonOptions & { desired?: string; reported?: string }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       if (o.desired !== undefined || o.reported !== undefined) {
         await api.request('PATCH', `/v1/devices/${enc(id)}/state`, {
           ...(o.desired !== undefined ? { desired: parseJson(o.desired, '--desired') } : {}),
@@ -145,7 +146,7 @@ export function registerNrfCloud(program: Command): void {
       .option('--app-id <appId>', 'only this appId (TEMP, GNSS, …)')
       .option('--limit <n>', 'at most this many (1-100)', '20'),
   ).action((o: CommonOptions & { device?: string; appId?: string; limit: string }) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       const q = new URLSearchParams({
         pageLimit: o.limit,
         ...(o.device ? { deviceId: o.device } : {}),
@@ -172,7 +173,7 @@ export function registerNrfCloud(program: Command): void {
       .argument('<deviceId>')
       .argument('<json>', 'the message, e.g. {"appId":"LED","messageType":"CMD","data":"on"}'),
   ).action((id: string, json: string, o: CommonOptions) =>
-    withApi(o, async (api, out) => {
+    withApi(env, o, async (api, out) => {
       await api.request('POST', `/v1/devices/${enc(id)}/messages`, parseJson(json, 'the message'));
       out.event(
         'sent',
@@ -182,5 +183,5 @@ export function registerNrfCloud(program: Command): void {
     }),
   );
 
-  registerNrfCloudFota(nrf);
+  registerNrfCloudFota(nrf, env);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNrfCloudCa } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { provisionNrfCloud } from '../../modem/credentials/provision.js';
@@ -41,12 +42,12 @@ async function poll<T>(fn: () => Promise<T | undefined>, what: string): Promise<
 
 describe('cloud_api: one cloud_client image, pointed at either cloud by configuration', () => {
   it('reports its message to the AWS IoT shadow, then, reconfigured, to the nRF Cloud shadow', async () => {
-    const device = await Device.boot({ name: 'cloud-api-switch' });
+    const device = await Device.boot({ clock: systemClock, name: 'cloud-api-switch' });
     try {
       const clientId = `nrf-${device.identity.imei}`;
       const thing = await createThing(s.fixtures, clientId);
       await putThingCredentials(device.modem, AWS_TAG, s.fixtures.ca.certificatePem, thing);
-      const ca = await loadNrfCloudCa(s.stateDir);
+      const ca = await loadNrfCloudCa(s.stateDir, systemClock);
       await provisionNrfCloud(device.credentials, { ca, clientId, now: Date.now() });
       const log = cloudEvents(device);
       const { endpoint, mqttPort } = s.fixtures.endpoints;

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBrokerFixtures } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
+import { Random } from '../../core/random.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-cli-nrfc-'));
@@ -59,6 +61,8 @@ describe('nrf91sim and nRF Cloud', () => {
     const state = path.join(root, 'boot');
     const fixtures = await startBrokerFixtures({
       stateDir: state,
+      clock: systemClock,
+      random: new Random('nrf-cloud-cli'),
       port: 0,
       alpnPort: 0,
       apiPort: 0,

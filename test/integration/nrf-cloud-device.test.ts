@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { missingTools, tools } from '../helpers/system-tools.js';
 import { loadNrfCloudCa, makeBundle } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { buildModemDelta } from '../../firmware/image/modem-delta.js';
@@ -68,8 +69,8 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
 
   async function bootProvisioned(name: string, version = '1.0.0', extra: Record<string, unknown> = {}) {
     h ??= await startNrfCloud();
-    device = await Device.boot({ name });
-    const ca = await loadNrfCloudCa(h.stateDir);
+    device = await Device.boot({ clock: systemClock, name });
+    const ca = await loadNrfCloudCa(h.stateDir, systemClock);
     const clientId = `nrf-${device.identity.imei}`;
     await provisionNrfCloud(device.credentials, { ca, clientId, now: Date.now() });
     const log = appLog(device);

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +60,7 @@ describe('nrf91sim nrfcloud', () => {
   it('onboards, associates and lists devices on the state files, then against a running broker: shadow, send, messages, bundles, fota', async () => {
     const state = path.join(work, 'state');
     const id = 'nrf-352656100000040';
-    const ca = await loadNrfCloudCa(state);
+    const ca = await loadNrfCloudCa(state, systemClock);
     const creds = await issueDeviceCertificate(ca, id, Date.now());
     await writeFile(path.join(work, 'dev.pem'), creds.certPem);
     expect((await cli('nrfcloud', 'onboard', id, '--cert', path.join(work, 'dev.pem'))).out[0]).toMatchObject(

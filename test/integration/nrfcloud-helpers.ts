@@ -7,6 +7,8 @@ import {
   type NrfCloudEndpoints,
 } from '../../broker-fixtures/index.js';
 import { issueDeviceCertificate } from '../../modem/credentials/local-ca.js';
+import { systemClock } from '../../core/clock.js';
+import { Random } from '../../core/random.js';
 import { tempStateDir } from './broker-helpers.js';
 
 export interface NrfCloudHarness {
@@ -20,13 +22,15 @@ export interface NrfCloudHarness {
 export async function startNrfCloud(stateDir?: string): Promise<NrfCloudHarness> {
   const dir = stateDir ?? (await tempStateDir());
   const fixtures = await startBrokerFixtures({
+    clock: systemClock,
+    random: new Random('nrf-cloud'),
     stateDir: dir,
     port: 0,
     alpnPort: 0,
     apiPort: 0,
     nrfCloud: { port: 0, apiPort: 0, downloadPort: 0 },
   });
-  const caPem = (await loadNrfCloudCa(dir)).certPem;
+  const caPem = (await loadNrfCloudCa(dir, systemClock)).certPem;
   return {
     fixtures,
     stateDir: dir,
@@ -44,7 +48,7 @@ export async function deviceCredentials(
   stateDir: string,
   clientId: string,
 ): Promise<{ cert: string; key: string }> {
-  const ca = await loadNrfCloudCa(stateDir);
+  const ca = await loadNrfCloudCa(stateDir, systemClock);
   const issued = await issueDeviceCertificate(ca, clientId, Date.now());
   return { cert: issued.certPem, key: issued.keyPem };
 }

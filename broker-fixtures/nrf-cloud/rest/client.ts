@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SimError } from '../../../core/errors.js';
+import type { Clock } from '../../../core/clock.js';
+import type { Random } from '../../../core/random.js';
 import { consoleFile, openBrokerState, type BrokerEndpoints } from '../../stand-in.js';
 
 export interface NrfCloudReply {
@@ -52,7 +54,10 @@ function encode(body: unknown): Buffer | undefined {
   return Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
 }
 
-export async function openNrfCloudApi(stateDir: string): Promise<NrfCloudApi> {
+export async function openNrfCloudApi(
+  stateDir: string,
+  env: { clock: Clock; random: Random },
+): Promise<NrfCloudApi> {
   const broker = await running(stateDir);
   let call: NrfCloudApi['call'];
   let close = async (): Promise<void> => {};
@@ -80,7 +85,7 @@ export async function openNrfCloudApi(stateDir: string): Promise<NrfCloudApi> {
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     };
   } else {
-    const state = await openBrokerState({ stateDir, nrfCloud: {} });
+    const state = await openBrokerState({ stateDir, clock: env.clock, random: env.random, nrfCloud: {} });
     const nrf = state.nrfCloud!;
     call = async (method, path, body) => {
       const payload = encode(body);
