@@ -190,3 +190,15 @@ export { type ShadowService, type ShadowServiceOptions } from './broker-fixtures
 export { type StandInConfig, type StateChange, type StateStore } from './broker-fixtures/index.js';
 export { type TargetSelection, type ThingGroupRecord, type ThingRecord } from './broker-fixtures/index.js';
 export { type ThrottleOptions } from './broker-fixtures/index.js';
+
+// The local nRF Cloud stand-in (BrokerFixturesOptions.nrfCloud): CA, REST client, firmware bundles.
+export { loadNrfCloudCa, makeBundle, NRF_CLOUD_ENDPOINT, nrfCloudCaDir } from './broker-fixtures/index.js';
+export { openNrfCloudApi, readBundle } from './broker-fixtures/index.js';
+export { type FirmwareBundle, type NrfCloudApi, type NrfCloudCaPem } from './broker-fixtures/index.js';
+export {
+  type NrfCloudDevice,
+  type NrfCloudEndpoints,
+  type NrfCloudExecution,
+} from './broker-fixtures/index.js';
+export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
+export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';

@@ -180,6 +180,8 @@ export class NrfCloudStandIn {
   ): Promise<void> {
     if (identity.kind !== 'device') return;
     const id = identity.clientId;
+    // A device deleted while connected (it has the DISCON message) leaves nothing behind.
+    if (!(await this.registry.get(id))) return;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     switch (kind) {
       case 'shadow-update':
@@ -243,7 +245,11 @@ export class NrfCloudStandIn {
       log: this.parts.log,
       prefix: this.prefix,
       deviceOfCertificate: (id) => this.registry.deviceOfCertificate(id),
-      accountCertificateId: () => this.team.accountDevice?.certificateId,
+      teamDeviceOf: (certificateId) =>
+        [
+          ...(this.team.accountDevice ? [this.team.accountDevice] : []),
+          ...(this.team.teamDevices ?? []),
+        ].find((d) => d.certificateId === certificateId)?.clientId,
       onboard: (clientId, cert, id) => this.onboard(clientId, cert.toString(), id),
       onPublish: async (identity, kind, packet) => {
         for (const handler of this.handlers) await handler(identity, kind, packet);
