@@ -4,6 +4,7 @@ import type { Transport } from '../modem/transport/transport.js';
 import type { DeviceDfuTarget } from './boot/device-dfu-target.js';
 import type { FlashSettings } from './boot/flash-settings.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
+import type { DkButtons } from './buttons.js';
 import type { ImageControl } from './boot/image-control.js';
 import type { AppManifest } from './image/manifest.js';
 
@@ -19,6 +20,8 @@ export interface AppContext {
   image: ImageControl;
   /** dfu_target over this device's flash and modem, for fota_download (one per power cycle). */
   dfu: DeviceDfuTarget;
+  /** The DK's buttons (`dk_buttons`). */
+  buttons: DkButtons;
   /** Zephyr settings in the device's flash: what a library keeps across reboots. */
   settings: FlashSettings;
   /** What the modem library reported at this boot about a scheduled modem delta (none: undefined). */

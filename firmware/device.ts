@@ -23,6 +23,7 @@ import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
 import { DeviceDfuTarget } from './boot/device-dfu-target.js';
 import { FlashSettings } from './boot/flash-settings.js';
+import { DeviceButtons } from './buttons.js';
 import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
@@ -106,6 +107,8 @@ export class Device extends TypedEmitter<DeviceEvents> {
   private powerState: DevicePower = 'off';
   private dfuTarget: DeviceDfuTarget | undefined;
   private lastReport: BootReport | undefined;
+  /** The DK's buttons, pressed through `control.pressButton`. */
+  readonly buttons = new DeviceButtons();
   /** The backend face: reset, power cut (also during a swap), reflash. */
   readonly control: DeviceControl;
 
@@ -270,6 +273,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
         settings: new FlashSettings(this.flash.storage),
+        buttons: this.buttons,
         modemDfu: dfu,
         modemLibReinit: () => this.modemLibReinit(),
         reboot: () => {
@@ -304,6 +308,7 @@ export class Device extends TypedEmitter<DeviceEvents> {
   async powerOff(): Promise<void> {
     this.app?.stop();
     this.app = undefined;
+    this.buttons.clear();
     this.missingApp = undefined;
     this.dfuTarget = undefined;
     this.runningManifest = undefined;

@@ -98,6 +98,7 @@ export function startNrfCloudApp(ctx: AppContext): RunningApp {
   let sensors: TimerHandle | undefined;
   let retry: TimerHandle | undefined;
   let flip = false;
+  let unbind: (() => void) | undefined;
 
   const sendSensors = async (): Promise<void> => {
     const c = cloud;
@@ -243,6 +244,13 @@ export function startNrfCloudApp(ctx: AppContext): RunningApp {
       return;
     }
     cloud = created;
+    // A DK button press and release: BUTTON "1" then "0" on d2c, as the sample's button handler sends.
+    unbind = ctx.buttons.onChange((_button, pressed) => {
+      const data = pressed ? '1' : '0';
+      if (cloud?.sensorDataSend({ type: 'NRF_CLOUD_SENSOR_BUTTON', data, ts: ctx.clock.now() }) === 0) {
+        ctx.report('sensor', { sensor: 'NRF_CLOUD_SENSOR_BUTTON', data });
+      }
+    });
     cloud.connect();
   };
   run().catch((err: unknown) => {
@@ -251,6 +259,7 @@ export function startNrfCloudApp(ctx: AppContext): RunningApp {
   return {
     stop() {
       stopped = true;
+      unbind?.();
       sensors?.cancel();
       retry?.cancel();
       cloud?.disconnect();

@@ -92,14 +92,17 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
     const after = log.names().filter((n) => n !== 'sensor' && n !== 'shadow');
     expect(after.slice(-2)).toEqual(['associated', 'ready']);
     await log.until('sensor');
+    device!.control.pressButton(1);
 
     const messages = await waitFor(async () => {
       const r = await rest(h!, 'GET', `/v1/messages?deviceId=${clientId}&pageLimit=50`);
       const items = (r.body?.items ?? []) as Array<{ message: { appId: string } }>;
-      return items.length >= 3 ? items : undefined;
+      return items.filter((m) => m.message.appId === 'BUTTON').length >= 2 ? items : undefined;
     }, 'stored messages');
     const appIds = messages.map((m) => m.message.appId);
-    expect(appIds).toEqual(expect.arrayContaining(['GPS', 'FLIP', 'TEMP']));
+    expect(appIds).toEqual(expect.arrayContaining(['GPS', 'FLIP', 'TEMP', 'BUTTON']));
+    const buttons = messages.filter((m) => m.message.appId === 'BUTTON');
+    expect(buttons.map((m) => (m.message as unknown as { data: string }).data).sort()).toEqual(['0', '1']);
     const gps = messages.find((m) => m.message.appId === 'GPS')?.message as unknown as { data: string };
     expect(gps.data).toMatch(/^\$GPGGA,\d{6}\.00,\d{4}\.\d{4},N,\d{5}\.\d{4},E,1,.*\*[0-9A-F]{2}$/);
 
