@@ -287,6 +287,40 @@ describe('the nrf_cloud sample against the local nRF Cloud (real modem sockets, 
     expect(cgmr).toBe('mfw_nrf9160_1.3.8');
   });
 
+  it('takes a BOOT job: two reboots, then SUCCEEDED with "FOTA update not validated"', async () => {
+    const fotaTypes = ['NRF_CLOUD_FOTA_APPLICATION', 'NRF_CLOUD_FOTA_BOOTLOADER'];
+    const { clientId, log, config } = await bootProvisioned('nrfc-boot-fota', '1.0.0', { fotaTypes });
+    await log.until('association-request');
+    await rest(h!, 'PUT', `/v1/association/${clientId}`);
+    await log.until('ready');
+    const image = buildAppImage({ app: 'nrf_cloud', version: '1.0.2', config });
+    const up = await rest(
+      h!,
+      'POST',
+      '/v1/firmwares',
+      undefined,
+      makeBundle({ image, version: '1.0.2', type: 'BOOT' }),
+    );
+    expect(up.status).toBe(200);
+    const job = await rest(h!, 'POST', '/v1/fota-jobs', {
+      deviceIdentifiers: [clientId],
+      bundleId: up.body.bundleId,
+    });
+    expect(job.status).toBe(200);
+    const jobId = job.body.jobId as string;
+    const execution = await waitFor(
+      async () => {
+        const r = await rest(h!, 'GET', `/v1/fota-job-executions/${clientId}/${jobId}`);
+        return r.body?.status === 'SUCCEEDED' ? r.body : undefined;
+      },
+      'SUCCEEDED',
+      45_000,
+    );
+    expect(JSON.stringify(execution)).toContain('FOTA update not validated');
+    // The download's reboot, then the one validation asks for on the first boot after it.
+    expect(log.events.filter((e) => e.event === 'rebooting')).toHaveLength(2);
+  });
+
   it('reports a corrupt bundle with the NCS error status and keeps running the old image', async () => {
     const { clientId, log } = await bootProvisioned('nrfc-corrupt');
     await log.until('association-request');
