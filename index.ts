@@ -83,6 +83,33 @@ export { type DfuTargetEvt, type DfuTargetImageType } from './cloud-libs/dfu-tar
 export { createModemMqttClient, modemStreamBuilder } from './cloud-libs/common/index.js';
 export { type ModemMqttClientOptions, type ModemMqttTransport } from './cloud-libs/common/index.js';
 export { lteLcInitAndConnect } from './cloud-libs/lte-lc/index.js';
+export { MemoryNrfCloudSettings, NCT_MSG_ID, NRF_CLOUD_DEFAULTS } from './cloud-libs/nrf-cloud/index.js';
+export { NRF_CLOUD_FOTA_ERROR_TEXT, NrfCloud, NrfCloudConnectResult } from './cloud-libs/nrf-cloud/index.js';
+export {
+  NrfCloudDisconnectStatus,
+  NrfCloudErrStatus,
+  NrfCloudFotaStatus,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudConfig,
+  type NrfCloudEvt,
+  type NrfCloudEvtHandler,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudEvtType,
+  type NrfCloudFotaEvt,
+  type NrfCloudFotaType,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudSensor,
+  type NrfCloudSensorData,
+  type NrfCloudSettings,
+} from './cloud-libs/nrf-cloud/index.js';
+export { type NrfCloudState, type NrfCloudTxData } from './cloud-libs/nrf-cloud/index.js';
+export { AwsIotBackend, cloudGetBinding, CloudConnectResult } from './cloud-libs/cloud-api/index.js';
+export { CloudDisconnectReason, NrfCloudBackend, type CloudBackend } from './cloud-libs/cloud-api/index.js';
+export { type CloudBindingEnv, type CloudEvent, type CloudEventType } from './cloud-libs/cloud-api/index.js';
+export { type CloudMsg } from './cloud-libs/cloud-api/index.js';
 
 // FreeRTOS coreMQTT-Agent and Device Shadow ports.
 export { AWS_IOT_ALPN_MQTT, isShadowJsonError, isShadowRejection } from './cloud-libs/freertos/index.js';
@@ -163,3 +190,15 @@ export { type ShadowService, type ShadowServiceOptions } from './broker-fixtures
 export { type StandInConfig, type StateChange, type StateStore } from './broker-fixtures/index.js';
 export { type TargetSelection, type ThingGroupRecord, type ThingRecord } from './broker-fixtures/index.js';
 export { type ThrottleOptions } from './broker-fixtures/index.js';
+
+// The local nRF Cloud stand-in (BrokerFixturesOptions.nrfCloud): CA, REST client, firmware bundles.
+export { loadNrfCloudCa, makeBundle, NRF_CLOUD_ENDPOINT, nrfCloudCaDir } from './broker-fixtures/index.js';
+export { openNrfCloudApi, readBundle } from './broker-fixtures/index.js';
+export { type FirmwareBundle, type NrfCloudApi, type NrfCloudCaPem } from './broker-fixtures/index.js';
+export {
+  type NrfCloudDevice,
+  type NrfCloudEndpoints,
+  type NrfCloudExecution,
+} from './broker-fixtures/index.js';
+export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
+export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';

@@ -353,7 +353,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
-      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host) } : {}),
+      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host, mqtt) } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });

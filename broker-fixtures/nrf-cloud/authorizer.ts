@@ -21,8 +21,8 @@ export interface NrfCloudGateOptions {
   prefix: string;
   /** The device id a certificate belongs to, or undefined for an unknown certificate. */
   deviceOfCertificate(certificateId: string): string | undefined;
-  /** The account device's certificate id, when the team has one. */
-  accountCertificateId(): string | undefined;
+  /** The client id of the team device (account or MQTT team device) with this certificate, if any. */
+  teamDeviceOf(certificateId: string): string | undefined;
   /** JITP: an unknown certificate from the nRF Cloud CA whose common name is the client id. */
   onboard(clientId: string, cert: X509Certificate, certificateId: string): Promise<void>;
   /** A device publish on an allowed topic, before aedes acknowledges it (durable first). */
@@ -112,8 +112,9 @@ export class NrfCloudGate {
     const cert = socket.getPeerX509Certificate();
     if (!cert) throw new Refused('no client certificate');
     const certificateId = certificateIdOf(cert);
-    if (certificateId === this.options.accountCertificateId() && this.options.ca.issued(cert)) {
-      if (!clientId.startsWith('account-')) throw new Refused('the account device connects as account-<id>');
+    const teamDevice = this.options.teamDeviceOf(certificateId);
+    if (teamDevice !== undefined && this.options.ca.issued(cert)) {
+      if (clientId !== teamDevice) throw new Refused(`this certificate connects as ${teamDevice}`);
       this.identities.set(client, { kind: 'account', clientId, certificateId });
       return;
     }

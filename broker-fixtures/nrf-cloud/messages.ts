@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 /** nRF Cloud keeps device messages 30 days; a device `ts` older than 90 days is not used. */
 const RETENTION_MS = 30 * DAY_MS;
 const TS_WINDOW_MS = 90 * DAY_MS;
+/** At most this many messages are kept (the oldest go first), so a long run cannot fill memory. */
+export const MAX_MESSAGES = 100_000;
 
 export interface MessageQuery {
   deviceId?: string;
@@ -34,12 +36,15 @@ export interface MessagePage {
  */
 export class NrfCloudMessages {
   private sequence = 0;
+  /** Keys of the stored messages, oldest first (loaded by {@link prune}). */
+  private keys: string[] = [];
 
   constructor(
     private readonly store: StateStore,
     private readonly clock: Clock,
     private readonly bus: NrfCloudBus,
     private readonly prefix: string,
+    private readonly maxMessages = MAX_MESSAGES,
   ) {}
 
   /** Drops messages past nRF Cloud's 30-day retention (at start). */
@@ -52,6 +57,10 @@ export class NrfCloudMessages {
       await this.store.commit(
         old.map(([key]) => ({ collection: 'nrfcloud-messages' as const, key, deleted: true as const })),
       );
+    const gone = new Set(old.map(([key]) => key));
+    this.keys = (await this.store.list<NrfCloudMessage>('nrfcloud-messages'))
+      .map(([key]) => key)
+      .filter((k) => !gone.has(k));
   }
 
   private record(
@@ -88,7 +97,14 @@ export class NrfCloudMessages {
       const { key, value } = this.record(deviceId, topic, m);
       return { collection: 'nrfcloud-messages' as const, key, value };
     });
-    if (changes.length) await this.store.commit(changes);
+    if (changes.length === 0) return;
+    this.keys.push(...changes.map((c) => c.key));
+    const drop =
+      this.keys.length > this.maxMessages ? this.keys.splice(0, this.keys.length - this.maxMessages) : [];
+    await this.store.commit([
+      ...changes,
+      ...drop.map((key) => ({ collection: 'nrfcloud-messages' as const, key, deleted: true as const })),
+    ]);
   }
 
   async query(q: MessageQuery): Promise<MessagePage> {

@@ -8,6 +8,7 @@ import { EXECUTION_STATUSES, FIRMWARE_TYPES } from './types.js';
 type Validator = (key: string, value: unknown) => string | undefined;
 
 const section = object({ desired: optional(any), reported: optional(any) });
+const teamDevice = object({ clientId: str, certificateId: str, certificatePem: str, createdAt: num });
 
 export const NRF_CLOUD_VALIDATORS: Record<
   | 'nrfcloud-account'
@@ -21,7 +22,14 @@ export const NRF_CLOUD_VALIDATORS: Record<
   Validator
 > = {
   'nrfcloud-account': (_key, value) =>
-    object({ tenantId: str, name: str, apiKey: str, createdAt: num })(value, ''),
+    object({
+      tenantId: str,
+      name: str,
+      apiKey: str,
+      createdAt: num,
+      accountDevice: optional(teamDevice),
+      teamDevices: optional(arrayOf(teamDevice)),
+    })(value, ''),
   'nrfcloud-devices': keyed(
     'id',
     object({

@@ -48,6 +48,11 @@ export interface NrfCloudEndpoints {
   endpoint: string;
   host: string;
   mqttPort: number;
+  /**
+   * The AWS stand-in's MQTT port, where a client whose SNI is `mqtt.nrfcloud.com` reaches this
+   * broker too (so a device keeping nRF Cloud's port 8883 needs no port setting).
+   */
+  sniPort?: number;
   /** Base URL of the REST API: `${apiUrl}/v1/devices`, … */
   apiUrl: string;
   /** The Bearer token of the REST API. */
@@ -175,6 +180,8 @@ export class NrfCloudStandIn {
   ): Promise<void> {
     if (identity.kind !== 'device') return;
     const id = identity.clientId;
+    // A device deleted while connected (it has the DISCON message) leaves nothing behind.
+    if (!(await this.registry.get(id))) return;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     switch (kind) {
       case 'shadow-update':
@@ -230,14 +237,19 @@ export class NrfCloudStandIn {
     this.parts.log.add({ type: 'nrfcloud-jitp', clientId, detail: `device ${clientId} onboarded` });
   }
 
-  async serve(host: string): Promise<NrfCloudEndpoints> {
+  /** Starts the listeners; `shared` (the AWS MQTT listener) also routes SNI `mqtt.nrfcloud.com` here. */
+  async serve(host: string, shared?: TlsListener): Promise<NrfCloudEndpoints> {
     const options = this.parts.options ?? {};
     const gate = new NrfCloudGate({
       ca: this.ca,
       log: this.parts.log,
       prefix: this.prefix,
       deviceOfCertificate: (id) => this.registry.deviceOfCertificate(id),
-      accountCertificateId: () => this.team.accountDevice?.certificateId,
+      teamDeviceOf: (certificateId) =>
+        [
+          ...(this.team.accountDevice ? [this.team.accountDevice] : []),
+          ...(this.team.teamDevices ?? []),
+        ].find((d) => d.certificateId === certificateId)?.clientId,
       onboard: (clientId, cert, id) => this.onboard(clientId, cert.toString(), id),
       onPublish: async (identity, kind, packet) => {
         for (const handler of this.handlers) await handler(identity, kind, packet);
@@ -276,6 +288,13 @@ export class NrfCloudStandIn {
       onClientError: (err: Error) => this.parts.log.add({ type: 'nrfcloud-tls-error', detail: err.message }),
     });
     this.closers.push(() => mqtt.close());
+    shared?.addVirtualHost({
+      servername: NRF_CLOUD_ENDPOINT,
+      key: serverCert.privateKeyPem ?? '',
+      cert: serverCert.certificatePem,
+      ca: this.ca.certificatePem,
+      onConnection: (socket: TLSSocket) => void aedes.handle(socket),
+    });
     const api = await RestServer.listen(this.api, options.apiPort ?? 8890, host);
     this.closers.push(() => api.close());
     const download = await FirmwareDownloadServer.listen(this.fota.firmwares, {
@@ -291,6 +310,7 @@ export class NrfCloudStandIn {
       endpoint: NRF_CLOUD_ENDPOINT,
       host,
       mqttPort: mqtt.port,
+      ...(shared ? { sniPort: shared.port } : {}),
       apiUrl: api.url,
       apiKey: this.team.apiKey,
       caFile: this.caFile,

@@ -20,7 +20,17 @@ export interface NrfCloudAccount {
   apiKey: string;
   createdAt: number;
   /** The team's account device (`POST /v1/devices/account`): MQTT access to every device's messages. */
-  accountDevice?: { clientId: string; certificateId: string; certificatePem: string; createdAt: number };
+  accountDevice?: TeamDevice;
+  /** MQTT team devices (`POST /v1/devices/mqtt-team`): the same access under their own client ids. */
+  teamDevices?: TeamDevice[];
+}
+
+/** A team-wide MQTT identity (account device or MQTT team device), not a device of the registry. */
+export interface TeamDevice {
+  clientId: string;
+  certificateId: string;
+  certificatePem: string;
+  createdAt: number;
 }
 
 export interface NrfCloudDevice {

@@ -79,4 +79,23 @@ describe('nRF Cloud stand-in: connection gate', () => {
     client.publish('some/other/topic', 'x', { qos: 1 });
     await gone;
   });
+
+  it("serves mqtt.nrfcloud.com on the AWS stand-in's port too, chosen by SNI", async () => {
+    h = await startNrfCloud();
+    expect(h.nrf.sniPort).toBe(h.fixtures.endpoints.mqttPort);
+    const id = 'nrf-352656100000007';
+    const { client } = await onboardAndConnect(h, id, { port: h.nrf.sniPort! });
+    clients.push(client);
+    await client.subscribeAsync(`${id}/shadow/get/accepted/tf`, { qos: 1 });
+    expect(await h.fixtures.nrfCloud!.registry.get(id)).toMatchObject({ onboardedBy: 'jitp' });
+    // Without the nRF Cloud name, the same port is AWS IoT, which does not know the certificate.
+    const creds = await deviceCredentials(h.stateDir, 'nrf-352656100000008');
+    await expect(
+      connectNrf(h, creds, 'nrf-352656100000008', {
+        port: h.nrf.sniPort!,
+        servername: 'localhost',
+        ca: h.fixtures.ca.certificatePem,
+      }),
+    ).rejects.toThrow();
+  });
 });

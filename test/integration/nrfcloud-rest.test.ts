@@ -52,6 +52,7 @@ describe('nRF Cloud stand-in: REST API', () => {
       status: 200,
       body: {
         mqttEndpoint: 'mqtt.nrfcloud.com',
+        mqttMessagesTopicPrefix: `${h.nrf.topicPrefix}m/`,
         mqttTopicPrefix: h.nrf.topicPrefix,
         team: { tenantId: h.nrf.tenantId, name: 'nrf91sim team' },
       },
@@ -197,6 +198,33 @@ describe('nRF Cloud stand-in: REST API', () => {
       qos: 1,
     });
     expect(JSON.parse(await seen)).toEqual({ appId: 'TEMP', data: '21.5', messageType: 'DATA' });
+
+    const team = (await api(h, 'POST', '/v1/devices/mqtt-team')).body as {
+      clientId: string;
+      clientCert: string;
+      privateKey: string;
+    };
+    expect(team.clientId).toMatch(new RegExp(`^mqtt-team-${h.nrf.tenantId}-`));
+    const teamClient = await connectNrf(h, { cert: team.clientCert, key: team.privateKey }, team.clientId);
+    clients.push(teamClient);
+    await teamClient.subscribeAsync(`${p}m/d/+/d2c`, { qos: 1 });
+  });
+
+  it('issues JITP credentials with POST /v1/devices/{id}/certificates, as the device simulator asks', async () => {
+    h = await startNrfCloud();
+    const id = 'nrf-352656100000039';
+    const made = await fetch(`${h.nrf.apiUrl}/v1/devices/${id}/certificates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.nrf.apiKey}`, 'content-type': 'text/plain' },
+      body: '123456',
+    });
+    expect(made.status).toBe(201);
+    const creds = (await made.json()) as { caCert: string; clientCert: string; privateKey: string };
+    expect(creds.caCert).toBe(h.caPem);
+    expect((await api(h, 'GET', `/v1/devices/${id}`)).status).toBe(404);
+    await expect(connectNrf(h, { cert: creds.clientCert, key: creds.privateKey }, id)).rejects.toThrow();
+    clients.push(await connectNrf(h, { cert: creds.clientCert, key: creds.privateKey }, id));
+    expect((await api(h, 'PUT', `/v1/association/${id}`, { body: '123456' })).status).toBe(204);
   });
 
   it('keeps devices, association, shadows, messages, bundles, jobs, tenant and key across a restart', async () => {

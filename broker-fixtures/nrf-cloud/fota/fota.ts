@@ -4,6 +4,7 @@ import type { Random } from '../../../core/random.js';
 import type { EventLog } from '../../event-log.js';
 import { isObject } from '../../services/shadow/json.js';
 import type { StateChange, StateStore } from '../../store/store.js';
+import { KeyedQueue } from '../../services/shadow/keyed-queue.js';
 import { uuidFrom } from '../account.js';
 import type { NrfCloudBus } from '../bus.js';
 import type { NrfCloudShadows } from '../shadows.js';
@@ -22,6 +23,9 @@ const executionKey = (deviceId: string, jobId: string): string => `${deviceId}/$
  * bundle's type, as nRF Cloud requires.
  */
 export class NrfCloudFota {
+  /** One job's changes at a time: a status read-modify-write never interleaves with another. */
+  private readonly queue = new KeyedQueue();
+
   constructor(
     readonly firmwares: NrfCloudFirmwares,
     private readonly store: StateStore,
@@ -134,7 +138,11 @@ export class NrfCloudFota {
   }
 
   /** Cancels a job: its unfinished executions become CANCELLED (devices are not told, as on nRF Cloud). */
-  async cancel(jobId: string): Promise<NrfCloudJob> {
+  cancel(jobId: string): Promise<NrfCloudJob> {
+    return this.queue.run(jobId, () => this.writeCancel(jobId));
+  }
+
+  private async writeCancel(jobId: string): Promise<NrfCloudJob> {
     const job = await this.requireJob(jobId);
     if (job.status !== 'IN_PROGRESS')
       throw new SimError(ErrorCode.INVALID_STATE, `job ${jobId} is ${job.status}`);
@@ -167,7 +175,17 @@ export class NrfCloudFota {
   }
 
   /** Records a status (from the device on `jobs/update`, or REST); a finished execution stays as it is. */
-  async setStatus(
+  setStatus(
+    deviceId: string,
+    jobId: string,
+    status: NrfCloudExecution['status'],
+    progress?: number,
+    detail?: string,
+  ): Promise<NrfCloudExecution> {
+    return this.queue.run(jobId, () => this.writeStatus(deviceId, jobId, status, progress, detail));
+  }
+
+  private async writeStatus(
     deviceId: string,
     jobId: string,
     status: NrfCloudExecution['status'],

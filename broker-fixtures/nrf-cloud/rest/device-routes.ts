@@ -67,6 +67,8 @@ export function deviceRoutes(ctx: RestContext): RestRoute[] {
       handler: async () => ({
         body: {
           mqttEndpoint: ctx.mqttEndpoint,
+          // nRF Cloud's device simulator reads the messages prefix (`prod/<tenant>/m/`).
+          mqttMessagesTopicPrefix: `${ctx.prefix}m/`,
           mqttTopicPrefix: ctx.prefix,
           team: { tenantId: ctx.account().tenantId, name: ctx.account().name },
         },
@@ -207,6 +209,48 @@ function accountDeviceRoutes(ctx: RestContext): RestRoute[] {
   };
   return [
     { method: 'GET', path: '/v1/devices/account', handler: async () => ({ body: view() }) },
+    {
+      method: 'POST',
+      path: '/v1/devices/mqtt-team',
+      handler: async () => {
+        const account = ctx.account();
+        const clientId = `mqtt-team-${account.tenantId}-${ctx.random.bytes(4).toString('hex')}`;
+        const issued = await ctx.ca.issue({ commonName: clientId });
+        const device = {
+          clientId,
+          certificateId: issued.certificateId,
+          certificatePem: issued.certificatePem,
+          createdAt: ctx.clock.now(),
+        };
+        await ctx.setAccount({ ...account, teamDevices: [...(account.teamDevices ?? []), device] });
+        return {
+          status: 201,
+          body: {
+            clientId,
+            caCert: ctx.ca.certificatePem,
+            clientCert: issued.certificatePem,
+            privateKey: issued.privateKeyPem,
+          },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/devices/{id}/certificates',
+      handler: async ({ params }) => {
+        // JITP credentials: the device is created when it first connects with them.
+        const id = requireId(params.id!);
+        const issued = await ctx.ca.issue({ commonName: id });
+        return {
+          status: 201,
+          body: {
+            caCert: ctx.ca.certificatePem,
+            clientCert: issued.certificatePem,
+            privateKey: issued.privateKeyPem,
+          },
+        };
+      },
+    },
     {
       method: 'POST',
       path: '/v1/devices/account',
