@@ -1,6 +1,10 @@
 import { rm } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
-import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
+import {
+  startBrokerFixtures,
+  type BrokerFixtures,
+  type BrokerFixturesOptions,
+} from '../../broker-fixtures/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { tempStateDir } from './broker-helpers.js';
 
@@ -16,7 +20,10 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(nodeIds: string[]): Promise<TestCluster> {
+export async function startCluster(
+  nodeIds: string[],
+  extra: Partial<BrokerFixturesOptions> = {},
+): Promise<TestCluster> {
   const redis = await startRedis();
   const dirs: string[] = [];
   const nodes: BrokerFixtures[] = [];
@@ -27,6 +34,7 @@ export async function startCluster(nodeIds: string[]): Promise<TestCluster> {
       const stateDir = await tempStateDir();
       dirs.push(stateDir);
       const node = await startBrokerFixtures({
+        ...extra,
         stateDir,
         host,
         ...ports,

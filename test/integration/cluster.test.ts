@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
+import { VirtualClock } from '../../core/clock.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
 import {
   closed,
@@ -9,6 +10,7 @@ import {
   type ThingCredentials,
 } from './broker-helpers.js';
 import { Inbox, startCluster, type TestCluster } from './cluster-helpers.js';
+import { createJob, JobsDevice } from './jobs-helpers.js';
 
 const skip = missingTools(tools.redisServer);
 
@@ -157,5 +159,39 @@ describe.skipIf(skip !== undefined)('two stand-in nodes on one Redis, real TLS, 
     expect(inbox.on('$aws/events/presence/connected/present')).toHaveLength(2);
     expect(inbox.on('$aws/events/presence/disconnected/present')).toHaveLength(2);
     await Promise.all([obs.endAsync(), viaA.endAsync()]);
+  });
+});
+
+describe.skipIf(skip !== undefined)('job step timeouts in a cluster (shared VirtualClock)', () => {
+  let cluster: TestCluster;
+  const clock = new VirtualClock(Date.now());
+
+  beforeAll(async () => {
+    cluster = await startCluster(['timer-a', 'timer-b'], { clock });
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('times an execution out on node B after node A, which set the deadline, is gone', async () => {
+    const [a, b] = cluster.nodes as [BrokerFixtures, BrokerFixtures];
+    const d = await JobsDevice.connect(a, 'timer-dev');
+    await createJob(a, 'slow', ['timer-dev'], { op: 'slow' });
+    await d.waitFor('notify-next');
+    const started = await d.request('slow/update', { status: 'IN_PROGRESS', stepTimeoutInMinutes: 2 });
+    expect(started.topic).toMatch(/accepted$/);
+    const obs = await connectClient(b, await createObserver(b, 'timer-obs'), 'timer-obs');
+    const inbox = new Inbox(obs);
+    await obs.subscribeAsync('$aws/things/timer-dev/jobs/notify', { qos: 1 });
+    d.client.end(true);
+    await a.close();
+    // Node B learnt the deadline from A's write; advance past it until B's timer has fired.
+    for (let i = 0; i < 40 && inbox.on('$aws/things/timer-dev/jobs/notify').length === 0; i++) {
+      await clock.advance(60_000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [notify] = await inbox.wait('$aws/things/timer-dev/jobs/notify');
+    expect(notify).toMatchObject({ jobs: {} });
+    const view = await b.jobs.queries.describeExecution('timer-dev', 'slow');
+    expect(view).toMatchObject({ execution: { status: 'TIMED_OUT' } });
+    await obs.endAsync();
   });
 });
