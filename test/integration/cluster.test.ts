@@ -136,6 +136,21 @@ describe.skipIf(skip !== undefined)('two stand-in nodes on one Redis, real TLS, 
     await dev.endAsync();
   });
 
+  it('drops a connection on node B once its certificate is revoked through node A', async () => {
+    const creds = await createThing(a, 'revoked-dev');
+    const dev = await connectClient(b, creds, 'revoked-dev');
+    await dev.publishAsync('revoked-dev/x', 'before', { qos: 1 });
+    await a.registry.updateCertificate(creds.certificateId, { status: 'REVOKED' });
+    const gone = closed(dev, 20_000);
+    // Node B hears of the change through Redis; its next authorization of this client refuses it.
+    for (let i = 0; i < 100 && dev.connected; i++) {
+      dev.publish('revoked-dev/x', 'after', { qos: 0 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await gone;
+    expect(b.log.recent({ clientId: 'revoked-dev', type: 'disconnected' }).at(-1)?.detail).toBe('AUTH_ERROR');
+  });
+
   it('publishes presence once per connect and disconnect, and takes a client id over across nodes', async () => {
     const creds = await createThing(a, 'present');
     const obs = await connectClient(b, observer, 'presence-obs');
