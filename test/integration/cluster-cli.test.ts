@@ -7,12 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
-import { OPEN_POLICY } from './broker-helpers.js';
+import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
+import { VirtualClock } from '../../core/clock.js';
+import { Modem } from '../../modem/modem.js';
+import { untilRegistered } from '../helpers/registered.js';
+import { OPEN_POLICY, putThingCredentials } from './broker-helpers.js';
 import { Inbox } from './cluster-helpers.js';
 
 const skip = missingTools(tools.redisServer);
+const TAG = 42;
 
 interface Ready {
+  endpoint: string;
   host: string;
   mqttPort: number;
   apiUrl: string;
@@ -63,6 +69,30 @@ function connect(
       reject(err);
     });
   });
+}
+
+/** aws_iot on a registered modem whose DNS answers `order` for the endpoint. */
+async function awsIotDevice(node: Ready & { endpoint: string }, ca: string, thing: Thing, order: string[]) {
+  const modem = new Modem({ name: thing.thingName, clock: new VirtualClock() });
+  await putThingCredentials(modem, TAG, ca, { cert: thing.certificatePem, key: thing.privateKey });
+  modem.control.dns.set(node.endpoint, order);
+  await modem.channel().command('AT+CFUN=1');
+  await untilRegistered(modem);
+  const events: AwsIotEvt[] = [];
+  let wake: (() => void) | undefined;
+  const iot = AwsIot.init(
+    modem,
+    { host: node.endpoint, port: node.mqttPort, secTag: TAG, clientId: thing.thingName },
+    (evt) => {
+      events.push(evt);
+      wake?.();
+    },
+  );
+  if (typeof iot === 'number') throw new Error(`aws_iot_init: ${iot}`);
+  const until = async (type: string, n: number): Promise<void> => {
+    while (events.filter((e) => e.type === type).length < n) await new Promise<void>((r) => (wake = r));
+  };
+  return { modem, iot, until };
 }
 
 describe.skipIf(skip !== undefined)('nrf91sim broker --cluster: two node processes on one Redis', () => {
@@ -119,7 +149,7 @@ describe.skipIf(skip !== undefined)('nrf91sim broker --cluster: two node process
     expect(await readFile(b.caFile, 'utf8')).toBe(ca);
   });
 
-  it('lets mosquitto_sub on node B see a device publishing on node A', async (ctx) => {
+  it("lets mosquitto clients on node B and a device on node A see each other's messages", async (ctx) => {
     if (missingTools(tools.mosquittoSub)) return ctx.skip();
     const files = path.join(work, 'obs');
     await mkdir(files, { recursive: true });
@@ -141,15 +171,44 @@ describe.skipIf(skip !== undefined)('nrf91sim broker --cluster: two node process
     }
     expect(await done).toBe(0);
     expect(out.trim()).toBe('from node A');
+    // And the other way: mosquitto_pub on node B, the device on node A receives it.
+    if (missingTools(tools.mosquittoPub)) return void (await dev.endAsync());
+    const inbox = new Inbox(dev);
+    await dev.subscribeAsync('cli-dev/in', { qos: 1 });
+    const pub = spawn('mosquitto_pub', [
+      ...['-h', b.host, '-p', String(b.mqttPort), '--cafile', b.caFile],
+      ...['--cert', path.join(files, 'cert.pem'), '--key', path.join(files, 'key.pem')],
+      ...['-i', 'cli-obs', '-t', 'cli-dev/in', '-q', '1', '-m', '{"from":"mosquitto on node B"}'],
+    ]);
+    expect(await new Promise((resolve) => pub.once('exit', resolve))).toBe(0);
+    expect(await inbox.wait('cli-dev/in')).toEqual([{ from: 'mosquitto on node B' }]);
     await dev.endAsync();
   });
 
-  it('keeps a persistent session, subscriptions and queued QoS 1, across kill -9 of its node', async () => {
+  it('kill -9 of node A mid-fleet: aws_iot devices are READY again on node B; a persistent session keeps its subscription and queued QoS 1', async () => {
+    const fleet = await Promise.all(
+      ['fleet-0', 'fleet-1', 'fleet-2'].map(async (name) => {
+        const [thing] = (
+          (await api(a, 'POST', '/provision-things', { thingNames: [name] })) as { things: Thing[] }
+        ).things;
+        return awsIotDevice(a, ca, thing!, ['127.0.0.2', '127.0.0.3']);
+      }),
+    );
+    for (const d of fleet) expect(d.iot.connect()).toBe(0);
+    for (const d of fleet) await d.until('AWS_IOT_EVT_READY', 1);
     const first = await connect(a, ca, device, { clean: false });
     await first.subscribeAsync('cli-dev/inbox', { qos: 1 });
     const killed = nodes[0]!;
     await killed.stop('SIGKILL');
     first.end(true);
+    for (const d of fleet) await d.until('AWS_IOT_EVT_DISCONNECTED', 1);
+    // The devices reconnect as the NCS samples do: 127.0.0.2 refuses, 127.0.0.3 takes them.
+    for (const d of fleet) expect(d.iot.connect()).toBe(0);
+    for (const d of fleet) await d.until('AWS_IOT_EVT_READY', 2);
+    for (const d of fleet) {
+      await d.iot.disconnect();
+      await d.modem.close();
+    }
     const obs = await connect(b, ca, observer);
     await obs.publishAsync('cli-dev/inbox', JSON.stringify({ queued: 1 }), { qos: 1 });
     await obs.publishAsync('cli-dev/inbox', JSON.stringify({ queued: 2 }), { qos: 1 });
