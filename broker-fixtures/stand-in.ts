@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,8 +10,9 @@ import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
-import { applyAwsRetainedRule, awsPersistence } from './mqtt/retained.js';
+import { markClusterNodeState, refuseClusterNodeState } from './cluster/node-state.js';
 import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
+import { createAedes } from './mqtt/create-aedes.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
@@ -249,6 +249,7 @@ async function assemble(
  * policies, shadows), publishing goes nowhere. The CLI uses this when no broker is running.
  */
 export async function openBrokerState(options: BrokerFixturesOptions): Promise<BrokerState> {
+  if (!options.store) await refuseClusterNodeState(options.stateDir);
   const state = await assemble(options, () => ({ running: false }));
   try {
     await state.startServices(undefined);
@@ -257,45 +258,6 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
     throw err;
   }
   return state;
-}
-
-/** aedes over the embedded persistence (retained messages in the state store) or the cluster's. */
-async function createAedes(
-  options: BrokerFixturesOptions,
-  state: Assembly,
-  cluster: ClusterParts | undefined,
-): Promise<Aedes> {
-  const hooks = {
-    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-    maxClientsIdLength: 128,
-    ...state.authorizer.hooks(),
-  };
-  let aedes: Aedes;
-  if (cluster) {
-    aedes = await Aedes.createBroker({
-      id: cluster.nodeId,
-      mq: cluster.mq,
-      persistence: applyAwsRetainedRule(cluster.persistence, options.retainedOnWildcard),
-      ...hooks,
-    } as Parameters<typeof Aedes.createBroker>[0]);
-  } else {
-    const retained = awsPersistence({
-      store: state.store,
-      ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
-    });
-    aedes = await Aedes.createBroker({ persistence: retained.persistence, ...hooks });
-    await retained.restore(aedes);
-  }
-  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-    state.log.add({ type: 'broker-error', detail: err.message }),
-  );
-  try {
-    await state.startServices(aedes);
-  } catch (err) {
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw err;
-  }
-  return aedes;
 }
 
 /** Starts the AWS IoT Core stand-in: aedes behind two mutual-TLS listeners, the services, the console. */
@@ -313,6 +275,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   }
   let aedes: Aedes;
   try {
+    if (cluster) await markClusterNodeState(options.stateDir, cluster);
     aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, type CliProcess } from '../helpers/cli.js';
+import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
 import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
@@ -236,5 +236,18 @@ describe.skipIf(skip !== undefined)('nrf91sim broker --cluster: two node process
     await obs.publishAsync('cli-dev/inbox', JSON.stringify({ live: true }), { qos: 1 });
     expect((await inbox.wait('cli-dev/inbox', 3, 30_000))[2]).toEqual({ live: true });
     await Promise.all([again.endAsync(), obs.endAsync()]);
+  });
+
+  it("refuses to edit a stopped node's state files: the cluster state is in Redis", async () => {
+    // Node A was killed above; a CLI command on its --state would otherwise change files no node reads.
+    const r = await runCli(['shadow', 'update', '--thing', 'cli-dev', '--reported', '{"a":1}', '--json'], {
+      NRF91SIM_STATE: path.join(work, 'node-a'),
+    });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({
+      event: 'error',
+      code: 'NRF91SIM_INVALID_STATE',
+      message: expect.stringContaining('cluster node node-a'),
+    });
   });
 });
