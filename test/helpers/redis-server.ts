@@ -35,6 +35,41 @@ async function answers(port: number): Promise<boolean> {
   });
 }
 
+/** A redis-server listening only on a Unix socket in a temporary directory (`--port 0`: no TCP). */
+export async function startUnixRedis(dir: string): Promise<TestRedis & { socket: string }> {
+  const socket = `${dir}/redis.sock`;
+  const child = spawn(
+    'redis-server',
+    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 200 && !exited; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = net.connect(socket, () => (c.end(), resolve(true)));
+      c.once('error', () => resolve(false));
+    });
+    if (up) {
+      return {
+        url: `unix://${socket}`,
+        port: 0,
+        socket,
+        process: child,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (exited) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('redis-server did not start on a Unix socket');
+}
+
 export async function startRedis(): Promise<TestRedis> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
