@@ -163,3 +163,10 @@ export { type ShadowService, type ShadowServiceOptions } from './broker-fixtures
 export { type StandInConfig, type StateChange, type StateStore } from './broker-fixtures/index.js';
 export { type TargetSelection, type ThingGroupRecord, type ThingRecord } from './broker-fixtures/index.js';
 export { type ThrottleOptions } from './broker-fixtures/index.js';
+export { parseRedisUrl, RedisStore, type ClusterOptions } from './broker-fixtures/index.js';
+export { type RedisLocation, type RedisStoreOptions } from './broker-fixtures/index.js';
+export {
+  type ConditionalCommit,
+  type ExternalChange,
+  type StateExpectation,
+} from './broker-fixtures/index.js';
