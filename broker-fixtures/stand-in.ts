@@ -269,6 +269,8 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   let state: Assembly;
   try {
     state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+    const log = state.log;
+    cluster?.onError((err) => log.add({ type: 'cluster-error', detail: err.message }));
   } catch (err) {
     await cluster?.close();
     throw err;

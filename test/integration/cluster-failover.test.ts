@@ -3,7 +3,7 @@ import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
 import { VirtualClock } from '../../core/clock.js';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Modem } from '../../modem/modem.js';
-import { freePort } from '../helpers/redis-server.js';
+import { freePort, startRedisOn } from '../helpers/redis-server.js';
 import { untilRegistered } from '../helpers/registered.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
 import { createThing, putThingCredentials } from './broker-helpers.js';
@@ -92,3 +92,35 @@ describe.skipIf(skip !== undefined)(
     });
   },
 );
+
+describe.skipIf(skip !== undefined)('a cluster node when Redis goes away', { timeout: 90_000 }, () => {
+  it('stays up, logs the lost connection, and serves again once Redis is back', async () => {
+    const cluster = await startCluster(['survivor']);
+    const node = cluster.nodes[0]!;
+    const port = cluster.redis.port;
+    try {
+      await createThing(node, 'before-outage');
+      await cluster.redis.stop();
+      // Routing and sessions notice at once; the node must not crash on their connection errors.
+      await expect
+        .poll(() => node.log.recent({ type: 'cluster-error' }).length, { timeout: 20_000 })
+        .toBeGreaterThan(0);
+      const again = await startRedisOn(port);
+      expect(again).toBeDefined();
+      cluster.redis = again!;
+      // The restarted Redis kept nothing (no persistence here), but the node writes to it again.
+      await expect
+        .poll(
+          async () => (await node.registry.getThing('after-outage').catch(() => undefined)) === undefined,
+          {
+            timeout: 20_000,
+          },
+        )
+        .toBe(true);
+      await createThing(node, 'after-outage');
+      expect(await node.registry.getThing('after-outage')).toMatchObject({ thingName: 'after-outage' });
+    } finally {
+      await cluster.stop();
+    }
+  });
+});

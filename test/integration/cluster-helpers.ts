@@ -10,6 +10,7 @@ import { tempStateDir } from './broker-helpers.js';
 
 /** Several stand-in nodes on one test Redis, each with its own state directory. */
 export interface TestCluster {
+  /** Replaced by a test that restarts Redis, so `stop` stops the new one. */
   redis: TestRedis;
   nodes: BrokerFixtures[];
   addNode(
@@ -45,7 +46,7 @@ export async function startCluster(
     },
     async stop() {
       await Promise.allSettled(nodes.map((n) => n.close()));
-      await redis.stop();
+      await cluster.redis.stop();
       for (const d of dirs) await rm(d, { recursive: true, force: true });
     },
   };
