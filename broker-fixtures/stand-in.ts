@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Random } from '../core/random.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
@@ -27,6 +26,7 @@ import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
+import { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
@@ -41,12 +41,13 @@ export interface BrokerFixturesOptions {
    * routing through mqemitter-redis and keeping sessions in aedes-persistence-redis, the CA shared.
    */
   cluster?: ClusterOptions;
-  clock?: Clock;
+  /** Time for everything the stand-in dates or times out: `systemClock`, or a `VirtualClock` in tests. */
+  clock: Clock;
   /**
    * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
-   * run given the same seed draws the same. Without one, the seed comes from the system CSPRNG.
+   * run given the same seed draws the same (`Random.fromEntropy()` for a fresh one).
    */
-  random?: Random;
+  random: Random;
   host?: string;
   /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
   port?: number;
@@ -78,6 +79,11 @@ export interface BrokerFixturesOptions {
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
+  /**
+   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
+   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
+   */
+  nrfCloud?: NrfCloudOptions;
 }
 
 export interface BrokerEndpoints {
@@ -94,6 +100,8 @@ export interface BrokerEndpoints {
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
   s3?: S3Endpoints;
+  /** The local nRF Cloud, when the broker runs one. */
+  nrfCloud?: NrfCloudEndpoints;
 }
 
 export interface BrokerState {
@@ -106,6 +114,8 @@ export interface BrokerState {
   readonly jobs: JobsService;
   readonly provisioning: RegistryApiService;
   readonly console: ApiRouter;
+  /** The local nRF Cloud (`options.nrfCloud`), or undefined. */
+  readonly nrfCloud: NrfCloudStandIn | undefined;
   close(): Promise<void>;
 }
 
@@ -139,8 +149,7 @@ async function assemble(
   endpointInfo: () => Record<string, unknown>,
   cluster?: ClusterParts,
 ): Promise<Assembly> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  const { clock, random } = options;
   let ca: CertificateAuthority | undefined;
   const store = cluster?.store ?? options.store;
   const opened = await openBrokerStateDir({
@@ -164,6 +173,22 @@ async function assemble(
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
+  let nrfCloud: NrfCloudStandIn | undefined;
+  try {
+    nrfCloud = options.nrfCloud
+      ? await NrfCloudStandIn.open({
+          stateDir: options.stateDir,
+          store: opened.store,
+          clock,
+          random,
+          log,
+          options: options.nrfCloud,
+        })
+      : undefined;
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
   const s3 = options.s3
@@ -214,6 +239,7 @@ async function assemble(
     jobs,
     provisioning,
     console: router,
+    nrfCloud,
     authorizer,
     store: opened.store,
     config,
@@ -235,6 +261,7 @@ async function assemble(
     },
     async close() {
       try {
+        await nrfCloud?.close();
         await services.stop();
       } finally {
         registry.close();
@@ -264,7 +291,7 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
 export async function startBrokerFixtures(options: BrokerFixturesOptions): Promise<BrokerFixtures> {
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
-  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  const random = options.random;
   const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
   let state: Assembly;
   try {
@@ -331,6 +358,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
+      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host) } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
@@ -351,6 +379,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     jobs: state.jobs,
     provisioning: state.provisioning,
     console: state.console,
+    nrfCloud: state.nrfCloud,
     aedes,
     s3: state.s3?.server,
     endpoints: ready,

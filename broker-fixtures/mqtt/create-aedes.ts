@@ -6,10 +6,10 @@ import type { StateStore } from '../store/store.js';
 import type { Authorizer } from './authorizer.js';
 import { applyAwsRetainedRule, awsPersistence } from './retained.js';
 
-/** What the broker is built on: the stand-in's state, its hooks, and its services to start. */
+/** What the broker is built around: the authorizer's hooks, the store, the log and the services. */
 export interface AedesParts {
-  store: StateStore;
   authorizer: Authorizer;
+  store: StateStore;
   log: EventLog;
   startServices(aedes: Aedes): Promise<void>;
 }

@@ -1,9 +1,10 @@
-import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import {
   certificateIdOf,
@@ -53,11 +54,11 @@ export class CertificateAuthority {
     private readonly clock: Clock,
   ) {}
 
-  static async create(commonName: string, clock: Clock = systemClock): Promise<CertificateAuthority> {
+  static async create(commonName: string, clock: Clock): Promise<CertificateAuthority> {
     const keys = await generateP256();
     const now = clock.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomBytes(8)
+      serialNumber: secureRandomBytes(8)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       name: `CN=${escapeRdn(commonName)}`,
@@ -80,11 +81,7 @@ export class CertificateAuthority {
    * NRF91SIM_STATE_CORRUPT and change nothing. A key without a certificate is what a crash while
    * creating them leaves (the key is written first): they are made anew.
    */
-  static async loadOrCreate(
-    dir: string,
-    commonName: string,
-    clock: Clock = systemClock,
-  ): Promise<CertificateAuthority> {
+  static async loadOrCreate(dir: string, commonName: string, clock: Clock): Promise<CertificateAuthority> {
     const certFile = path.join(dir, 'ca.crt');
     const keyFile = path.join(dir, 'ca.key');
     const read = (file: string): Promise<string | undefined> =>
@@ -126,7 +123,7 @@ export class CertificateAuthority {
   static async fromPem(
     certText: string,
     keyText: string,
-    clock: Clock = systemClock,
+    clock: Clock,
     where = 'the CA',
   ): Promise<CertificateAuthority> {
     const corrupt = (problem: string): SimError =>
@@ -198,7 +195,7 @@ export class CertificateAuthority {
     const cert = await x509.X509CertificateGenerator.create({
       // Serial numbers come from the system CSPRNG, not the seeded Random: X.509 wants them
       // unpredictable and unique across restarts, which a replayed seed would break.
-      serialNumber: randomBytes(16)
+      serialNumber: secureRandomBytes(16)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       subject,

@@ -5,6 +5,8 @@ import {
   type BrokerFixtures,
   type BrokerFixturesOptions,
 } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
+import { Random } from '../../core/random.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { tempStateDir } from './broker-helpers.js';
 
@@ -35,6 +37,8 @@ export async function startCluster(
       const stateDir = await tempStateDir();
       dirs.push(stateDir);
       const node = await startBrokerFixtures({
+        clock: systemClock,
+        random: new Random(`cluster-node-${nodeId}`),
         ...extra,
         stateDir,
         host,

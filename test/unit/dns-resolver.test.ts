@@ -4,7 +4,7 @@ import { Modem } from '../../modem/modem.js';
 import { AF_INET, AF_INET6, DnsEai, DnsError, gaiStrerror } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
 
-async function online(profile: ConstructorParameters<typeof Modem>[0] = {}): Promise<Modem> {
+async function online(profile: Partial<ConstructorParameters<typeof Modem>[0]> = {}): Promise<Modem> {
   const modem = new Modem({ name: 'dns', clock: new VirtualClock(), ...profile });
   await modem.channel().command('AT+CFUN=1');
   await untilRegistered(modem);
