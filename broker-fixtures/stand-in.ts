@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
+import { ErrorCode, SimError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
@@ -292,6 +293,13 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
   const random = options.random;
+  if (options.cluster && options.nrfCloud) {
+    // Its CA lives in each node's state directory and its registry is cached per process.
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      'the nRF Cloud stand-in does not run in a cluster yet: leave out nrfCloud (--no-nrfcloud) with cluster',
+    );
+  }
   const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
   let state: Assembly;
   try {
