@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
+import { ErrorCode, SimError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
@@ -9,8 +10,9 @@ import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
-import { createAedes } from './mqtt/create-aedes.js';
+import { markClusterNodeState, refuseClusterNodeState } from './cluster/node-state.js';
 import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
+import { createAedes } from './mqtt/create-aedes.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
@@ -275,6 +277,7 @@ async function assemble(
  * policies, shadows), publishing goes nowhere. The CLI uses this when no broker is running.
  */
 export async function openBrokerState(options: BrokerFixturesOptions): Promise<BrokerState> {
+  if (!options.store) await refuseClusterNodeState(options.stateDir);
   const state = await assemble(options, () => ({ running: false }));
   try {
     await state.startServices(undefined);
@@ -290,16 +293,26 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
   const random = options.random;
+  if (options.cluster && options.nrfCloud) {
+    // Its CA lives in each node's state directory and its registry is cached per process.
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      'the nRF Cloud stand-in does not run in a cluster yet: leave out nrfCloud (--no-nrfcloud) with cluster',
+    );
+  }
   const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
   let state: Assembly;
   try {
     state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+    const log = state.log;
+    cluster?.onError((err) => log.add({ type: 'cluster-error', detail: err.message }));
   } catch (err) {
     await cluster?.close();
     throw err;
   }
   let aedes: Aedes;
   try {
+    if (cluster) await markClusterNodeState(options.stateDir, cluster);
     aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.

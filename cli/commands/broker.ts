@@ -106,7 +106,8 @@ export function registerBroker(program: Command, env: CliEnv): void {
                 },
               }
             : {}),
-          ...(options.nrfcloud
+          // The nRF Cloud stand-in keeps a CA and caches of its own per process: not in a cluster yet.
+          ...(options.nrfcloud && options.cluster === undefined
             ? {
                 nrfCloud: {
                   port: parsePort(options.nrfcloudPort, '--nrfcloud-port'),
@@ -143,6 +144,9 @@ export function registerBroker(program: Command, env: CliEnv): void {
           `  console ${e.apiUrl}`,
           `  CA file ${e.caFile}`,
           ...(e.s3 ? [`  S3 ${e.s3.http} and ${e.s3.https} (CA ${e.s3.caFile})`] : []),
+          ...(e.nodeId && options.nrfcloud
+            ? ['  (the nRF Cloud stand-in does not run in a cluster yet)']
+            : []),
           ...(e.nrfCloud
             ? [
                 `nRF Cloud stand-in ready (endpoint ${e.nrfCloud.endpoint}, team ${e.nrfCloud.tenantId})`,
