@@ -6,6 +6,8 @@ import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Random } from '../core/random.js';
+import { AwsApiServer } from './aws-api/aws-api-server.js';
+import { AwsApiService } from './aws-api/aws-api-service.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
@@ -29,6 +31,7 @@ import { ThingGroupsApiService } from './services/thing-groups-api.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
+import type { S3Credentials } from './s3/sigv4.js';
 
 export interface BrokerFixturesOptions {
   /** The state directory; the stand-in keeps its files under `<stateDir>/broker/`. */
@@ -48,6 +51,10 @@ export interface BrokerFixturesOptions {
   alpnPort?: number;
   /** The HTTP/JSON console. */
   apiPort?: number;
+  /** AWS IoT's REST APIs (control plane, data plane, Jobs data plane) for the AWS SDKs and CLI; 0 (default) picks a free port, null serves none. */
+  awsApiPort?: number | null;
+  /** Access keys the AWS API verifies SigV4 signatures against; none (default): any well-formed signature. */
+  awsCredentials?: S3Credentials[];
   /** The endpoint name in the server certificate, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
   endpoint?: string;
   region?: string;
@@ -82,6 +89,8 @@ export interface BrokerEndpoints {
   alpnPort: number;
   alpn: string;
   apiUrl: string;
+  /** The AWS API's base URL, what an AWS SDK client's `endpoint` (or the CLI's `--endpoint-url`) takes. */
+  awsApiUrl?: string;
   /** PEM file of the local CA: clients' `--cafile`. */
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
@@ -122,6 +131,7 @@ interface Assembly extends BrokerState {
   store: StateStore;
   config: StandInConfig;
   s3: S3HostingService | undefined;
+  awsApi: AwsApiService;
   startServices(aedes: Aedes | undefined): Promise<void>;
 }
 
@@ -187,7 +197,12 @@ async function assemble(
     .add(new JitpService())
     .add(new FleetProvisioningService());
   if (s3) services.add(s3);
-  services.add(jobs).add(new ThingGroupsApiService());
+  const awsApi = new AwsApiService({
+    shadows,
+    jobs,
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+  });
+  services.add(jobs).add(new ThingGroupsApiService()).add(awsApi);
   for (const extra of options.services ?? []) services.add(extra);
   const router = new ApiRouter(services.routes());
   return {
@@ -204,6 +219,7 @@ async function assemble(
     store,
     config,
     s3,
+    awsApi,
     async startServices(aedes) {
       await services.start(
         createServiceContext({ clock, random, store, registry, ca: ca!, log, config, aedes, authorizer }),
@@ -293,6 +309,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     opened.push(alpn);
     const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
     opened.push(api);
+    const awsApi =
+      options.awsApiPort === null
+        ? undefined
+        : await AwsApiServer.listen(state.awsApi, options.awsApiPort ?? 0, host);
+    if (awsApi) opened.push(awsApi);
     endpoints = {
       endpoint: state.config.endpoint,
       host,
@@ -300,6 +321,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       alpnPort: alpn.port,
       alpn: AWS_MQTT_ALPN,
       apiUrl: api.url,
+      ...(awsApi ? { awsApiUrl: awsApi.url } : {}),
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
     };
