@@ -21,6 +21,8 @@ export const tools = {
   mosquitto: { command: 'mosquitto', probe: ['-h'], debianPackage: 'mosquitto' },
   socat: { command: 'socat', probe: ['-V'], debianPackage: 'socat' },
   curl: { command: 'curl', probe: ['--version'], debianPackage: 'curl' },
+  // By path: a pip-installed AWS CLI v1 may come first on PATH; Debian's is v2.
+  awscli: { command: '/usr/bin/aws', probe: ['--version'], debianPackage: 'awscli' },
 } satisfies Record<string, SystemTool>;
 
 const cache = new Map<string, boolean>();
