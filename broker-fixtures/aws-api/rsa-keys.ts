@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import forge from 'node-forge';
+import type forgeTypes from 'node-forge';
 import type { CryptoKey } from '../pki/x509.js';
 
 /** An RSA key pair in the PEM forms AWS IoT's CreateKeysAndCertificate returns. */
@@ -19,7 +19,9 @@ export interface RsaKeyPair {
  * EC support at all.
  */
 export async function generateRsaKeyPair(bits = 2048): Promise<RsaKeyPair> {
-  const pair = await new Promise<forge.pki.rsa.KeyPair>((resolve, reject) =>
+  // Loaded on first use: a broker that never hands out RSA keys does not pay for node-forge.
+  const forge = (await import('node-forge')).default as typeof forgeTypes;
+  const pair = await new Promise<forgeTypes.pki.rsa.KeyPair>((resolve, reject) =>
     forge.pki.rsa.generateKeyPair({ bits, e: 0x10001 }, (err, keys) => (err ? reject(err) : resolve(keys))),
   );
   // node-forge ends PEM lines with CRLF; AWS (and OpenSSL) use LF.
