@@ -13,6 +13,7 @@ import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
+import { AWS_MQTT5_LIMITS } from './mqtt/mqtt5-limits.js';
 import { awsPersistence } from './mqtt/retained.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
@@ -265,6 +266,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       persistence: retained.persistence,
       // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
       maxClientsIdLength: 128,
+      ...AWS_MQTT5_LIMITS,
       ...state.authorizer.hooks(),
     });
     (aedes as unknown as EventEmitter).on('error', (err: Error) =>
