@@ -1,3 +1,5 @@
+import { Random } from '../core/random.js';
+import { systemClock } from '../core/clock.js';
 /**
  * A fleet in one process: N devices running the `aws_iot` sample connect to the AWS IoT stand-in
  * (mutual TLS over each device's modem socket) and report to their shadows. Measures the time until
@@ -27,7 +29,14 @@ const heapMb = (): number => {
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-fleet-'));
-  const fixtures = await startBrokerFixtures({ stateDir, port: 0, alpnPort: 0, apiPort: 0 });
+  const fixtures = await startBrokerFixtures({
+    clock: systemClock,
+    random: new Random('broker'),
+    stateDir,
+    port: 0,
+    alpnPort: 0,
+    apiPort: 0,
+  });
   const names = Array.from({ length: DEVICES }, (_, i) => `fleet-${i}`);
   const things = await fixtures.provisioning.provisionThings(names);
   const { endpoint, mqttPort } = fixtures.endpoints;
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
   const devices: Device[] = [];
   const reported: Array<Promise<number>> = [];
   for (const [i, thing] of things.entries()) {
-    const device = await Device.boot({ name: names[i] as string, serial: 'none' });
+    const device = await Device.boot({ clock: systemClock, name: names[i] as string, serial: 'none' });
     devices.push(device);
     await device.modem.credentials.put({ secTag: TAG, type: 0, content: fixtures.ca.certificatePem });
     await device.modem.credentials.put({ secTag: TAG, type: 1, content: thing.certificatePem });

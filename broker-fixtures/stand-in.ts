@@ -1,11 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Random } from '../core/random.js';
 import { AwsApiServer } from './aws-api/aws-api-server.js';
 import { AwsApiService } from './aws-api/aws-api-service.js';
 import { createServiceContext } from './context.js';
@@ -14,89 +11,27 @@ import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
 import { AWS_MQTT5_LIMITS } from './mqtt/mqtt5-limits.js';
-import { awsPersistence } from './mqtt/retained.js';
+import { applyAwsRetainedRule, awsPersistence } from './mqtt/retained.js';
+import { openCluster, type ClusterParts } from './cluster/redis-cluster.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
 import { FleetProvisioningService } from './services/fleet-provisioning.js';
 import { JitpService } from './services/jitp.js';
 import { JobsService } from './services/jobs/jobs-service.js';
-import type { ThrottleOptions } from './services/jobs/request-throttle.js';
 import { PresenceService } from './services/presence.js';
 import { RegistryApiService } from './services/registry-api.js';
-import { S3HostingService, type S3Endpoints } from './services/s3-hosting.js';
-import type { BrokerService, StandInConfig } from './services/service.js';
+import { S3HostingService } from './services/s3-hosting.js';
+import type { StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
-import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
+import { ShadowService } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
-import type { S3Credentials } from './s3/sigv4.js';
+import type { BrokerEndpoints, BrokerFixturesOptions } from './stand-in-options.js';
 
-export interface BrokerFixturesOptions {
-  /** The state directory; the stand-in keeps its files under `<stateDir>/broker/`. */
-  stateDir: string;
-  /** Replaces the embedded file store (e.g. a shared store for several nodes). */
-  store?: StateStore;
-  clock?: Clock;
-  /**
-   * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
-   * run given the same seed draws the same. Without one, the seed comes from the system CSPRNG.
-   */
-  random?: Random;
-  host?: string;
-  /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
-  port?: number;
-  /** MQTT over mutual TLS with ALPN `x-amzn-mqtt-ca` required (AWS: 443; default 8443). */
-  alpnPort?: number;
-  /** The HTTP/JSON console. */
-  apiPort?: number;
-  /** AWS IoT's REST APIs (control plane, data plane, Jobs data plane) for the AWS SDKs and CLI; 0 (default) picks a free port, null serves none. */
-  awsApiPort?: number | null;
-  /** Access keys the AWS API verifies SigV4 signatures against; none (default): any well-formed signature. */
-  awsCredentials?: S3Credentials[];
-  /** The endpoint name in the server certificate, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
-  endpoint?: string;
-  region?: string;
-  accountId?: string;
-  /** More services (Jobs, nRF Cloud, …), started after the built-in ones. */
-  services?: BrokerService[];
-  shadow?: ShadowServiceOptions;
-  /**
-   * Serve the S3 stand-in from the broker process (state in `<stateDir>/s3/`); its presigned URLs
-   * replace the `${aws:iot:s3-presigned-url:…}` placeholders of job documents. Off unless given.
-   */
-  s3?: {
-    httpPort?: number | null;
-    httpsPort?: number | null;
-    region?: string;
-    presignScheme?: 'https' | 'http';
-    /** Accept PUT and DELETE without a presigned URL (default false: writes need credentials). */
-    anonymousWrites?: boolean;
-  };
-  /** Jobs API requests per second per thing before RequestThrottled (off by default). */
-  jobsThrottle?: ThrottleOptions;
-  subscribeDenial?: 'disconnect' | 'suback-failure';
-  /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
-  retainedOnWildcard?: boolean;
-}
-
-export interface BrokerEndpoints {
-  /** The endpoint name devices use, and that the server certificate names. */
-  endpoint: string;
-  host: string;
-  mqttPort: number;
-  alpnPort: number;
-  alpn: string;
-  apiUrl: string;
-  /** The AWS API's base URL, what an AWS SDK client's `endpoint` (or the CLI's `--endpoint-url`) takes. */
-  awsApiUrl?: string;
-  /** PEM file of the local CA: clients' `--cafile`. */
-  caFile: string;
-  /** The hosted S3 stand-in, when the broker serves one. */
-  s3?: S3Endpoints;
-}
+export type { BrokerEndpoints, BrokerFixturesOptions } from './stand-in-options.js';
 
 export interface BrokerState {
   readonly dir: string;
@@ -121,6 +56,7 @@ export interface BrokerFixtures extends BrokerState {
 export const DEFAULT_ENDPOINT = 'local-ats.iot.eu-west-1.amazonaws.com';
 export const DEFAULT_REGION = 'eu-west-1';
 export const DEFAULT_ACCOUNT_ID = '123456789012';
+const CA_NAME = 'nrf91sim local AWS IoT CA';
 
 /** The file a running stand-in leaves in its state directory so the CLI can find its console. */
 export function consoleFile(stateDir: string): string {
@@ -139,25 +75,29 @@ interface Assembly extends BrokerState {
 async function assemble(
   options: BrokerFixturesOptions,
   endpointInfo: () => Record<string, unknown>,
+  cluster?: ClusterParts,
 ): Promise<Assembly> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  const { clock, random } = options;
   let ca: CertificateAuthority | undefined;
+  const store = cluster?.store ?? options.store;
   const opened = await openBrokerStateDir({
     stateDir: options.stateDir,
     clock,
-    ...(options.store ? { store: options.store } : {}),
+    ...(store ? { store } : {}),
     afterChecks: async (dir) => {
-      ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+      const caDir = path.join(dir, 'ca');
+      ca = cluster
+        ? await cluster.certificateAuthority(caDir, CA_NAME, clock)
+        : await CertificateAuthority.loadOrCreate(caDir, CA_NAME, clock);
     },
   });
-  const { store, dir } = opened;
+  const { dir } = opened;
   const config: StandInConfig = {
     region: options.region ?? DEFAULT_REGION,
     accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
     endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
   };
-  const registry = new Registry(store, clock);
+  const registry = new Registry(opened.store, clock);
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
@@ -217,19 +157,30 @@ async function assemble(
     provisioning,
     console: router,
     authorizer,
-    store,
+    store: opened.store,
     config,
     s3,
     awsApi,
     async startServices(aedes) {
       await services.start(
-        createServiceContext({ clock, random, store, registry, ca: ca!, log, config, aedes, authorizer }),
+        createServiceContext({
+          clock,
+          random,
+          store: opened.store,
+          registry,
+          ca: ca!,
+          log,
+          config,
+          aedes,
+          authorizer,
+        }),
       );
     },
     async close() {
       try {
         await services.stop();
       } finally {
+        registry.close();
         await opened.close();
       }
     },
@@ -251,32 +202,66 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
   return state;
 }
 
+/** aedes over the embedded persistence (retained messages in the state store) or the cluster's. */
+async function createAedes(
+  options: BrokerFixturesOptions,
+  state: Assembly,
+  cluster: ClusterParts | undefined,
+): Promise<Aedes> {
+  const hooks = {
+    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
+    maxClientsIdLength: 128,
+    ...AWS_MQTT5_LIMITS,
+    ...state.authorizer.hooks(),
+  };
+  let aedes: Aedes;
+  if (cluster) {
+    aedes = await Aedes.createBroker({
+      id: cluster.nodeId,
+      mq: cluster.mq,
+      persistence: applyAwsRetainedRule(cluster.persistence, options.retainedOnWildcard),
+      ...hooks,
+    } as Parameters<typeof Aedes.createBroker>[0]);
+  } else {
+    const retained = awsPersistence({
+      store: state.store,
+      ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
+    });
+    aedes = await Aedes.createBroker({ persistence: retained.persistence, ...hooks });
+    await retained.restore(aedes);
+  }
+  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
+    state.log.add({ type: 'broker-error', detail: err.message }),
+  );
+  try {
+    await state.startServices(aedes);
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
+  return aedes;
+}
+
 /** Starts the AWS IoT Core stand-in: aedes behind two mutual-TLS listeners, the services, the console. */
 export async function startBrokerFixtures(options: BrokerFixturesOptions): Promise<BrokerFixtures> {
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
-  const state = await assemble(options, () => ({ running: true, ...endpoints }));
-  const retained = awsPersistence({
-    store: state.store,
-    ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
-  });
+  const random = options.random;
+  const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
+  let state: Assembly;
+  try {
+    state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
   let aedes: Aedes;
   try {
-    aedes = await Aedes.createBroker({
-      persistence: retained.persistence,
-      // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-      maxClientsIdLength: 128,
-      ...AWS_MQTT5_LIMITS,
-      ...state.authorizer.hooks(),
-    });
-    (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-      state.log.add({ type: 'broker-error', detail: err.message }),
-    );
-    await retained.restore(aedes);
-    await state.startServices(aedes);
+    aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.
     await state.close().catch(() => undefined);
+    await cluster?.close();
     throw err;
   }
 
@@ -285,7 +270,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     // aedes first: it closes the client connections that would otherwise hold the listeners open.
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const c of opened.reverse()) await c.close().catch(() => {});
-    await state.close();
+    try {
+      await state.close();
+    } finally {
+      await cluster?.close();
+    }
   };
   try {
     const serverCert = await state.ca.issue({
@@ -317,6 +306,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
         : await AwsApiServer.listen(state.awsApi, options.awsApiPort ?? 0, host);
     if (awsApi) opened.push(awsApi);
     endpoints = {
+      ...(cluster ? { nodeId: cluster.nodeId } : {}),
       endpoint: state.config.endpoint,
       host,
       mqttPort: mqtt.port,

@@ -23,6 +23,7 @@ export const tools = {
   curl: { command: 'curl', probe: ['--version'], debianPackage: 'curl' },
   // By path: a pip-installed AWS CLI v1 may come first on PATH; Debian's is v2.
   awscli: { command: '/usr/bin/aws', probe: ['--version'], debianPackage: 'awscli' },
+  redisServer: { command: 'redis-server', probe: ['--version'], debianPackage: 'redis-server' },
 } satisfies Record<string, SystemTool>;
 
 const cache = new Map<string, boolean>();

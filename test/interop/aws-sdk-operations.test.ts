@@ -58,6 +58,7 @@ import {
 } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
 import { connectClient, OPEN_POLICY, startStandIn, type StandIn } from '../integration/broker-helpers.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -136,7 +137,7 @@ describe('the rest of the AWS IoT operations through the SDK', () => {
     );
     expect(fromCsr.certificateArn).toBe(`${ARN}:cert/${fromCsr.certificateId}`);
 
-    const other = await CertificateAuthority.create('elsewhere');
+    const other = await CertificateAuthority.create('elsewhere', systemClock);
     const outside = await other.issue({ commonName: 'registered-device' });
     const registered = await iot.send(
       new RegisterCertificateCommand({ certificatePem: outside.certificatePem, status: 'INACTIVE' }),
@@ -180,7 +181,7 @@ describe('the rest of the AWS IoT operations through the SDK', () => {
   });
 
   it('RegisterCACertificate with a JITP template: a device certificate from that CA is provisioned on its first connection', async () => {
-    const factory = await CertificateAuthority.create('factory CA');
+    const factory = await CertificateAuthority.create('factory CA', systemClock);
     await iot.send(new CreatePolicyCommand({ policyName: 'jitp-policy', policyDocument: OPEN_POLICY }));
     const templateBody = JSON.stringify({
       Parameters: {
