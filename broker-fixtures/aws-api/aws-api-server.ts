@@ -68,11 +68,19 @@ async function handle(
   try {
     const chunks: Buffer[] = [];
     let size = 0;
+    // An oversized body is read to its end and dropped: answering mid-upload resets the client's socket.
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES)
-        return fail(new AwsError(413, 'RequestEntityTooLargeException', 'the request body is too large'));
-      chunks.push(chunk as Buffer);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
+    if (size > MAX_BODY_BYTES) {
+      return fail(
+        new AwsError(
+          413,
+          'RequestEntityTooLargeException',
+          `the request body is ${size} bytes; at most 1 MB`,
+        ),
+      );
     }
     const reply = await service.handle({
       method: req.method ?? 'GET',

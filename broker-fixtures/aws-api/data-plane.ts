@@ -94,7 +94,11 @@ export function dataPlaneRoutes(ctx: AwsApiContext): AwsRoute[] {
       operation: 'Publish',
       handler: async (req) => {
         const topic = req.params.topic ?? '';
-        const problem = checkPublishTopic(topic);
+        // MQTT forbids wildcards and U+0000 in a topic name [MQTT-3.3.2-2]; its parser enforces that, this path must.
+        const problem =
+          topic === '' || /[+#\u0000]/.test(topic)
+            ? `${JSON.stringify(topic)} is not a topic name (empty, or a wildcard or U+0000 in it)`
+            : checkPublishTopic(topic);
         if (problem) throw invalidRequest(problem);
         const qos = integerOf(req.query.get('qos') ?? undefined, 'qos', 0, 1) ?? 0;
         const retain = booleanQuery(req.query, 'retain', false);
