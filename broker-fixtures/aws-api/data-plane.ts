@@ -96,7 +96,7 @@ export function dataPlaneRoutes(ctx: AwsApiContext): AwsRoute[] {
         const topic = req.params.topic ?? '';
         // MQTT forbids wildcards and U+0000 in a topic name [MQTT-3.3.2-2]; its parser enforces that, this path must.
         const problem =
-          topic === '' || /[+#\u0000]/.test(topic)
+          topic === '' || /[+#]/.test(topic) || topic.includes('\u0000')
             ? `${JSON.stringify(topic)} is not a topic name (empty, or a wildcard or U+0000 in it)`
             : checkPublishTopic(topic);
         if (problem) throw invalidRequest(problem);
