@@ -1,3 +1,4 @@
+import { retainedMessages } from '../mqtt/aedes-internals.js';
 import { AWS_LIMITS, checkPublishTopic } from '../mqtt/aws-rules.js';
 import type { ShadowAddress, ShadowOperation } from '../services/shadow/shadow-topics.js';
 import { AwsError, invalidRequest, notFound } from './aws-error.js';
@@ -28,7 +29,29 @@ interface StoredRetained {
   qos: 0 | 1;
 }
 
+interface Retained {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+}
+
 export function dataPlaneRoutes(ctx: AwsApiContext): AwsRoute[] {
+  /** From the broker's persistence (shared by a cluster's nodes), else the state store's copy. */
+  const retained = async (pattern: string): Promise<Retained[]> => {
+    const aedes = ctx.service.aedes;
+    const live = aedes ? await retainedMessages(aedes, pattern) : undefined;
+    if (live) {
+      return live.map((p) => ({
+        topic: p.topic,
+        payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload),
+        qos: p.qos,
+      }));
+    }
+    const stored = await ctx.service.store.list<StoredRetained>('retained');
+    return stored
+      .filter(([topic]) => pattern === '#' || topic === pattern)
+      .map(([topic, r]) => ({ topic, payload: Buffer.from(r.payload, 'base64'), qos: r.qos }));
+  };
   const shadow =
     (operation: ShadowOperation) =>
     async (req: AwsRequest): Promise<AwsReply> => {
@@ -120,9 +143,11 @@ export function dataPlaneRoutes(ctx: AwsApiContext): AwsRoute[] {
       operation: 'GetRetainedMessage',
       handler: async (req) => {
         const topic = req.params.topic ?? '';
-        const r = await ctx.service.store.get<StoredRetained>('retained', topic);
+        if (topic === '' || /[+#]/.test(topic))
+          throw invalidRequest(`${JSON.stringify(topic)} is not a topic name`);
+        const [r] = await retained(topic);
         if (!r) throw notFound(`No retained message exists for topic ${topic}`);
-        return { json: { topic, payload: r.payload, qos: r.qos } };
+        return { json: { topic, payload: r.payload.toString('base64'), qos: r.qos } };
       },
     },
     {
@@ -131,15 +156,13 @@ export function dataPlaneRoutes(ctx: AwsApiContext): AwsRoute[] {
       path: '/retainedMessage',
       operation: 'ListRetainedMessages',
       handler: async (req) => {
-        const all = await ctx.service.store.list<StoredRetained>('retained');
+        const all = (await retained('#')).sort((a, b) =>
+          a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0,
+        );
         const { items, next } = page(all, req.query, { size: 'maxResults', token: 'nextToken' }, 200);
         return {
           json: {
-            retainedTopics: items.map(([topic, r]) => ({
-              topic,
-              payloadSize: Buffer.from(r.payload, 'base64').length,
-              qos: r.qos,
-            })),
+            retainedTopics: items.map((r) => ({ topic: r.topic, payloadSize: r.payload.length, qos: r.qos })),
             ...(next ? { nextToken: next } : {}),
           },
         };
