@@ -128,7 +128,7 @@ export { type SlmState, type UpgradeMode } from './firmware/index.js';
 // Firmware images: MCUboot application images, modem deltas, signing keys.
 export { assertVerified, buildAppImage, buildImage, buildModemDelta } from './firmware/index.js';
 export { compareVersions, dfuImageType, formatVersion, generateSigningKey } from './firmware/index.js';
-export { inspectImage, keyHash, KNOWN_APPS, loadSigningKey, loadVerifyKey } from './firmware/index.js';
+export { inspectImage, keyHash, loadSigningKey, loadVerifyKey } from './firmware/index.js';
 export { parseImage, parseModemDelta, parseVersion, readAppImage, verifyImage } from './firmware/index.js';
 export { type AppImageOptions, type AppManifest, type DfuImageType } from './firmware/index.js';
 export { type ImageBuildOptions, type ImageHeader, type ImageProblem } from './firmware/index.js';

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { ClusterOptions } from './cluster/redis-cluster.js';
+import type { NrfCloudEndpoints, NrfCloudOptions } from './nrf-cloud/stand-in.js';
 import type { S3Credentials } from './s3/sigv4.js';
 import type { ThrottleOptions } from './services/jobs/request-throttle.js';
 import type { S3Endpoints } from './services/s3-hosting.js';
@@ -62,6 +63,11 @@ export interface BrokerFixturesOptions {
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
+  /**
+   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
+   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
+   */
+  nrfCloud?: NrfCloudOptions;
 }
 
 export interface BrokerEndpoints {
@@ -80,4 +86,6 @@ export interface BrokerEndpoints {
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
   s3?: S3Endpoints;
+  /** The local nRF Cloud, when the broker runs one. */
+  nrfCloud?: NrfCloudEndpoints;
 }

@@ -9,6 +9,7 @@ import { registerDeviceControl } from './commands/device-control.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerNrfCloud } from './commands/nrfcloud.js';
 import { registerS3 } from './commands/s3.js';
 import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
@@ -41,6 +42,7 @@ export function buildProgram(env: CliEnv = processEnv): Command {
   registerThingGroups(program, env);
   registerJobs(program, env);
   registerFota(program, env);
+  registerNrfCloud(program, env);
   registerDemo(program, env);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
