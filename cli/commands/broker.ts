@@ -174,6 +174,11 @@ export function registerBroker(program: Command, env: CliEnv): void {
             ? [
                 `nRF Cloud stand-in ready (endpoint ${e.nrfCloud.endpoint}, team ${e.nrfCloud.tenantId})`,
                 `  mqtts://${e.nrfCloud.host}:${e.nrfCloud.mqttPort}  (mutual TLS, topic prefix ${e.nrfCloud.topicPrefix})`,
+                ...(e.nrfCloud.sniPort !== undefined
+                  ? [
+                      `  mqtts://${e.nrfCloud.host}:${e.nrfCloud.sniPort}  (the AWS port, for SNI ${e.nrfCloud.endpoint})`,
+                    ]
+                  : []),
                 `  REST ${e.nrfCloud.apiUrl}  (Authorization: Bearer ${e.nrfCloud.apiKey})`,
                 `  firmware https://${e.nrfCloud.downloadHost}:${e.nrfCloud.downloadPort}/`,
                 `  CA file ${e.nrfCloud.caFile}`,
