@@ -141,6 +141,8 @@ async function runConfig(
             '--api-port',
             String(ports[2]),
             '--no-s3',
+            // Cluster nodes leave the nRF Cloud stand-in out; so does the baseline, for the same work.
+            '--no-nrfcloud',
             '--json',
             '--state',
             path.join(work, `${label}-${i}`),
