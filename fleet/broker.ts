@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   CertificateAuthority,
   consoleFile,
@@ -8,7 +9,8 @@ import {
   type BrokerFixtures,
 } from '../broker-fixtures/index.js';
 import type { Clock } from '../core/clock.js';
-import { ErrorCode, SimError } from '../core/errors.js';
+import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
+import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { ThingRegistrar } from './runner.js';
 import { fleetCaDir } from './worker.js';
 
@@ -27,7 +29,9 @@ export interface FleetBroker {
 
 async function runningEndpoints(stateDir: string): Promise<(BrokerEndpoints & { pid: number }) | undefined> {
   try {
-    const info = JSON.parse(await readFile(consoleFile(stateDir), 'utf8')) as BrokerEndpoints & { pid: number };
+    const info = JSON.parse(await readFile(consoleFile(stateDir), 'utf8')) as BrokerEndpoints & {
+      pid: number;
+    };
     process.kill(info.pid, 0);
     return info;
   } catch {
@@ -53,7 +57,7 @@ export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
       close: () => console.close(),
     };
   }
-  const fixtures = await startBrokerFixtures({ stateDir, port: 0, alpnPort: 0, apiPort: 0 });
+  const fixtures = await startStandIn(stateDir);
   return {
     endpoint: fixtures.endpoints.endpoint,
     mqttPort: fixtures.endpoints.mqttPort,
@@ -75,6 +79,31 @@ export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
     },
     close: () => fixtures.close(),
   };
+}
+
+function portFile(stateDir: string): string {
+  return path.join(stateDir, 'fleet', 'broker.json');
+}
+
+/**
+ * The stand-in on the MQTT port the fleet used before, when it is free: the devices' images carry
+ * the port (CONFIG_AWS_IOT_PORT), so a fleet booted again finds its broker where its images say.
+ */
+async function startStandIn(stateDir: string): Promise<BrokerFixtures> {
+  const saved = await readJsonFile<{ mqttPort?: unknown }>(portFile(stateDir)).catch(() => undefined);
+  const port = typeof saved?.mqttPort === 'number' ? saved.mqttPort : 0;
+  let fixtures: BrokerFixtures;
+  try {
+    fixtures = await startBrokerFixtures({ stateDir, port, alpnPort: 0, apiPort: 0 });
+  } catch (err) {
+    if (port === 0 || !isSimError(err, ErrorCode.PORT_IN_USE)) throw err;
+    throw new SimError(
+      ErrorCode.PORT_IN_USE,
+      `the fleet's devices on ${stateDir} connect to port ${port}, which is in use: free it or use a new --state`,
+    );
+  }
+  if (port === 0) await writeJsonAtomic(portFile(stateDir), { mqttPort: fixtures.endpoints.mqttPort });
+  return fixtures;
 }
 
 /**

@@ -90,7 +90,11 @@ export class FleetControlServer {
   }
 }
 
-async function handle(runner: FleetRunner, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  runner: FleetRunner,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const send = (status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -148,7 +152,11 @@ export async function sendFleetRequest(stateDir: string, request: FleetRequest):
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => {
           try {
-            const body = JSON.parse(text) as { ok?: boolean; result?: unknown; error?: { code?: string; message: string } };
+            const body = JSON.parse(text) as {
+              ok?: boolean;
+              result?: unknown;
+              error?: { code?: string; message: string };
+            };
             if (body.ok) resolve(body.result);
             else {
               const known = (Object.values(ErrorCode) as string[]).includes(body.error?.code ?? '');
@@ -160,14 +168,22 @@ export async function sendFleetRequest(stateDir: string, request: FleetRequest):
               );
             }
           } catch {
-            reject(new SimError(ErrorCode.DEVICE_NOT_RUNNING, 'the fleet answered with something that is not JSON'));
+            reject(
+              new SimError(
+                ErrorCode.DEVICE_NOT_RUNNING,
+                'the fleet answered with something that is not JSON',
+              ),
+            );
           }
         });
       },
     );
     req.on('error', (err) =>
       reject(
-        new SimError(ErrorCode.DEVICE_NOT_RUNNING, `the fleet on ${stateDir} does not answer (${err.message})`),
+        new SimError(
+          ErrorCode.DEVICE_NOT_RUNNING,
+          `the fleet on ${stateDir} does not answer (${err.message})`,
+        ),
       ),
     );
     req.end(JSON.stringify(request));

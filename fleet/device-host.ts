@@ -66,7 +66,10 @@ export class DeviceHost {
       const profile = specProfile(spec);
       const factory = await this.firstBootCredentials(deviceDir);
       if (factory.length > 0) {
-        profile.credentials = { ...profile.credentials, factory: [...(profile.credentials?.factory ?? []), ...factory] };
+        profile.credentials = {
+          ...profile.credentials,
+          factory: [...(profile.credentials?.factory ?? []), ...factory],
+        };
       }
       this.set('booting');
       const device = await Device.boot({

@@ -9,7 +9,12 @@ export type {
   WorkerInit,
   WorkerMetrics,
 } from './messages.js';
-export { FleetRunner, type FleetRunnerEvents, type FleetRunnerOptions, type ThingRegistrar } from './runner.js';
+export {
+  FleetRunner,
+  type FleetRunnerEvents,
+  type FleetRunnerOptions,
+  type ThingRegistrar,
+} from './runner.js';
 export {
   FLEET_APPS,
   FLEET_SEC_TAG,
@@ -37,4 +42,10 @@ export {
   type WorkerStatus,
 } from './stats.js';
 export { FleetWorker, fleetCaDir } from './worker.js';
-export { nodeWorkers, type WorkerKind, type WorkerLink, type WorkerLinkEvents, type WorkerSpawner } from './worker-link.js';
+export {
+  nodeWorkers,
+  type WorkerKind,
+  type WorkerLink,
+  type WorkerLinkEvents,
+  type WorkerSpawner,
+} from './worker-link.js';

@@ -103,7 +103,9 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
             this.onMessage(i, m);
           });
           link.once('exit', (code, signal, stderr) => {
-            reject(new SimError(ErrorCode.FLEET_WORKER_FAILED, `worker ${i} exited while starting: ${stderr}`));
+            reject(
+              new SimError(ErrorCode.FLEET_WORKER_FAILED, `worker ${i} exited while starting: ${stderr}`),
+            );
             this.onExit(i, code, signal, stderr);
             exited();
           });
@@ -236,7 +238,9 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
 
   /** Opens one device's AT port (`pty`, `tcp:0`, …) in its worker; resolves with where it is. */
   async attach(device: string, serial: string): Promise<{ address: string }> {
-    return (await this.request(device, (id) => ({ type: 'attach', id, device, serial }))) as { address: string };
+    return (await this.request(device, (id) => ({ type: 'attach', id, device, serial }))) as {
+      address: string;
+    };
   }
 
   /** One device control request (signal, coverage, reboot, …), carried out in its worker. */
@@ -244,10 +248,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     return this.request(device, (id) => ({ type: 'control', id, device, request }));
   }
 
-  private request(
-    device: string,
-    make: (id: number) => Parameters<WorkerLink['send']>[0],
-  ): Promise<unknown> {
+  private request(device: string, make: (id: number) => Parameters<WorkerLink['send']>[0]): Promise<unknown> {
     const worker = this.owner.get(device);
     const slot = worker === undefined ? undefined : this.slots[worker];
     if (!slot) return Promise.reject(new SimError(ErrorCode.NOT_FOUND, `no device ${device} in this fleet`));
@@ -289,7 +290,8 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           timer.cancel();
         }),
       );
-      for (const r of this.replies.values()) r.reject(new SimError(ErrorCode.INVALID_STATE, 'the fleet stopped'));
+      for (const r of this.replies.values())
+        r.reject(new SimError(ErrorCode.INVALID_STATE, 'the fleet stopped'));
       this.replies.clear();
       return this.stats.summary();
     })();

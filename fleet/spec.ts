@@ -73,7 +73,10 @@ function parseCredentials(v: unknown): CredentialRecipe {
   if (!isObject(v)) fail('credentials must be an object with a "kind"');
   switch (v.kind) {
     case 'fleet-ca': {
-      if (v.thingName !== undefined && (typeof v.thingName !== 'string' || !/^[a-zA-Z0-9:_-]{1,128}$/.test(v.thingName))) {
+      if (
+        v.thingName !== undefined &&
+        (typeof v.thingName !== 'string' || !/^[a-zA-Z0-9:_-]{1,128}$/.test(v.thingName))
+      ) {
         fail('credentials.thingName must be 1-128 of a-z A-Z 0-9 : _ -');
       }
       return {

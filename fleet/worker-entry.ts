@@ -21,6 +21,8 @@ function start(): void {
     if (process.connected) send(m);
   }, systemClock);
   process.on('message', (m: ToWorker) => void dispatch(worker, m));
+  // Ctrl-C in a terminal reaches the whole process group: the runner stops the worker itself.
+  process.on('SIGINT', () => undefined);
   // The runner went away: nothing is left to report to.
   process.on('disconnect', () => void worker.stop().finally(() => process.exit(0)));
 }
