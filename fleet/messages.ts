@@ -26,6 +26,8 @@ export interface WorkerInit {
   brokerCaPem?: string;
   /** Milliseconds between two metrics messages. */
   metricsIntervalMs: number;
+  /** Collect garbage before measuring (needs `--expose-gc`): steadier figures for a bench. */
+  gcBeforeMetrics?: boolean;
 }
 
 /** Parent → worker. */

@@ -23,12 +23,15 @@ export interface FleetRunnerOptions {
   fleetCaDir?: string;
   brokerCaPem?: string;
   metricsIntervalMs?: number;
+  /** Workers collect garbage before each metrics message (they need `--expose-gc`). */
+  gcBeforeMetrics?: boolean;
   /** How long a worker gets to close its devices on stop before it is killed (default 20 s). */
   stopTimeoutMs?: number;
 }
 
 export type FleetRunnerEvents = {
-  device: [name: string, phase: DevicePhase, cause: string | undefined];
+  /** `ms`: since the device's worker got its boot command. */
+  device: [name: string, phase: DevicePhase, cause: string | undefined, ms: number];
   'device-error': [name: string, cause: string];
   metrics: [worker: number, metrics: WorkerMetrics];
   /** A worker ended without being asked: its devices are failed, nothing is restarted. */
@@ -118,6 +121,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           ...(this.options.fleetCaDir ? { fleetCaDir: this.options.fleetCaDir } : {}),
           ...(this.options.brokerCaPem ? { brokerCaPem: this.options.brokerCaPem } : {}),
           metricsIntervalMs: this.options.metricsIntervalMs ?? 1000,
+          ...(this.options.gcBeforeMetrics ? { gcBeforeMetrics: true } : {}),
         },
       });
     }
@@ -169,7 +173,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     switch (m.type) {
       case 'device':
         this.stats.update(m.device, m.phase, m.sinceBootMs, m.cause);
-        this.emit('device', m.device, m.phase, m.cause);
+        this.emit('device', m.device, m.phase, m.cause, m.sinceBootMs);
         this.checkSettled();
         break;
       case 'device-error':
@@ -218,7 +222,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     for (const d of this.stats.devices.values()) {
       if (d.worker !== worker || d.phase === 'failed' || d.phase === 'stopped') continue;
       this.stats.update(d.name, 'failed', 0, cause);
-      this.emit('device', d.name, 'failed', cause);
+      this.emit('device', d.name, 'failed', cause, 0);
     }
     this.emit('worker-exit', worker, cause, stderr);
     this.checkSettled();

@@ -26,7 +26,14 @@ export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {
     image: {
       app: 'aws_iot',
       version: '1.0.0',
-      config: { endpoint: broker.endpoint, port: broker.mqttPort, secTag: FLEET_SEC_TAG, appTopics: [] },
+      config: {
+        endpoint: broker.endpoint,
+        port: broker.mqttPort,
+        secTag: FLEET_SEC_TAG,
+        // Connect, subscribe to the shadow's answers, get the shadow, report (READY comes between).
+        appTopics: [],
+        shadowSubscriptions: ['get/accepted', 'get/rejected', 'update/delta'],
+      },
     },
     credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
   }),

@@ -154,6 +154,8 @@ export class FleetWorker {
   }
 
   private sendMetrics(): void {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (this.init?.gcBeforeMetrics && gc) gc();
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage(this.lastCpu);
     this.lastCpu = process.cpuUsage();

@@ -50,8 +50,8 @@ function follow(session: FleetSession, out: Output): () => void {
   const { runner } = session;
   const started = systemClock.monotonic();
   if (out.json) {
-    runner.on('device', (device, phase, cause) =>
-      out.event('device', { device, phase, ...(cause ? { cause } : {}) }, ''),
+    runner.on('device', (device, phase, cause, ms) =>
+      out.event('device', { device, phase, ms: Math.round(ms), ...(cause ? { cause } : {}) }, ''),
     );
     runner.on('device-error', (device, cause) => out.event('device-error', { device, cause }, ''));
     runner.on('worker-exit', (worker, cause) => out.event('worker-exit', { worker, cause }, ''));

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../../core/clock.js';
-import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
+import { AwsIot, type AwsIotEvt, type AwsIotShadowSubscription } from '../../cloud-libs/aws-iot/index.js';
 import { lteLcInitAndConnect } from '../../cloud-libs/lte-lc/index.js';
 import type { AppContext, RunningApp } from '../app-context.js';
 
@@ -26,7 +26,23 @@ export interface AwsIotAppConfig {
   fragmentSize?: number;
   /** The application topics to subscribe (the sample's two `my-custom-topic/…` by default). */
   appTopics?: string[];
+  /**
+   * The shadow responses to subscribe (CONFIG_AWS_IOT_TOPIC_GET_ACCEPTED_SUBSCRIBE and friends):
+   * `get/accepted`, `get/rejected`, `update/accepted`, `update/rejected`, `update/delta`, … None by
+   * default.
+   */
+  shadowSubscriptions?: AwsIotShadowSubscription[];
 }
+
+const SHADOW_SUBSCRIPTIONS: readonly string[] = [
+  'get/accepted',
+  'get/rejected',
+  'update/accepted',
+  'update/rejected',
+  'update/delta',
+  'delete/accepted',
+  'delete/rejected',
+];
 
 /**
  * The samples' prj.conf raises CONFIG_DOWNLOAD_CLIENT_MAX_FILENAME_SIZE from 192 to 1024: a
@@ -61,6 +77,10 @@ function readConfig(
     ...num('fragmentSize'),
     ...(Array.isArray(config.appTopics) && config.appTopics.every((t) => typeof t === 'string')
       ? { appTopics: config.appTopics as string[] }
+      : {}),
+    ...(Array.isArray(config.shadowSubscriptions) &&
+    config.shadowSubscriptions.every((t) => typeof t === 'string' && SHADOW_SUBSCRIPTIONS.includes(t))
+      ? { shadowSubscriptions: config.shadowSubscriptions as AwsIotShadowSubscription[] }
       : {}),
   };
 }
@@ -161,6 +181,7 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
         port: config.port ?? 8883,
         secTag: config.secTag,
         clientId: config.clientId,
+        ...(config.shadowSubscriptions ? { shadowSubscriptions: config.shadowSubscriptions } : {}),
         fota: {
           dfu: ctx.dfu,
           fotaDownload: SAMPLE_FOTA_DOWNLOAD,
