@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBrokerFixtures, type BrokerFixtures } from '../broker-fixtures/index.js';
 import { systemClock } from '../core/clock.js';
+import { Random } from '../core/random.js';
 import { deriveIdentity } from '../modem/identity.js';
 import {
   FleetRunner,
@@ -228,7 +229,14 @@ async function runBaseline(fixtures: BrokerFixtures): Promise<Measured> {
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-fleet-'));
-  const fixtures = await startBrokerFixtures({ stateDir, port: 0, alpnPort: 0, apiPort: 0 });
+  const fixtures = await startBrokerFixtures({
+    clock: systemClock,
+    random: new Random('bench-fleet'),
+    stateDir,
+    port: 0,
+    alpnPort: 0,
+    apiPort: 0,
+  });
   const broker = standIn(fixtures);
   try {
     const devices = await runFleet(broker, stateDir);

@@ -1,9 +1,27 @@
-export * from './atomic-file.js';
-export * from './clock.js';
-export * from './errors.js';
-export * from './events.js';
-export * from './random.js';
-export * from './state-machine.js';
-export * from './trace.js';
-export * from './link.js';
-export * from './state-dir.js';
+export { readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
+export { type Clock, systemClock, SystemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { secureRandomBytes } from './secure-random.js';
+export { ErrorCode, isSimError, SimError } from './errors.js';
+export { type EventMap, TypedEmitter } from './events.js';
+export { Random } from './random.js';
+export { StateMachine, type StateMachineEvents } from './state-machine.js';
+export {
+  trace,
+  type TraceAddress,
+  type TraceChannelName,
+  traceChannels,
+  type TraceMessages,
+  tracing,
+} from './trace.js';
+export {
+  isLinkPresetName,
+  Link,
+  LINK_PRESET_NAMES,
+  LINK_PRESETS,
+  type LinkDirection,
+  type LinkEvents,
+  LinkFlow,
+  type LinkPresetName,
+  type LinkProfile,
+} from './link.js';
+export { makeDirectory, prepareStateDir } from './state-dir.js';

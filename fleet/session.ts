@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { LinkPresetName } from '../core/link.js';
 import { builtInApps } from '../firmware/apps/built-in.js';
@@ -60,6 +61,8 @@ export interface FleetSessionOptions {
   /** Device names are `<prefix>-<i>` (default `fleet`). */
   prefix?: string;
   clock: Clock;
+  /** Randomness for the stand-in when the fleet starts one. */
+  random: Random;
   metricsIntervalMs?: number;
   /** Workers other than Node's (tests). */
   spawn?: WorkerSpawner;
@@ -92,7 +95,7 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
     throw new SimError(ErrorCode.APP_UNKNOWN, `--app ${appName}: this build has no ${appName} application`);
   }
   const stateDir = path.resolve(options.stateDir);
-  const broker = await fleetBroker(stateDir);
+  const broker = await fleetBroker(stateDir, { clock: options.clock, random: options.random });
   let runner: FleetRunner | undefined;
   let control: FleetControlServer | undefined;
   try {

@@ -4,7 +4,7 @@ import type { AtChannel } from './at/channel.js';
 import type { AtCommand } from './at/command.js';
 import type { AtMonitor, AtNotificationHandler } from './at/monitor.js';
 import type { AtSession, AtSessionOptions } from './at/session.js';
-import type { ModemSockets } from './sockets/modem-sockets.js';
+import type { DeviceSockets } from './sockets/device-sockets.js';
 import type { Transport } from './transport/transport.js';
 
 /**
@@ -14,6 +14,8 @@ import type { Transport } from './transport/transport.js';
  * libraries and sample applications receive this face and nothing more; the network model, the data
  * path and the radio link are the modem's own, and tests steer them through `modem.control`.
  */
+export type { DeviceSockets } from './sockets/device-sockets.js';
+
 export interface DeviceModem {
   /** The device name (it names traces and diagnostics). */
   readonly name: string;
@@ -21,7 +23,7 @@ export interface DeviceModem {
   /** The device's seeded randomness. */
   readonly random: Random;
   /** The nrf_modem socket API, `getaddrinfo` included. */
-  readonly sockets: ModemSockets;
+  readonly sockets: DeviceSockets;
   /** A new AT channel, like `nrf_modem_at_cmd()`, with its own `+CMEE` setting. */
   channel(): AtChannel;
   /** An `AT_MONITOR`: notifications containing `filter` (all when undefined). */

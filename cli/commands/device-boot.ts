@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { systemClock } from '../../core/clock.js';
+import type { CliEnv } from '../env.js';
 import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
@@ -52,7 +52,7 @@ async function applyCredentials(
     );
   }
   if (options.provision !== undefined) {
-    const now = systemClock.now();
+    const now = device.clock.now();
     const caDir = path.resolve(stateDir, 'ca');
     const ca = await loadOrCreateLocalCa(caDir, now);
     const written = await provisionNrfCloud(store, { ca, clientId: `nrf-${device.identity.imei}`, now });
@@ -105,7 +105,7 @@ async function readFirmwareImage(file: string): Promise<Buffer> {
   return bytes;
 }
 
-export function registerDeviceBoot(device: Command): void {
+export function registerDeviceBoot(device: Command, env: CliEnv): void {
   device
     .command('boot')
     .description('boot one virtual nRF9160 and serve its AT interface until SIGINT/SIGTERM')
@@ -158,6 +158,7 @@ export function registerDeviceBoot(device: Command): void {
           options.name,
         );
         device = await createDevice({
+          clock: env.clock,
           name: options.name,
           serial,
           stateDir: stateDirFrom(options.state),

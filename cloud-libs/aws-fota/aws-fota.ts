@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../core/clock.js';
 import { StateMachine } from '../../core/state-machine.js';
 import { trace } from '../../core/trace.js';
-import type { ModemSockets } from '../../modem/sockets/index.js';
+import type { DeviceSockets } from '../../modem/sockets/index.js';
 import {
   AWS_JOBS_GET_PAYLOAD,
   AWS_JOBS_JOB_ID_MAX_LEN,
@@ -39,7 +39,7 @@ export type AwsFotaState = 'NONE' | 'DOWNLOAD_FIRMWARE' | 'APPLY_UPDATE' | 'ERRO
 export interface AwsFotaOptions {
   /** The MQTT client id, which is the thing name in the Jobs topics. */
   clientId: string;
-  sockets: ModemSockets;
+  sockets: DeviceSockets;
   clock: Clock;
   dfu: DfuTarget;
   /** CONFIG_AWS_FOTA_DOWNLOAD_SECURITY_TAG: -1 (default) downloads over HTTP. */

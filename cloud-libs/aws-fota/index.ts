@@ -1,1 +1,9 @@
-export * from './aws-fota.js';
+export {
+  AwsFota,
+  type AwsFotaCallback,
+  type AwsFotaEvt,
+  type AwsFotaJob,
+  type AwsFotaOptions,
+  type AwsFotaState,
+  parseJobExecution,
+} from './aws-fota.js';

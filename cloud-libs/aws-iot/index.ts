@@ -1,1 +1,13 @@
-export * from './aws-iot.js';
+export {
+  AwsConnectResult,
+  AwsDisconnectResult,
+  AwsIot,
+  type AwsIotConfig,
+  type AwsIotEvt,
+  type AwsIotEvtHandler,
+  type AwsIotMessage,
+  type AwsIotShadowSubscription,
+  type AwsIotShadowTopicType,
+  type AwsIotState,
+  connectErrorTranslate,
+} from './aws-iot.js';

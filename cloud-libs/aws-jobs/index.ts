@@ -1,1 +1,22 @@
-export * from './aws-jobs.js';
+export {
+  AWS_JOBS_GET_PAYLOAD,
+  AWS_JOBS_JOB_ID_MAX_LEN,
+  awsJobsCmp,
+  type AwsJobsExecutionStatus,
+  awsJobsSubscribe,
+  awsJobsTopic,
+  type AwsJobsTopicConf,
+  awsJobsUpdatePayload,
+  FixedMessageIds,
+  SUBSCRIBE_EXPECTED,
+  SUBSCRIBE_GET,
+  SUBSCRIBE_ID_BASE,
+  SUBSCRIBE_JOB_ID_GET,
+  SUBSCRIBE_JOB_ID_UPDATE,
+  SUBSCRIBE_NOTIFY,
+  SUBSCRIBE_NOTIFY_NEXT,
+  TOPIC_GET,
+  TOPIC_NOTIFY,
+  TOPIC_NOTIFY_NEXT,
+  TOPIC_UPDATE,
+} from './aws-jobs.js';

@@ -1,1 +1,6 @@
-export * from './mqtt-transport.js';
+export {
+  createModemMqttClient,
+  type ModemMqttClientOptions,
+  type ModemMqttTransport,
+  modemStreamBuilder,
+} from './mqtt-transport.js';

@@ -1,1 +1,6 @@
-export * from './dfu-target.js';
+export {
+  DFU_TARGET_IMAGE_TYPE_ANY,
+  type DfuTarget,
+  type DfuTargetEvt,
+  type DfuTargetImageType,
+} from './dfu-target.js';

@@ -1,5 +1,5 @@
 import { StateMachine } from '../../core/state-machine.js';
-import { Errno, type ModemSockets } from '../../modem/sockets/index.js';
+import { Errno, type DeviceSockets } from '../../modem/sockets/index.js';
 import { ABORTED, DownloadSocket } from './download-socket.js';
 import { HttpTransfer } from './http-transfer.js';
 import {
@@ -43,7 +43,7 @@ export class DownloadClient {
   private semWaiter: (() => void) | undefined;
 
   constructor(
-    sockets: ModemSockets,
+    sockets: DeviceSockets,
     private readonly callback: DownloadClientCallback,
     kconfig: Partial<DownloadClientKconfig> = {},
     owner = sockets.owner,

@@ -1,5 +1,5 @@
-export * from './download-client.js';
-export * from './http.js';
+export { DownloadClient, type DownloadClientState } from './download-client.js';
+export { type HeaderParse, httpGetRequest, httpParseHeader, type HttpRequestInput } from './http.js';
 export {
   DOWNLOAD_CLIENT_KCONFIG_DEFAULTS,
   type DownloadClientCallback,
@@ -7,4 +7,4 @@ export {
   type DownloadClientEvt,
   type DownloadClientKconfig,
 } from './kconfig.js';
-export * from './url.js';
+export { bareHost, urlParseFile, urlParseHost, urlParsePort, urlParseProto } from './url.js';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { Errno, type ModemSockets } from '../../modem/sockets/index.js';
+import { Errno, type DeviceSockets } from '../../modem/sockets/index.js';
 import {
   DFU_TARGET_IMAGE_TYPE_ANY,
   type DfuTarget,
@@ -82,7 +82,7 @@ export class FotaDownload {
   private session = 0;
 
   constructor(
-    sockets: ModemSockets,
+    sockets: DeviceSockets,
     private readonly clock: Clock,
     private readonly dfu: DfuTarget,
     private readonly callback: FotaDownloadCallback,

@@ -88,3 +88,13 @@ export function agentConfig(overrides: Partial<MqttAgentConfig> = {}): MqttAgent
   }
   return c;
 }
+
+/**
+ * A call's timeout: milliseconds of the modem clock, finite and not negative (`portMAX_DELAY` has
+ * no equivalent). Misuse, so it throws at the call rather than becoming a return code.
+ */
+export function checkTimeoutMs(call: string, timeoutMs: unknown): void {
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, `${call}: a timeout in ms, not ${String(timeoutMs)}`);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import type { ModemSockets } from '../../modem/sockets/modem-sockets.js';
+import type { DeviceSockets } from '../../modem/sockets/device-sockets.js';
 import type { MqttBufferHandle } from './buffer-pool.js';
 
 /** `mqttagentURL_IS_IP_ADDRESS`: the URL is an address: no SNI and no name check. */
@@ -21,7 +21,7 @@ export const AWS_IOT_ALPN_MQTT = 'x-amzn-mqtt-ca';
  */
 export interface AgentModem {
   readonly sockets: Pick<
-    ModemSockets,
+    DeviceSockets,
     'socket' | 'setsockopt' | 'connect' | 'send' | 'recv' | 'close' | 'isOpen' | 'getaddrinfo'
   >;
   readonly clock: Clock;

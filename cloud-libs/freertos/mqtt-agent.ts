@@ -1,8 +1,7 @@
 import type { Clock } from '../../core/clock.js';
-import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { StateMachine } from '../../core/state-machine.js';
-import { agentConfig, type MqttAgentConfig } from './agent-config.js';
+import { agentConfig, checkTimeoutMs, type MqttAgentConfig } from './agent-config.js';
 import { AgentConnection, type AgentTarget } from './agent-connection.js';
 import { AgentOperation, CommandQueue, type OperationKind } from './agent-operation.js';
 import {
@@ -145,12 +144,7 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     timeoutMs: number,
     run: (op: AgentOperation) => Promise<void>,
   ): Promise<Code> {
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new SimError(
-        ErrorCode.INVALID_ARGUMENT,
-        `MQTT agent ${kind}: a timeout in ms, not ${String(timeoutMs)}`,
-      );
-    }
+    checkTimeoutMs(`MQTT agent ${kind}`, timeoutMs);
     if (inMqttTask()) return Promise.resolve('eMQTTAgentAPICalledFromCallback');
     if (this.state === 'DELETED') return Promise.resolve('eMQTTAgentFailure');
     const op = new AgentOperation(kind, this.clock, timeoutMs, (o) => this.deadline(o));
@@ -205,6 +199,17 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
   private async runConnect(op: AgentOperation, p: MqttAgentConnectParams): Promise<void> {
     const m = this.mqtt;
     if (!m.machine.is('NOT_CONNECTED') || !m.ackRoom) return void op.finish('eMQTTAgentFailure');
+    let connect: Buffer;
+    try {
+      connect = packets.connectPacket({
+        clientId: p.clientId,
+        userName: this.config.userName,
+        keepAliveSeconds: this.config.keepAliveIntervalSeconds,
+      });
+    } catch {
+      // A client id MQTT cannot carry: refused before a socket is opened.
+      return void op.finish('eMQTTAgentFailure');
+    }
     const flags = p.flags ?? 0;
     const alpn = (flags & mqttagentUSE_AWS_IOT_ALPN_443) !== 0;
     const target: AgentTarget = {
@@ -244,11 +249,6 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
     }
     m.awaitAck(op);
     m.attach(conn);
-    const connect = packets.connectPacket({
-      clientId: p.clientId,
-      userName: this.config.userName,
-      keepAliveSeconds: this.config.keepAliveIntervalSeconds,
-    });
     const sending = m.send(connect);
     m.trace.connect(target.host, target.port, target.tls !== undefined, this.config.keepAliveIntervalSeconds);
     if (!(await sending) && conn === m.socket) {

@@ -1,3 +1,5 @@
+import { parser as mqttParser, type Packet, type Parser } from 'mqtt-packet';
+
 /** What the broker can send a client, as aws_mqtt_lib.c's receive path tells them apart. */
 export type InboundPacket =
   | { type: 'connack'; sessionPresent: boolean; returnCode: number }
@@ -20,16 +22,33 @@ export type InboundPacket =
   | { type: 'dropped'; controlByte: number; length: number };
 
 /**
- * Reassembles broker packets from stream chunks of any size. After a malformed packet it stops:
- * the caller drops the connection, as the C library resets its context.
+ * Reassembles broker packets from stream chunks of any size; mqtt-packet (the MQTT.js and aedes
+ * codec) decodes each one. After a malformed packet it stops: the caller drops the connection, as
+ * the C library resets its context.
+ *
+ * The reader cuts the stream into packets itself, from the fixed header, because mqtt-packet holds
+ * a packet whole before decoding it and has no size limit for MQTT 3.1.1: a packet over
+ * `maxPacketBytes` is skipped without being held, as aws_mqtt_lib.c drops one it has no buffer for.
+ * Each whole packet then goes to the library, one at a time, and what it accepts is checked
+ * against what this client takes (see {@link toInbound}).
  */
 export class MqttPacketReader {
   private pending = Buffer.alloc(0);
   private skipping = 0;
   private broken = false;
+  private readonly parser: Parser;
+  private decoded: Packet[] = [];
+  private error: string | undefined;
 
   /** @param maxPacketBytes larger packets are skipped and reported as `dropped`. */
-  constructor(private readonly maxPacketBytes: number) {}
+  constructor(private readonly maxPacketBytes: number) {
+    this.parser = mqttParser({ protocolVersion: 4 });
+    this.parser.on('packet', (p: Packet) => this.decoded.push(p));
+    // Without a listener the parser's 'error' event would throw out of the agent's read loop.
+    this.parser.on('error', (err: unknown) => {
+      this.error ??= err instanceof Error ? err.message : String(err);
+    });
+  }
 
   push(chunk: Buffer): InboundPacket[] {
     if (this.broken) return [];
@@ -46,7 +65,7 @@ export class MqttPacketReader {
       if (header === 'incomplete') break;
       if (header === 'malformed') {
         this.broken = true;
-        out.push({ type: 'malformed', reason: 'remaining length longer than four bytes' });
+        out.push(malformed('remaining length longer than four bytes'));
         break;
       }
       const total = header.headerBytes + header.remaining;
@@ -58,18 +77,33 @@ export class MqttPacketReader {
         continue;
       }
       if (this.pending.length < total) break;
-      const control = this.pending[0] ?? 0;
-      const body = this.pending.subarray(header.headerBytes, total);
+      const frame = this.pending.subarray(0, total);
       this.pending = this.pending.subarray(total);
-      const p = parse(control, body);
+      const p = this.decode(frame, header.remaining);
       if (p.type === 'malformed') this.broken = true;
       out.push(p);
     }
     if (this.pending.length === 0) this.pending = Buffer.alloc(0);
     return out;
   }
+
+  /** One whole packet through mqtt-packet; anything it refuses, or throws on, is malformed. */
+  private decode(frame: Buffer, remaining: number): InboundPacket {
+    this.decoded = [];
+    this.error = undefined;
+    try {
+      const left = this.parser.parse(frame);
+      const [packet, ...more] = this.decoded;
+      if (this.error !== undefined) return malformed(this.error);
+      if (!packet || more.length > 0 || left !== 0) return malformed('not one whole MQTT packet');
+      return toInbound(packet, remaining);
+    } catch (err) {
+      return malformed(err instanceof Error ? err.message : String(err));
+    }
+  }
 }
 
+/** The fixed header [MQTT-2.2]: control byte and a remaining length of at most four bytes. */
 function fixedHeader(b: Buffer): { headerBytes: number; remaining: number } | 'incomplete' | 'malformed' {
   let remaining = 0;
   let multiplier = 1;
@@ -87,53 +121,57 @@ function malformed(reason: string): InboundPacket {
   return { type: 'malformed', reason };
 }
 
-/** Packet rules of aws_mqtt_lib.c: fixed flags must match, QoS 2 is not supported. */
-function parse(control: number, body: Buffer): InboundPacket {
-  const type = control >> 4;
-  const flags = control & 0x0f;
-  switch (type) {
-    case 2: // CONNACK: always `20 02 <sp> <rc>`
-      if (flags !== 0 || body.length !== 2) return malformed('CONNACK');
-      return { type: 'connack', sessionPresent: ((body[0] ?? 0) & 1) === 1, returnCode: body[1] ?? 0 };
-    case 3:
-      return parsePublish(flags, body);
-    case 4:
-      if (flags !== 0 || body.length !== 2) return malformed('PUBACK');
-      return { type: 'puback', packetId: body.readUInt16BE(0) };
-    case 9: {
-      if (flags !== 0 || body.length < 3) return malformed('SUBACK');
-      const returnCode = body[2] ?? 0;
-      // Granted QoS 0 or 1, or 0x80 failure; QoS 2 is not supported.
-      if (returnCode > 1 && returnCode !== 0x80) return malformed(`SUBACK return code ${returnCode}`);
-      return { type: 'suback', packetId: body.readUInt16BE(0), returnCode };
-    }
-    case 11:
-      if (flags !== 0 || body.length !== 2) return malformed('UNSUBACK');
-      return { type: 'unsuback', packetId: body.readUInt16BE(0) };
-    case 13:
-      if (flags !== 0 || body.length !== 0) return malformed('PINGRESP');
-      return { type: 'pingresp' };
-    default:
-      return malformed(`packet type ${type} from the broker`);
-  }
+function isPacketId(id: number | undefined): id is number {
+  return id !== undefined && Number.isInteger(id) && id >= 0 && id <= 0xffff;
 }
 
-function parsePublish(flags: number, body: Buffer): InboundPacket {
-  const qos = (flags >> 1) & 0x03;
-  if (qos > 1) return malformed(`PUBLISH with QoS ${qos}`);
-  if (body.length < 2) return malformed('PUBLISH without a topic');
-  const topicLength = body.readUInt16BE(0);
-  const idBytes = qos === 1 ? 2 : 0;
-  if (body.length < 2 + topicLength + idBytes) return malformed('PUBLISH shorter than its topic');
-  const topic = body.subarray(2, 2 + topicLength).toString('utf8');
-  const packetId = qos === 1 ? body.readUInt16BE(2 + topicLength) : undefined;
-  return {
-    type: 'publish',
-    qos: qos === 1 ? 1 : 0,
-    dup: (flags & 0x08) !== 0,
-    retain: (flags & 0x01) !== 0,
-    topic,
-    packetId,
-    payload: Buffer.from(body.subarray(2 + topicLength + idBytes)),
-  };
+/**
+ * aws_mqtt_lib.c's rules on top of MQTT 3.1.1, for what mqtt-packet lets through: QoS 2 and the
+ * packets only a client sends are malformed for this client, and the fixed-size acknowledgements
+ * must have exactly their size (mqtt-packet reads a CONNACK, PUBACK or PINGRESP of any length).
+ * The library has already checked the fixed header flags [MQTT-2.2.2-2], topic and packet
+ * identifier bounds and the CONNACK flags [MQTT-3.2.2.1].
+ */
+function toInbound(p: Packet, remaining: number): InboundPacket {
+  switch (p.cmd) {
+    case 'connack':
+      // Always `20 02 <flags> <rc>`.
+      if (remaining !== 2 || p.returnCode === undefined) return malformed('CONNACK');
+      return { type: 'connack', sessionPresent: p.sessionPresent, returnCode: p.returnCode };
+    case 'publish': {
+      if (p.qos === 2) return malformed('PUBLISH with QoS 2');
+      if (p.qos === 1 && !isPacketId(p.messageId)) return malformed('PUBLISH shorter than its topic');
+      return {
+        type: 'publish',
+        qos: p.qos,
+        dup: p.dup,
+        retain: p.retain,
+        topic: p.topic,
+        packetId: p.qos === 1 ? p.messageId : undefined,
+        // Its own copy: a buffer the application holds must not keep the whole read alive.
+        payload: Buffer.from(p.payload),
+      };
+    }
+    case 'puback':
+      if (remaining !== 2 || !isPacketId(p.messageId)) return malformed('PUBACK');
+      return { type: 'puback', packetId: p.messageId };
+    case 'suback': {
+      // One filter per SUBSCRIBE: its return code comes first.
+      const returnCode = p.granted[0];
+      if (remaining < 3 || !isPacketId(p.messageId) || typeof returnCode !== 'number') {
+        return malformed('SUBACK');
+      }
+      // Granted QoS 0 or 1, or 0x80 failure; QoS 2 is not supported.
+      if (returnCode > 1 && returnCode !== 0x80) return malformed(`SUBACK return code ${returnCode}`);
+      return { type: 'suback', packetId: p.messageId, returnCode };
+    }
+    case 'unsuback':
+      if (remaining !== 2 || !isPacketId(p.messageId)) return malformed('UNSUBACK');
+      return { type: 'unsuback', packetId: p.messageId };
+    case 'pingresp':
+      if (remaining !== 0) return malformed('PINGRESP');
+      return { type: 'pingresp' };
+    default:
+      return malformed(`${p.cmd.toUpperCase()} from the broker`);
+  }
 }

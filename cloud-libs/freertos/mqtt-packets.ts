@@ -1,13 +1,16 @@
+import { generate } from 'mqtt-packet';
+
 /**
- * The MQTT 3.1.1 packets the agent sends, serialized as aws_mqtt_lib.c builds them (the agent has
- * its own MQTT library, as the FreeRTOS one does, instead of a general-purpose client).
+ * The MQTT 3.1.1 packets the agent sends, as aws_mqtt_lib.c builds them, encoded by mqtt-packet
+ * (the MQTT.js and aedes codec). The agent keeps its own MQTT client logic, as the FreeRTOS one
+ * does, rather than using a general-purpose client; only the encoding is the library's.
  */
 
 /** MQTT 3.1.1 §2.2.3: at most four bytes of remaining length. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
 
 /** [MQTT-1.5.3] a UTF-8 string is prefixed with its two-byte length. */
-const MAX_STRING_BYTES = 65_535;
+export const MAX_STRING_BYTES = 65_535;
 
 export interface ConnectPacket {
   clientId: string;
@@ -16,40 +19,18 @@ export interface ConnectPacket {
   keepAliveSeconds: number;
 }
 
-/** Encodes the remaining length [MQTT-2.2.3]: 7 bits per byte, high bit set while more follow. */
-export function encodeRemainingLength(length: number): Buffer {
-  if (!Number.isInteger(length) || length < 0 || length > MAX_REMAINING_LENGTH) {
-    throw new RangeError(`remaining length ${length} cannot be encoded`);
-  }
-  const bytes: number[] = [];
-  let rest = length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
+/** Bytes a string takes inside a packet, for checks before encoding. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }
 
-function utf8(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  if (body.length > MAX_STRING_BYTES) throw new RangeError(`string of ${body.length} bytes is too long`);
-  const out = Buffer.allocUnsafe(2 + body.length);
-  out.writeUInt16BE(body.length, 0);
-  body.copy(out, 2);
-  return out;
-}
-
-function packetId(id: number): Buffer {
-  const out = Buffer.allocUnsafe(2);
-  out.writeUInt16BE(id, 0);
-  return out;
-}
-
-function packet(controlByte: number, parts: readonly Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([controlByte]), encodeRemainingLength(body.length), body]);
+/**
+ * mqtt-packet writes a longer string's length modulo 65536 (a packet the broker misreads), so
+ * the lengths are checked here first.
+ */
+function checkString(what: string, text: string): void {
+  const n = utf8Length(text);
+  if (n > MAX_STRING_BYTES) throw new RangeError(`${what} of ${n} bytes is longer than ${MAX_STRING_BYTES}`);
 }
 
 /**
@@ -57,34 +38,47 @@ function packet(controlByte: number, parts: readonly Buffer[]): Buffer {
  * the flag unconditionally), and the user name flag when there is one.
  */
 export function connectPacket(p: ConnectPacket): Buffer {
-  const flags = 0x02 | (p.userName !== '' ? 0x80 : 0);
-  const header = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, 0, 0]);
-  header.writeUInt16BE(p.keepAliveSeconds & 0xffff, 8);
-  return packet(0x10, [header, utf8(p.clientId), ...(p.userName !== '' ? [utf8(p.userName)] : [])]);
+  checkString('client id', p.clientId);
+  checkString('user name', p.userName);
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    clientId: p.clientId,
+    keepalive: p.keepAliveSeconds,
+    ...(p.userName !== '' ? { username: p.userName } : {}),
+  });
 }
 
 /** PUBLISH without retain or dup; QoS 1 carries its packet identifier. */
 export function publishPacket(topic: string, qos: 0 | 1, id: number, payload: Uint8Array): Buffer {
-  return packet(0x30 | (qos << 1), [utf8(topic), ...(qos === 1 ? [packetId(id)] : []), Buffer.from(payload)]);
+  checkString('topic', topic);
+  return generate({
+    cmd: 'publish',
+    topic,
+    qos,
+    dup: false,
+    retain: false,
+    ...(qos === 1 ? { messageId: id } : {}),
+    payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+  });
 }
 
 /** One topic filter per SUBSCRIBE, as the agent sends them. */
 export function subscribePacket(id: number, filter: string, qos: 0 | 1): Buffer {
-  return packet(0x82, [packetId(id), utf8(filter), Buffer.from([qos])]);
+  checkString('topic filter', filter);
+  return generate({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: filter, qos }] });
 }
 
 export function unsubscribePacket(id: number, filter: string): Buffer {
-  return packet(0xa2, [packetId(id), utf8(filter)]);
+  checkString('topic filter', filter);
+  return generate({ cmd: 'unsubscribe', messageId: id, unsubscriptions: [filter] });
 }
 
 export function pubackPacket(id: number): Buffer {
-  return Buffer.from([0x40, 0x02, (id >> 8) & 0xff, id & 0xff]);
+  return generate({ cmd: 'puback', messageId: id });
 }
 
-export const PINGREQ = Buffer.from([0xc0, 0x00]);
-export const DISCONNECT = Buffer.from([0xe0, 0x00]);
-
-/** Bytes a string takes inside a packet, for checks before encoding. */
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
+export const PINGREQ = generate({ cmd: 'pingreq' });
+export const DISCONNECT = generate({ cmd: 'disconnect' });

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { checkTimeoutMs } from './agent-config.js';
 import type { AgentModem, MqttAgentCallbackParams } from './agent-types.js';
 import type { MqttBufferHandle } from './buffer-pool.js';
 import { MqttAgent } from './mqtt-agent.js';
@@ -36,6 +37,19 @@ const TOPICS: Readonly<
     'ShadowTopicStringTypeDeleteRejected',
   ],
 };
+
+/** What aws_shadow.c `configASSERT`s: misuse, thrown at the call. */
+function checkThingName(call: string, thingName: unknown): void {
+  if (typeof thingName !== 'string' || thingName === '')
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, `SHADOW ${call}: a thing name is required`);
+}
+
+function checkOperation(name: OperationName, p: ShadowOperationParams, timeoutMs: number): void {
+  checkTimeoutMs(`SHADOW ${name}`, timeoutMs);
+  checkThingName(name, p.thingName);
+  if (p.qos !== 0 && p.qos !== 1)
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, `SHADOW ${name}: QoS 0 or 1`);
+}
 
 /** The operation whose answer the MQTT callback is looking for (`ShadowOperationData_t`). */
 interface InProgress {
@@ -88,10 +102,11 @@ export class ShadowClient {
   }
 
   /** `SHADOW_ClientConnect`: the agent connects with the Shadow client's callback. */
-  async connect(params: ShadowConnectParams, timeoutMs: number): Promise<Code> {
+  connect(params: ShadowConnectParams, timeoutMs: number): Promise<Code> {
+    checkTimeoutMs('SHADOW connect', timeoutMs);
     this.userData = params.userData;
     const callback = (_u: unknown, p: MqttAgentCallbackParams): boolean => this.onMqtt(p);
-    return shadowCodeFromAgent(await this.agent.connect({ ...params, callback }, timeoutMs));
+    return this.agent.connect({ ...params, callback }, timeoutMs).then(shadowCodeFromAgent);
   }
 
   /** `SHADOW_ClientDisconnect`, within shadowconfigCLEANUP_TIME_MS. */
@@ -116,6 +131,7 @@ export class ShadowClient {
    * token, so it ends in eShadowTimeout, not 400.
    */
   update(params: ShadowOperationParams, timeoutMs: number): Promise<Code> {
+    checkOperation('update', params, timeoutMs);
     const data = Buffer.from(params.data ?? '');
     if (data.length > this.config.maxDocumentBytes) {
       return Promise.resolve(ShadowReturnCode.eShadowRejectedPayloadTooLarge);
@@ -125,11 +141,13 @@ export class ShadowClient {
 
   /** `SHADOW_Get`: the document and the buffer holding it, which must be returned. */
   get(params: ShadowOperationParams, timeoutMs: number): Promise<ShadowGetResult> {
+    checkOperation('get', params, timeoutMs);
     return this.operation('get', params, Buffer.alloc(0), timeoutMs);
   }
 
   /** `SHADOW_Delete`. */
   delete(params: ShadowOperationParams, timeoutMs: number): Promise<Code> {
+    checkOperation('delete', params, timeoutMs);
     return this.operation('delete', params, Buffer.alloc(0), timeoutMs).then((r) => r.code);
   }
 
@@ -139,7 +157,13 @@ export class ShadowClient {
    * replaced or left out; stops at the first that fails. Callbacks do not survive a disconnect:
    * register them again after reconnecting.
    */
-  async registerCallbacks(params: ShadowCallbackParams, timeoutMs: number): Promise<Code> {
+  registerCallbacks(params: ShadowCallbackParams, timeoutMs: number): Promise<Code> {
+    checkTimeoutMs('SHADOW registerCallbacks', timeoutMs);
+    checkThingName('registerCallbacks', params.thingName);
+    return this.register(params, timeoutMs);
+  }
+
+  private async register(params: ShadowCallbackParams, timeoutMs: number): Promise<Code> {
     if (inMqttTask()) return ShadowReturnCode.eShadowFailure;
     const known = this.catalog.get(params.thingName);
     if (!known && this.catalog.size >= this.config.maxThingsWithCallbacks)
@@ -170,10 +194,6 @@ export class ShadowClient {
     timeoutMs: number,
   ): Promise<ShadowGetResult> {
     const failure = { code: ShadowReturnCode.eShadowFailure };
-    if (!p.thingName)
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `SHADOW ${name}: a thing name is required`);
-    if (p.qos !== 0 && p.qos !== 1)
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, `SHADOW ${name}: QoS 0 or 1`);
     // From a callback every agent call would be refused: the operation cannot succeed.
     if (inMqttTask() || !(await this.lock.acquire(timeoutMs))) return failure;
     const [opType, accepted, rejected] = TOPICS[name];

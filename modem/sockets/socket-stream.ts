@@ -2,7 +2,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { AF_INET, IPPROTO_TCP, IPPROTO_TLS_1_2, SOCK_STREAM, type AddressFamily } from './constants.js';
 import type { AddrInfo } from './dns.js';
-import type { ModemSockets } from './modem-sockets.js';
+import type { DeviceSockets } from './device-sockets.js';
 import { applyTlsSocketOptions, splitTlsSocketOptions, type TlsSocketOptions } from './tls-socket-options.js';
 
 /** Where to connect, and the TLS options: a non-empty `secTags` makes the socket IPPROTO_TLS_1_2. */
@@ -31,7 +31,7 @@ export class ModemSocketStream extends Duplex {
   private readonly readSize: number;
 
   constructor(
-    private readonly sockets: ModemSockets,
+    private readonly sockets: DeviceSockets,
     options: ModemStreamOptions,
   ) {
     super({ allowHalfOpen: false });
@@ -91,9 +91,27 @@ export class ModemSocketStream extends Duplex {
     }
   }
 
+  /**
+   * Tries the host's addresses in the order getaddrinfo gave them, a fresh socket each, and keeps
+   * the first that connects (TLS handshake included): when one broker node of a cluster is down,
+   * its A record is skipped. The last failure is reported when none connects.
+   */
   private async open(o: ModemStreamOptions): Promise<number> {
     const family = o.family ?? AF_INET;
-    const [info] = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
+    const infos = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
+    let failure: unknown;
+    for (const info of infos) {
+      try {
+        return await this.connectTo(o, family, info);
+      } catch (err) {
+        failure = err;
+        if (this.destroyed) break;
+      }
+    }
+    throw failure as Error;
+  }
+
+  private async connectTo(o: ModemStreamOptions, family: AddressFamily, info: AddrInfo): Promise<number> {
     const { tls } = splitTlsSocketOptions(o);
     const fd = this.sockets.socket(family, SOCK_STREAM, tls ? IPPROTO_TLS_1_2 : IPPROTO_TCP);
     this.fd = fd;
@@ -101,11 +119,17 @@ export class ModemSocketStream extends Duplex {
       this.sockets.close(fd);
       throw new Error('stream destroyed while connecting');
     }
-    if (tls) {
-      const hostname = tls.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : tls.hostname;
-      applyTlsSocketOptions(this.sockets, fd, { ...tls, hostname });
+    try {
+      if (tls) {
+        const hostname = tls.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : tls.hostname;
+        applyTlsSocketOptions(this.sockets, fd, { ...tls, hostname });
+      }
+      await this.sockets.connect(fd, { ...info.addr, port: o.port });
+    } catch (err) {
+      if (this.sockets.isOpen(fd)) this.sockets.close(fd);
+      if (this.fd === fd) this.fd = undefined;
+      throw err;
     }
-    await this.sockets.connect(fd, { ...(info as AddrInfo).addr, port: o.port });
     return fd;
   }
 }

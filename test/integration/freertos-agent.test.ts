@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -5,6 +6,7 @@ import {
   mqttagentREQUIRE_TLS,
   mqttagentURL_IS_IP_ADDRESS,
   mqttagentUSE_AWS_IOT_ALPN_443,
+  type AgentModem,
   type MqttAgentCallbackParams,
   type MqttAgentConfig,
   type MqttPublishData,
@@ -283,6 +285,105 @@ describe('MQTT agent over a modem TLS socket to the AWS IoT stand-in', () => {
       })
       .toEqual([`${thing}/cb`]);
     expect(calls).toEqual([]);
+  });
+
+  it('keeps the connection alive on the modem clock: PINGREQ after 5 s of silence, the PINGRESP read back', async () => {
+    const thing = 'agent-keepalive';
+    const { modem, clock } = await thingModem(thing);
+    // The modem's sockets, with what the agent reads recorded.
+    let received: Buffer[] = [];
+    const real = modem.sockets;
+    const sockets: AgentModem['sockets'] = {
+      getaddrinfo: (...a) => real.getaddrinfo(...a),
+      socket: (...a) => real.socket(...a),
+      setsockopt: (...a) => real.setsockopt(...a),
+      connect: (...a) => real.connect(...a),
+      send: (...a) => real.send(...a),
+      recv: async (...a) => {
+        const chunk = await real.recv(...a);
+        received.push(chunk);
+        return chunk;
+      },
+      close: (...a) => real.close(...a),
+      isOpen: (...a) => real.isOpen(...a),
+    };
+    const agent = MqttAgent.create({ sockets, clock, name: thing });
+    cleanup.push(() => void agent.delete());
+    let timeouts = 0;
+    agent.on('ping-timeout', () => timeouts++);
+    let pings = 0;
+    const onPing = (_packet: unknown, client: { id: string }): void => void (client.id === thing && pings++);
+    s.fixtures.aedes.on('ping', onPing);
+    cleanup.push(() => void s.fixtures.aedes.off('ping', onPing));
+    const params = {
+      url: s.fixtures.endpoints.endpoint,
+      port: s.fixtures.endpoints.mqttPort,
+      clientId: thing,
+    };
+    expect(await agent.connect({ ...params, flags: mqttagentREQUIRE_TLS, secTags: [TAG] }, 10_000)).toBe(
+      'eMQTTAgentSuccess',
+    );
+    const pingResp = () => Buffer.concat(received).includes(Buffer.from([0xd0, 0x00]));
+    for (let round = 1; round <= 2; round++) {
+      received = [];
+      await clock.advance(4999);
+      expect(pings).toBe(round - 1);
+      await clock.advance(1);
+      await expect.poll(() => pings, { timeout: 10_000 }).toBe(round);
+      await expect.poll(pingResp, { timeout: 10_000 }).toBe(true);
+    }
+    await clock.advance(1000);
+    expect(timeouts).toBe(0);
+    expect(agent.state).toBe('CONNECTED');
+  });
+
+  it('a malformed packet from a broker over real TLS closes the connection cleanly; the agent connects again', async () => {
+    const thing = 'agent-malformed';
+    const { modem } = await thingModem(thing);
+    // A broker that answers CONNECT and then, to the first PUBLISH, sends a PUBACK without its
+    // packet identifier. Its certificate comes from the stand-in's CA, which the modem trusts.
+    const issued = await s.fixtures.ca.issue({
+      commonName: '127.0.0.1',
+      altNames: ['127.0.0.1'],
+      serverAuth: true,
+    });
+    const closed: string[] = [];
+    const server = tls.createServer({ cert: issued.certificatePem, key: issued.privateKeyPem }, (sock) => {
+      let seen = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        seen = Buffer.concat([seen, d]);
+        if (seen[0] === 0x10 && !sock.writableEnded) {
+          sock.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+          seen = Buffer.alloc(0);
+        } else if (seen[0] === 0x32) {
+          sock.write(Buffer.from([0x40, 0x00]));
+        }
+      });
+      sock.on('error', () => undefined);
+      sock.on('close', () => closed.push('closed'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    const agent = MqttAgent.create(modem);
+    cleanup.push(() => void agent.delete());
+    const events: MqttAgentCallbackParams[] = [];
+    const params = {
+      url: '127.0.0.1',
+      port,
+      flags: mqttagentREQUIRE_TLS | mqttagentURL_IS_IP_ADDRESS,
+      clientId: thing,
+      secTags: [TAG],
+      callback: (_u: unknown, p: MqttAgentCallbackParams) => (events.push(p), false),
+    };
+    for (let round = 1; round <= 2; round++) {
+      events.length = 0;
+      expect(await agent.connect(params, 10_000)).toBe('eMQTTAgentSuccess');
+      expect(await agent.publish({ topic: 't', qos: 1, data: 'x' }, 60_000)).toBe('eMQTTAgentFailure');
+      expect(events).toEqual([{ event: 'eMQTTAgentDisconnect' }]);
+      expect(agent.state).toBe('NOT_CONNECTED');
+      await expect.poll(() => closed.length, { timeout: 10_000 }).toBe(round);
+    }
   });
 
   it('a lost network ends the connection: the callback hears eMQTTAgentDisconnect, waiting calls fail', async () => {

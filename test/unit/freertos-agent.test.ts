@@ -284,6 +284,43 @@ describe('MQTT agent: broken streams and delete', () => {
     expect(agent.state).toBe('NOT_CONNECTED');
   });
 
+  it('any malformed packet closes the connection cleanly, fails what waits, and the agent connects again', async () => {
+    const bad: Array<number[] | Buffer> = [
+      [0x21, 0x02, 0x00, 0x00], // CONNACK with fixed flags set
+      [0x20, 0x03, 0x00, 0x00, 0x00], // CONNACK three bytes long
+      [0xd0, 0x01, 0x00], // PINGRESP with a body
+      [0x40, 0x00], // PUBACK without its identifier
+      [0x32, 0x03, 0x00, 0x01, 0x61], // QoS 1 PUBLISH without its identifier
+      [0x30, 0x03, 0x00, 0x05, 0x61], // topic longer than the packet
+      [0x90, 0x03, 0x00, 0x01, 0x02], // SUBACK granting QoS 2
+      [0xe0, 0x00], // DISCONNECT: only a client sends one in MQTT 3.1.1
+      [0x00, 0x00], // reserved packet type
+      [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], // five-byte remaining length
+    ];
+    const { peer, agent, events, connected } = setup();
+    for (const bytes of bad) {
+      events.length = 0;
+      await connected();
+      const waiting = agent.publish({ topic: 't', qos: 1, data: 'x' }, 60_000);
+      await peer.settle();
+      peer.push(bytes);
+      expect(await waiting).toBe('eMQTTAgentFailure');
+      expect(events).toEqual([{ event: 'eMQTTAgentDisconnect' }]);
+      expect(agent.state).toBe('NOT_CONNECTED');
+      expect(peer.socketsOpen).toBe(0);
+    }
+  });
+
+  it('a client id MQTT cannot carry fails the connect before a socket is opened', async () => {
+    const { peer, agent, events } = setup();
+    const rc = agent.connect({ ...PARAMS, clientId: 'x'.repeat(65_536) }, 1000);
+    expect(await rc).toBe('eMQTTAgentFailure');
+    expect(peer.connects).toBe(0);
+    expect(peer.socketsOpen).toBe(0);
+    expect(agent.state).toBe('NOT_CONNECTED');
+    expect(events).toEqual([]);
+  });
+
   it('the broker closing the stream is a disconnect event; subscriptions do not survive it', async () => {
     const { peer, agent, events, connected } = setup();
     await connected();

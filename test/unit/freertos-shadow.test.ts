@@ -201,3 +201,20 @@ describe('Shadow client return codes', () => {
     );
   });
 });
+
+describe('Shadow client misuse', () => {
+  it('throws NRF91SIM_INVALID_ARGUMENT at the call, as the agent does, instead of a rejected promise', async () => {
+    const { client } = await scriptedClient(() => []);
+    const invalid = expect.objectContaining({ code: 'NRF91SIM_INVALID_ARGUMENT' });
+    expect(() => client.get({ thingName: '', qos: 1 }, 1000)).toThrow(invalid);
+    expect(() => client.delete({ thingName: 'dev', qos: 2 as 1 }, 1000)).toThrow(invalid);
+    expect(() => client.update({ thingName: '', data: '{}', qos: 1 }, 1000)).toThrow(invalid);
+    expect(() => client.update({ thingName: 'dev', data: '{}', qos: 1 }, Number.NaN)).toThrow(invalid);
+    expect(() => client.get({ thingName: 'dev', qos: 1 }, -1)).toThrow(/timeout/);
+    expect(() => client.registerCallbacks({ thingName: 'dev' }, Number.NaN)).toThrow(invalid);
+    expect(() => client.registerCallbacks({ thingName: '' }, 1000)).toThrow(invalid);
+    expect(() => client.connect({ url: 'b', port: 1, clientId: 'dev' }, Number.NaN)).toThrow(invalid);
+    // A good call after them still works.
+    expect(await client.update({ thingName: 'dev', data: 'x'.repeat(9000), qos: 1 }, 1000)).toBe(413);
+  });
+});

@@ -1,4 +1,4 @@
-import type { ModemSockets } from '../../../modem/sockets/modem-sockets.js';
+import type { DeviceSockets } from '../../../modem/sockets/device-sockets.js';
 import { slmError } from './slm-errors.js';
 
 /** One socket the Serial LTE Modem opened (`AT#XSOCKET` / `AT#XSSOCKET`). */
@@ -26,7 +26,7 @@ export class SlmSockets {
   active: number | undefined;
   private ranking = 1;
 
-  constructor(private readonly api: ModemSockets) {}
+  constructor(private readonly api: DeviceSockets) {}
 
   add(socket: Omit<SlmSocket, 'ranking'>): SlmSocket {
     const s = { ...socket, ranking: this.ranking++ };
