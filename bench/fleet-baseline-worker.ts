@@ -29,6 +29,7 @@ type FromBaseline =
 
 const send = (m: FromBaseline): void => void process.send?.(m);
 const clients: MqttClient[] = [];
+(globalThis as { gc?: () => void }).gc?.();
 const baseRss = process.memoryUsage().rss;
 const baseHeap = process.memoryUsage().heapUsed;
 
@@ -83,6 +84,7 @@ process.on(
   (m: { type: 'run'; job: BaselineJob } | { type: 'metrics'; intervalMs: number } | { type: 'stop' }) => {
     if (m.type === 'run') run(m.job);
     else if (m.type === 'metrics') {
+      (globalThis as { gc?: () => void }).gc?.();
       const memory = process.memoryUsage();
       const cpu = process.cpuUsage(lastCpu);
       lastCpu = process.cpuUsage();

@@ -107,7 +107,7 @@ async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured
     workers: WORKERS,
     stateDir,
     clock: systemClock,
-    spawn: nodeWorkers(KIND),
+    spawn: nodeWorkers(KIND, ['--expose-gc']),
     registrar: async (things) => {
       await broker.request('POST', '/register-things', {
         things: things.map((t) => ({ thingName: t.thingName, certificatePem: t.certificatePem })),
@@ -118,13 +118,19 @@ async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured
   });
   const started = performance.now() - t0;
   await withTimeout(runner.whenSettled(), 'the fleet');
-  const pids = runner.stats.workers().map((w) => ({
-    pid: w.pid ?? process.pid,
-    baseRss: runner.stats.metrics.get(w.index)?.baseRssBytes ?? 0,
-  }));
-  // Threads share this process: measure its growth instead of each worker's.
-  const measured = KIND === 'thread' ? [{ pid: process.pid, baseRss: parentRss }] : pids;
-  const idle = await idleFigures(measured, COUNT, IDLE_MS, (ms) => systemClock.sleep(ms));
+  // Idle CPU from /proc over the idle window, then memory after a collection in every worker.
+  const pids =
+    KIND === 'thread'
+      ? [{ pid: process.pid, baseRss: 0 }]
+      : runner.stats.workers().map((w) => ({ pid: w.pid ?? process.pid, baseRss: 0 }));
+  const idle = await idleFigures(pids, COUNT, IDLE_MS, (ms) => systemClock.sleep(ms));
+  const metrics = [...(await runner.measure(true)).values()];
+  // Threads share this process: its growth is the fleet's.
+  const rss =
+    KIND === 'thread'
+      ? rssOf(process.pid) - parentRss
+      : metrics.reduce((sum, m) => sum + m.rssBytes - m.baseRssBytes, 0);
+  const heap = metrics.reduce((sum, m) => sum + m.heapUsedBytes - m.baseHeapBytes, 0);
   const summary = runner.stats.summary();
   await runner.stop();
   const ready = runner.stats.everReady();
@@ -136,8 +142,8 @@ async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured
     // From the first boot command (the workers are up by then), as for the baseline's clients.
     all_ready_ms: summary.all_ready_ms ?? -1,
     ready_ms: { p50: round(pct(ready, 50)), p95: round(pct(ready, 95)), p99: round(pct(ready, 99)) },
-    rss_per_device_kb: idle.rssPerKb,
-    heap_per_device_kb: summary.heap_per_device_kb,
+    rss_per_device_kb: round(rss / 1024 / COUNT),
+    heap_per_device_kb: round(heap / 1024 / COUNT),
     idle_cpu_per_device_percent: idle.idleCpuPercent,
   };
 }
@@ -147,7 +153,7 @@ async function runBaseline(fixtures: BrokerFixtures): Promise<Measured> {
   const things = await fixtures.provisioning.provisionThings(names);
   const entry = new URL('./fleet-baseline-worker.js', import.meta.url);
   const children = Array.from({ length: WORKERS }, () =>
-    fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc'] }),
   );
   const readyMs: number[] = [];
   const errors: string[] = [];
@@ -199,13 +205,21 @@ async function runBaseline(fixtures: BrokerFixtures): Promise<Measured> {
     IDLE_MS,
     (ms) => systemClock.sleep(ms),
   );
-  const heaps = await Promise.all(
+  // Memory after a collection in every client process, as for the fleet's workers.
+  const memory = await Promise.all(
     children.map(
-      (c) =>
-        new Promise<number>((resolve) => {
-          c.on('message', (m: { type: string; heapUsedBytes?: number; baseHeapBytes?: number }) => {
-            if (m.type === 'metrics') resolve((m.heapUsedBytes ?? 0) - (m.baseHeapBytes ?? 0));
-          });
+      (c, i) =>
+        new Promise<{ rss: number; heap: number }>((resolve) => {
+          c.on(
+            'message',
+            (m: { type: string; rssBytes?: number; heapUsedBytes?: number; baseHeapBytes?: number }) => {
+              if (m.type !== 'metrics') return;
+              resolve({
+                rss: (m.rssBytes ?? 0) - (bases[i] as number),
+                heap: (m.heapUsedBytes ?? 0) - (m.baseHeapBytes ?? 0),
+              });
+            },
+          );
           c.send({ type: 'metrics', intervalMs: IDLE_MS });
         }),
     ),
@@ -220,8 +234,8 @@ async function runBaseline(fixtures: BrokerFixtures): Promise<Measured> {
     ready: readyMs.length,
     all_ready_ms: round(allReady),
     ready_ms: { p50: round(pct(readyMs, 50)), p95: round(pct(readyMs, 95)), p99: round(pct(readyMs, 99)) },
-    rss_per_device_kb: idle.rssPerKb,
-    heap_per_device_kb: round(heaps.reduce((a, b) => a + b, 0) / 1024 / COUNT),
+    rss_per_device_kb: round(memory.reduce((a, b) => a + b.rss, 0) / 1024 / COUNT),
+    heap_per_device_kb: round(memory.reduce((a, b) => a + b.heap, 0) / 1024 / COUNT),
     idle_cpu_per_device_percent: idle.idleCpuPercent,
     ...(errors.length ? { errors: errors.length, first_error: errors[0] } : {}),
   } as Measured;

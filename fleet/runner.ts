@@ -273,6 +273,36 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     });
   }
 
+  /**
+   * Fresh metrics from every live worker (after a garbage collection when `gc` and the workers run
+   * with `--expose-gc`): what a bench reads once the fleet is idle.
+   */
+  async measure(gc: boolean): Promise<Map<number, WorkerMetrics>> {
+    const out = new Map<number, WorkerMetrics>();
+    await Promise.all(
+      this.slots.map(
+        (slot, index) =>
+          new Promise<void>((resolve) => {
+            if (!slot.alive) return resolve();
+            const timer = this.options.clock.setTimeout(
+              () => (slot.link.off('message', listener), resolve()),
+              REQUEST_TIMEOUT_MS,
+            );
+            const listener = (m: FromWorker): void => {
+              if (m.type !== 'metrics' || !m.metrics.requested) return;
+              slot.link.off('message', listener);
+              timer.cancel();
+              out.set(index, m.metrics);
+              resolve();
+            };
+            slot.link.on('message', listener);
+            slot.link.send({ type: 'measure', gc });
+          }),
+      ),
+    );
+    return out;
+  }
+
   /** Test and operator hook: ends worker `index` at once, as a crash would. */
   killWorker(index: number): void {
     this.slots[index]?.link.kill();
