@@ -86,7 +86,7 @@ async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured
     ...(profile ? { profile } : {}),
   });
   if (PROVISION === 'ahead') {
-    const names = specs.map((s) => `nrf-${deriveIdentity(s.name).imei}`);
+    const names = specs.map((s) => `nrf-${s.profile?.identity?.imei ?? deriveIdentity(s.name).imei}`);
     const things = await broker.fixtures!.provisioning.provisionThings(names);
     specs = specs.map((s, i) => ({
       ...s,
@@ -107,7 +107,8 @@ async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured
     workers: WORKERS,
     stateDir,
     clock: systemClock,
-    spawn: nodeWorkers(KIND, ['--expose-gc']),
+    // Threads take no V8 flags of their own: run the bench with --expose-gc for them.
+    spawn: nodeWorkers(KIND, KIND === 'process' ? ['--expose-gc'] : []),
     registrar: async (things) => {
       await broker.request('POST', '/register-things', {
         things: things.map((t) => ({ thingName: t.thingName, certificatePem: t.certificatePem })),
