@@ -101,10 +101,14 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
   try {
     const fleetCaDir = await prepareFleetCa(stateDir, broker, options.clock);
     const { image, credentials } = recipe(broker);
+    // The devices resolve the endpoint name in their modem: point it at a broker not on 127.0.0.1.
+    const profile =
+      broker.host === '127.0.0.1' ? undefined : { dns: { table: { [broker.endpoint]: broker.host } } };
     const specs = fleetSpecs({
       count: options.count,
       image,
       credentials,
+      ...(profile ? { profile } : {}),
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.link ? { link: options.link } : {}),
     });
