@@ -38,14 +38,14 @@ export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {
     },
     credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
   }),
-  nrf_cloud: (broker) => ({
-    image: {
-      app: 'nrf_cloud',
-      version: '1.0.0',
-      config: { endpoint: broker.endpoint, port: broker.mqttPort, secTag: FLEET_SEC_TAG },
-    },
-    credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
-  }),
+  nrf_cloud: () => {
+    // The nrf_cloud sample onboards by JITP with a certificate of the nRF Cloud CA, then waits to be
+    // associated with a team: the fleet does neither yet, so its devices would never get READY.
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      '--app nrf_cloud: a fleet cannot provision and associate nRF Cloud devices yet; use --app aws_iot',
+    );
+  },
 };
 
 export interface FleetSessionOptions {
