@@ -214,3 +214,12 @@ export {
 } from './broker-fixtures/index.js';
 export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
 export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';
+
+// The broker cluster on Redis (BrokerFixturesOptions.cluster) and its state store.
+export { parseRedisUrl, RedisStore, type ClusterOptions } from './broker-fixtures/index.js';
+export { type RedisLocation, type RedisStoreOptions } from './broker-fixtures/index.js';
+export {
+  type ConditionalCommit,
+  type ExternalChange,
+  type StateExpectation,
+} from './broker-fixtures/index.js';

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -27,6 +28,32 @@ interface BootOptions {
   credentials?: string;
   link?: string;
   image?: string;
+  dns?: string[];
+}
+
+/**
+ * `--dns NAME=IP[,IP…]`: entries of the modem's resolver table, e.g. a cluster endpoint with one
+ * A record per broker node (the device tries them in order).
+ */
+export function parseDnsEntries(entries: readonly string[]): Record<string, string[]> {
+  const table: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const addresses = entry
+      .slice(eq + 1)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    if (eq <= 0 || addresses.length === 0 || !addresses.every((a) => net.isIP(a) !== 0)) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `--dns ${JSON.stringify(entry)}: expected NAME=IP[,IP...] with numeric addresses`,
+      );
+    }
+    table[name] = addresses;
+  }
+  return table;
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -129,6 +156,11 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
       'program this firmware image (nrf91sim image build) before running, like west flash',
     )
     .option(
+      '--dns <name=ip,...>',
+      'a resolver entry, e.g. a cluster endpoint with one address per broker node (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
       '--link <preset>',
       `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
       'ideal',
@@ -152,6 +184,7 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
             `--link ${link}: expected one of ${LINK_PRESET_NAMES.join(', ')}`,
           );
         }
+        const dns = parseDnsEntries(options.dns ?? []);
         const serial = parseSerialSpec(options.serial);
         validateDeviceName(options.name);
         await ensureNotRunning(
@@ -167,6 +200,7 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
             ...(options.imei !== undefined ? { identity: { imei: options.imei } } : {}),
             link,
+            ...(Object.keys(dns).length ? { dns: { table: dns } } : {}),
           },
         });
       } catch (err) {
