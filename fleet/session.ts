@@ -6,7 +6,7 @@ import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { LinkPresetName } from '../core/link.js';
 import { builtInApps } from '../firmware/apps/built-in.js';
 import { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from './broker.js';
-import { FleetControlServer } from './control.js';
+import { ensureNoFleet, FleetControlServer } from './control.js';
 import { FleetRunner } from './runner.js';
 import { fleetSpecs, type CredentialRecipe, type ImageSpec } from './spec.js';
 import type { FleetSummary } from './stats.js';
@@ -95,6 +95,8 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
     throw new SimError(ErrorCode.APP_UNKNOWN, `--app ${appName}: this build has no ${appName} application`);
   }
   const stateDir = path.resolve(options.stateDir);
+  // Before anything boots: two fleets on one state would run the same devices from the same files.
+  await ensureNoFleet(stateDir);
   const broker = await fleetBroker(stateDir, { clock: options.clock, random: options.random });
   let runner: FleetRunner | undefined;
   let control: FleetControlServer | undefined;

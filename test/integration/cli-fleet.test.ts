@@ -144,6 +144,11 @@ describe('nrf91sim fleet', () => {
       };
       expect(s.summary.ready).toBe(6);
 
+      // A second fleet on the same state would run the same devices: refused before anything boots.
+      const second = await runCli(['fleet', 'boot', '--count', '2', '--state', state]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/a fleet is already running on/);
+
       // fleet attach: one device's AT port, opened now, answers like the device's UART.
       const attached = await runCli([
         'fleet',
