@@ -56,6 +56,7 @@ function standIn(fixtures: BrokerFixtures): FleetBroker {
     mqttPort: fixtures.endpoints.mqttPort,
     caPem: fixtures.ca.certificatePem,
     started: true,
+    nrfCloud: undefined,
     fixtures,
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
       const reply = await fixtures.console.dispatch({ method, url, body });
@@ -78,7 +79,7 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 }
 
 async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured & Record<string, unknown>> {
-  const recipe = FLEET_APPS.aws_iot!(broker);
+  const recipe = FLEET_APPS.aws_iot!.setup(broker);
   const profile = LTE === 'instant' ? { network: { timings: { searchMs: 0, attachMs: 0 } } } : undefined;
   let specs: DeviceSpec[] = fleetSpecs({
     count: COUNT,

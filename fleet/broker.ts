@@ -7,6 +7,7 @@ import {
   startBrokerFixtures,
   type BrokerEndpoints,
   type BrokerFixtures,
+  type NrfCloudEndpoints,
 } from '../broker-fixtures/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
@@ -26,6 +27,8 @@ export interface FleetBroker {
   started: boolean;
   /** The stand-in, when this process runs it. */
   fixtures: BrokerFixtures | undefined;
+  /** The local nRF Cloud beside it, when it runs one (always when asked for by `fleetBroker`). */
+  nrfCloud: NrfCloudEndpoints | undefined;
   request<T>(method: string, url: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
 }
@@ -44,14 +47,22 @@ async function runningEndpoints(stateDir: string): Promise<(BrokerEndpoints & { 
 
 /**
  * The broker running on `stateDir` (`nrf91sim broker start`), or the AWS IoT stand-in started in
- * this process on free ports when none runs.
+ * this process on free ports when none runs; with `nrfCloud`, the local nRF Cloud too (a running
+ * broker must serve one).
  */
 export async function fleetBroker(
   stateDir: string,
   env: { clock: Clock; random: Random },
+  want: { nrfCloud?: boolean } = {},
 ): Promise<FleetBroker> {
   const running = await runningEndpoints(stateDir);
   if (running) {
+    if (want.nrfCloud && !running.nrfCloud) {
+      throw new SimError(
+        ErrorCode.INVALID_STATE,
+        `the broker running on ${stateDir} has no nRF Cloud stand-in: start it without --no-nrfcloud`,
+      );
+    }
     const console = await openBrokerConsole(stateDir, env);
     return {
       endpoint: running.endpoint,
@@ -60,11 +71,12 @@ export async function fleetBroker(
       caPem: await readFile(running.caFile, 'utf8'),
       started: false,
       fixtures: undefined,
+      nrfCloud: running.nrfCloud,
       request: (method, url, body) => console.request(method, url, body),
       close: () => console.close(),
     };
   }
-  const fixtures = await startStandIn(stateDir, env);
+  const fixtures = await startStandIn(stateDir, env, want.nrfCloud === true);
   return {
     endpoint: fixtures.endpoints.endpoint,
     host: fixtures.endpoints.host,
@@ -72,6 +84,7 @@ export async function fleetBroker(
     caPem: fixtures.ca.certificatePem,
     started: true,
     fixtures,
+    nrfCloud: fixtures.endpoints.nrfCloud,
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
       const reply = await fixtures.console.dispatch({ method, url, body });
       if (reply.status >= 300) {
@@ -100,12 +113,21 @@ function portFile(stateDir: string): string {
 async function startStandIn(
   stateDir: string,
   env: { clock: Clock; random: Random },
+  nrfCloud: boolean,
 ): Promise<BrokerFixtures> {
   const saved = await readJsonFile<{ mqttPort?: unknown }>(portFile(stateDir)).catch(() => undefined);
   const port = typeof saved?.mqttPort === 'number' ? saved.mqttPort : 0;
   let fixtures: BrokerFixtures;
   try {
-    fixtures = await startBrokerFixtures({ ...env, stateDir, port, alpnPort: 0, apiPort: 0 });
+    fixtures = await startBrokerFixtures({
+      ...env,
+      stateDir,
+      port,
+      alpnPort: 0,
+      apiPort: 0,
+      // nRF Cloud devices connect on the AWS port with SNI mqtt.nrfcloud.com: the port kept above.
+      ...(nrfCloud ? { nrfCloud: { port: 0, apiPort: 0, downloadPort: 0 } } : {}),
+    });
   } catch (err) {
     if (port === 0 || !isSimError(err, ErrorCode.PORT_IN_USE)) throw err;
     throw new SimError(

@@ -18,8 +18,14 @@ export interface HostContext {
   clock: Clock;
   /** The compiled image for a spec (one buffer per distinct image in the worker). */
   image(spec: DeviceSpec): Buffer;
-  /** Makes the device's key and certificate and has the runner register its thing. */
-  provision(spec: DeviceSpec, thingName: string): Promise<{ certificatePem: string; privateKeyPem: string }>;
+  /**
+   * Makes the device's key and certificate and has the runner register its thing (or onboard it
+   * to nRF Cloud); `caPem` when the device's root CA is not the broker's.
+   */
+  provision(
+    spec: DeviceSpec,
+    thingName: string,
+  ): Promise<{ certificatePem: string; privateKeyPem: string; caPem?: string }>;
   brokerCaPem: string | undefined;
   phase(device: string, phase: DevicePhase, sinceBootMs: number, cause?: string): void;
   error(device: string, cause: string): void;
@@ -102,8 +108,10 @@ export class DeviceHost {
       material = recipe;
     } else {
       this.set('provisioning');
-      const thingName = recipe.thingName ?? `nrf-${await this.imei(deviceDir)}`;
-      const issued = await this.ctx.provision(this.spec, thingName);
+      // The thing name, or nRF Cloud's client id: nrf-<IMEI> (CONFIG_NRF_CLOUD_CLIENT_ID_SRC_IMEI).
+      const name =
+        (recipe.kind === 'fleet-ca' ? recipe.thingName : undefined) ?? `nrf-${await this.imei(deviceDir)}`;
+      const issued = await this.ctx.provision(this.spec, name);
       material = { caPem: this.ctx.brokerCaPem ?? '', ...issued };
     }
     const tag = recipe.secTag;
@@ -151,7 +159,7 @@ export class DeviceHost {
           this.ctx.error(this.spec.name, `disconnected:${String(detail.err ?? detail.event)}`);
           break;
         case 'error':
-          this.ctx.error(this.spec.name, `mqtt-error:${String(detail.err)}`);
+          this.ctx.error(this.spec.name, `mqtt-error:${String(detail.err ?? detail.status)}`);
           break;
         case 'config-error':
           this.set('failed', 'config-error');
@@ -160,6 +168,7 @@ export class DeviceHost {
           this.set('failed', 'app-failed');
           break;
         case 'shadow-update':
+        case 'sensor':
         case 'data':
           this.ctx.message();
           break;

@@ -24,6 +24,11 @@ export interface WorkerInit {
   fleetCaDir?: string;
   /** The broker's CA certificate, the devices' trust anchor for the server. */
   brokerCaPem?: string;
+  /**
+   * The nRF Cloud stand-in's CA (certificate and key, PEM), read by the runner: workers sign the
+   * certificates of `nrf-cloud-ca` devices with it, and it is their root CA.
+   */
+  nrfCloudCa?: { certPem: string; keyPem: string };
   /** Milliseconds between two metrics messages. */
   metricsIntervalMs: number;
   /** Collect garbage before measuring (needs `--expose-gc`): steadier figures for a bench. */

@@ -22,6 +22,8 @@ export interface FleetRunnerOptions {
   registrar?: ThingRegistrar;
   fleetCaDir?: string;
   brokerCaPem?: string;
+  /** The nRF Cloud CA for `nrf-cloud-ca` devices (WorkerInit.nrfCloudCa). */
+  nrfCloudCa?: { certPem: string; keyPem: string };
   metricsIntervalMs?: number;
   /** Workers collect garbage before each metrics message (they need `--expose-gc`). */
   gcBeforeMetrics?: boolean;
@@ -120,6 +122,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           stateDir: this.options.stateDir,
           ...(this.options.fleetCaDir ? { fleetCaDir: this.options.fleetCaDir } : {}),
           ...(this.options.brokerCaPem ? { brokerCaPem: this.options.brokerCaPem } : {}),
+          ...(this.options.nrfCloudCa ? { nrfCloudCa: this.options.nrfCloudCa } : {}),
           metricsIntervalMs: this.options.metricsIntervalMs ?? 1000,
           ...(this.options.gcBeforeMetrics ? { gcBeforeMetrics: true } : {}),
         },

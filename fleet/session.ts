@@ -5,7 +5,9 @@ import type { Random } from '../core/random.js';
 import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { LinkPresetName } from '../core/link.js';
 import { builtInApps } from '../firmware/apps/built-in.js';
+import { loadNrfCloudCa } from '../broker-fixtures/index.js';
 import { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from './broker.js';
+import { nrfCloudRegistrar } from './nrf-cloud.js';
 import { ensureNoFleet, FleetControlServer } from './control.js';
 import { FleetRunner } from './runner.js';
 import { fleetSpecs, type CredentialRecipe, type ImageSpec } from './spec.js';
@@ -15,36 +17,64 @@ import { nodeWorkers, type WorkerKind, type WorkerSpawner } from './worker-link.
 /** The sec tag fleet devices keep their MQTT credentials in (the samples' CONFIG_*_SEC_TAG). */
 export const FLEET_SEC_TAG = 201;
 
+/** CONFIG_NRF_CLOUD_SEC_TAG: where a DK keeps its nRF Cloud credentials. */
+const NRF_CLOUD_SEC_TAG = 16842753;
+
 /**
- * How a fleet runs an application: its image configuration for the broker, and its credentials.
- * Every application reports `connected` and `ready` the way the `aws_iot` sample does.
+ * How a fleet runs an application: whether it needs the local nRF Cloud, its image configuration
+ * for the broker, its credentials, and the host names its devices resolve. Every application
+ * reports `connected` and `ready` the way the `aws_iot` sample does (the nrf_cloud sample's READY
+ * is NRF_CLOUD_EVT_READY: connected, associated, data channel open).
  */
-export type FleetApp = (broker: FleetBroker) => { image: ImageSpec; credentials: CredentialRecipe };
+export interface FleetApp {
+  nrfCloud?: boolean;
+  setup(broker: FleetBroker): { image: ImageSpec; credentials: CredentialRecipe; dns: Record<string, string> };
+}
 
 export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {
-  aws_iot: (broker) => ({
-    // No client id in the image: one image for the whole fleet, each device connects as nrf-<IMEI>.
-    image: {
-      app: 'aws_iot',
-      version: '1.0.0',
-      config: {
-        endpoint: broker.endpoint,
-        port: broker.mqttPort,
-        secTag: FLEET_SEC_TAG,
-        // Connect, subscribe to the shadow's answers, get the shadow, report (READY comes between).
-        appTopics: [],
-        shadowSubscriptions: ['get/accepted', 'get/rejected', 'update/delta'],
+  aws_iot: {
+    setup: (broker) => ({
+      // No client id in the image: one image for the whole fleet, each device connects as nrf-<IMEI>.
+      image: {
+        app: 'aws_iot',
+        version: '1.0.0',
+        config: {
+          endpoint: broker.endpoint,
+          port: broker.mqttPort,
+          secTag: FLEET_SEC_TAG,
+          // Connect, subscribe to the shadow's answers, get the shadow, report (READY comes between).
+          appTopics: [],
+          shadowSubscriptions: ['get/accepted', 'get/rejected', 'update/delta'],
+        },
       },
+      credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
+      dns: { [broker.endpoint]: broker.host },
+    }),
+  },
+  nrf_cloud: {
+    nrfCloud: true,
+    setup: (broker) => {
+      const nrf = broker.nrfCloud;
+      if (!nrf) throw new SimError(ErrorCode.INVALID_STATE, 'the broker runs no nRF Cloud stand-in');
+      return {
+        // Client id nrf-<IMEI> (the sample's default); the port the broker serves nRF Cloud on by SNI
+        // is the AWS port the fleet keeps from run to run, so a fleet booted again finds it.
+        image: {
+          app: 'nrf_cloud',
+          version: '1.0.0',
+          config: {
+            host: nrf.endpoint,
+            port: nrf.sniPort ?? nrf.mqttPort,
+            secTag: NRF_CLOUD_SEC_TAG,
+            // GPS, FLIP, TEMP and RSRP at READY, then once a minute.
+            sensorIntervalS: 60,
+            connectionRetryTimeoutS: 5,
+          },
+        },
+        credentials: { kind: 'nrf-cloud-ca', secTag: NRF_CLOUD_SEC_TAG },
+        dns: { [nrf.endpoint]: nrf.host },
+      };
     },
-    credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
-  }),
-  nrf_cloud: () => {
-    // The nrf_cloud sample onboards by JITP with a certificate of the nRF Cloud CA, then waits to be
-    // associated with a team: the fleet does neither yet, so its devices would never get READY.
-    throw new SimError(
-      ErrorCode.INVALID_ARGUMENT,
-      '--app nrf_cloud: a fleet cannot provision and associate nRF Cloud devices yet; use --app aws_iot',
-    );
   },
 };
 
@@ -97,15 +127,29 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
   const stateDir = path.resolve(options.stateDir);
   // Before anything boots: two fleets on one state would run the same devices from the same files.
   await ensureNoFleet(stateDir);
-  const broker = await fleetBroker(stateDir, { clock: options.clock, random: options.random });
+  const broker = await fleetBroker(
+    stateDir,
+    { clock: options.clock, random: options.random },
+    { nrfCloud: recipe.nrfCloud === true },
+  );
   let runner: FleetRunner | undefined;
   let control: FleetControlServer | undefined;
   try {
-    const fleetCaDir = await prepareFleetCa(stateDir, broker, options.clock);
-    const { image, credentials } = recipe(broker);
-    // The devices resolve the endpoint name in their modem: point it at a broker not on 127.0.0.1.
-    const profile =
-      broker.host === '127.0.0.1' ? undefined : { dns: { table: { [broker.endpoint]: broker.host } } };
+    const { image, credentials, dns } = recipe.setup(broker);
+    const trust =
+      credentials.kind === 'nrf-cloud-ca'
+        ? {
+            registrar: nrfCloudRegistrar(broker.nrfCloud!),
+            nrfCloudCa: await loadNrfCloudCa(stateDir, options.clock),
+          }
+        : {
+            registrar: consoleRegistrar(broker),
+            fleetCaDir: await prepareFleetCa(stateDir, broker, options.clock),
+            brokerCaPem: broker.caPem,
+          };
+    // The devices resolve the endpoint names in their modem: point them at a broker not on 127.0.0.1.
+    const table = Object.fromEntries(Object.entries(dns).filter(([, host]) => host !== '127.0.0.1'));
+    const profile = Object.keys(table).length > 0 ? { dns: { table } } : undefined;
     const specs = fleetSpecs({
       count: options.count,
       image,
@@ -121,9 +165,7 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
       stateDir,
       clock: options.clock,
       spawn: options.spawn ?? nodeWorkers(options.workerKind ?? 'process'),
-      registrar: consoleRegistrar(broker),
-      fleetCaDir,
-      brokerCaPem: broker.caPem,
+      ...trust,
       ...(options.metricsIntervalMs ? { metricsIntervalMs: options.metricsIntervalMs } : {}),
     });
     control = await FleetControlServer.start(runner, stateDir);

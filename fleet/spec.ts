@@ -10,12 +10,16 @@ import type { ProfileInput } from '../modem/profile.js';
  * - `fleet-ca`: the worker that runs it makes a P-256 key and a certificate signed by the fleet's
  *   CA, and the runner registers the thing (`thingName`, default `nrf-<IMEI>`) with the broker;
  * - `pem`: given credentials, written to the device's credential store on first boot;
+ * - `nrf-cloud-ca`: the worker makes a P-256 key and a certificate signed by the nRF Cloud
+ *   stand-in's CA, common name the client id `nrf-<IMEI>`, with that CA as the root; the runner
+ *   onboards the device through nRF Cloud's REST API and associates it before it boots;
  * - `none`: the device boots with what its credential store already holds.
  * In every case the credentials go to `secTag` (the image's `config.secTag`) on first boot only:
  * a device that has booted before keeps its own store.
  */
 export type CredentialRecipe =
   | { kind: 'fleet-ca'; secTag: number; thingName?: string }
+  | { kind: 'nrf-cloud-ca'; secTag: number }
   | { kind: 'pem'; secTag: number; caPem: string; certificatePem: string; privateKeyPem: string }
   | { kind: 'none' };
 
@@ -87,6 +91,8 @@ function parseCredentials(v: unknown): CredentialRecipe {
         ...(typeof v.thingName === 'string' ? { thingName: v.thingName } : {}),
       };
     }
+    case 'nrf-cloud-ca':
+      return { kind: 'nrf-cloud-ca', secTag: secTag(v.secTag) };
     case 'pem':
       return {
         kind: 'pem',
@@ -98,7 +104,7 @@ function parseCredentials(v: unknown): CredentialRecipe {
     case 'none':
       return { kind: 'none' };
     default:
-      return fail(`credentials.kind ${JSON.stringify(v.kind)}: use fleet-ca, pem or none`);
+      return fail(`credentials.kind ${JSON.stringify(v.kind)}: use fleet-ca, nrf-cloud-ca, pem or none`);
   }
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { CertificateAuthority } from '../broker-fixtures/index.js';
 import { buildAppImage } from '../firmware/image/app-image.js';
+import { issueDeviceCertificate } from '../modem/credentials/index.js';
 import { DeviceHost } from './device-host.js';
 import type { FromWorker, ThingRegistration, ToWorker, WorkerInit } from './messages.js';
 import { parseDeviceSpec, type DeviceSpec } from './spec.js';
@@ -112,21 +113,33 @@ export class FleetWorker {
   private async provision(
     spec: DeviceSpec,
     thingName: string,
-  ): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  ): Promise<{ certificatePem: string; privateKeyPem: string; caPem?: string }> {
+    if (spec.credentials.kind === 'nrf-cloud-ca') {
+      const ca = this.requireInit().nrfCloudCa;
+      if (!ca) throw new Error('the fleet has no nRF Cloud CA to sign device certificates with');
+      const issued = await issueDeviceCertificate(ca, thingName, this.clock.now());
+      await this.register(spec, thingName, issued.certPem);
+      return { certificatePem: issued.certPem, privateKeyPem: issued.keyPem, caPem: ca.certPem };
+    }
     const dir = this.requireInit().fleetCaDir;
     if (!dir) throw new Error('the fleet has no CA to sign device certificates with');
     this.ca ??= CertificateAuthority.loadOrCreate(dir, 'nrf91sim fleet CA', this.clock);
     const issued = await (await this.ca).issue({ commonName: thingName });
-    await new Promise<void>((resolve, reject) => {
+    await this.register(spec, thingName, issued.certificatePem);
+    return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem ?? '' };
+  }
+
+  /** Queues a thing for the runner's next batch; resolves once the runner has registered it. */
+  private register(spec: DeviceSpec, thingName: string, certificatePem: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.pending.push({
-        registration: { device: spec.name, thingName, certificatePem: issued.certificatePem },
+        registration: { device: spec.name, thingName, certificatePem },
         resolve,
         reject,
       });
       if (this.pending.length >= REGISTER_BATCH) this.flush();
       else this.flushTimer ??= this.clock.setTimeout(() => this.flush(), REGISTER_DELAY_MS);
     });
-    return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem ?? '' };
   }
 
   private flush(): void {
