@@ -44,7 +44,12 @@ async function call(
   return { status: res.status, body: parsed };
 }
 
-async function expectOk(nrf: NrfCloudEndpoints, method: string, path: string, body?: unknown): Promise<unknown> {
+async function expectOk(
+  nrf: NrfCloudEndpoints,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const reply = await call(
     nrf,
     method,

@@ -28,7 +28,11 @@ const NRF_CLOUD_SEC_TAG = 16842753;
  */
 export interface FleetApp {
   nrfCloud?: boolean;
-  setup(broker: FleetBroker): { image: ImageSpec; credentials: CredentialRecipe; dns: Record<string, string> };
+  setup(broker: FleetBroker): {
+    image: ImageSpec;
+    credentials: CredentialRecipe;
+    dns: Record<string, string>;
+  };
 }
 
 export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {

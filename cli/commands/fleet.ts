@@ -104,7 +104,10 @@ export function registerFleet(program: Command, env: CliEnv): void {
   const fleet = program.command('fleet').description('run many devices over worker processes');
   fleet
     .command('boot')
-    .description('provision and boot N devices over worker processes, with a live view')
+    .description(
+      'provision and boot N devices over worker processes, with a live view (aws_iot: things registered ' +
+        'with the AWS IoT stand-in; nrf_cloud: devices onboarded and associated on the local nRF Cloud)',
+    )
     .requiredOption('--count <n>', 'how many devices')
     .option('--app <name>', `the application: ${Object.keys(FLEET_APPS).join(' | ')}`, 'aws_iot')
     .option('--rate <n>', 'devices booted per second (default: all at once)')
@@ -144,6 +147,8 @@ export function registerFleet(program: Command, env: CliEnv): void {
           clock: env.clock,
           random: env.fresh(),
         });
+        // nRF Cloud devices: the REST API the fleet onboarded them through (a backend's view of them).
+        const nrf = options.app === 'nrf_cloud' ? session.broker.nrfCloud : undefined;
         out.event(
           'fleet',
           {
@@ -152,8 +157,10 @@ export function registerFleet(program: Command, env: CliEnv): void {
             app: options.app,
             broker: `${session.broker.endpoint}:${session.broker.mqttPort}`,
             brokerStarted: session.broker.started,
+            ...(nrf ? { nrfCloud: { apiUrl: nrf.apiUrl, apiKey: nrf.apiKey, tenantId: nrf.tenantId } } : {}),
           },
-          `fleet    ${count} × ${options.app} on ${session.runner.stats.workerState.size} workers, broker ${session.broker.started ? 'started here' : 'running'} on port ${session.broker.mqttPort}`,
+          `fleet    ${count} × ${options.app} on ${session.runner.stats.workerState.size} workers, broker ${session.broker.started ? 'started here' : 'running'} on port ${session.broker.mqttPort}` +
+            (nrf ? `\nnrfcloud REST ${nrf.apiUrl} (Authorization: Bearer ${nrf.apiKey})` : ''),
         );
         const stopView = follow(session, out, env.clock);
         await runUntilDone(session, options, duration, env.clock);

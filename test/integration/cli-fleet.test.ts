@@ -267,11 +267,6 @@ describe('nrf91sim fleet', () => {
     const app = await runCli(['fleet', 'boot', '--count', '1', '--app', 'zephyr_blinky', '--state', state]);
     expect(app.code).toBe(1);
     expect(app.stderr).toMatch(/--app zephyr_blinky: a fleet runs aws_iot or nrf_cloud/);
-    const cloud = await runCli(['fleet', 'boot', '--count', '1', '--app', 'nrf_cloud', '--state', state]);
-    expect(cloud.code).toBe(1);
-    expect(cloud.stderr).toMatch(
-      /--app nrf_cloud: a fleet cannot provision and associate nRF Cloud devices yet/,
-    );
     const none = await runCli(['fleet', 'status', '--state', state]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no fleet is running/);

@@ -45,7 +45,7 @@ describe('device specs', () => {
       },
       /caPem must be a PEM/,
     ],
-    [{ ...spec, credentials: { kind: 'magic' } }, /use fleet-ca, pem or none/],
+    [{ ...spec, credentials: { kind: 'magic' } }, /use fleet-ca, nrf-cloud-ca, pem or none/],
     [{ ...spec, image: { app: 'aws_iot', version: 'one', config: {} } }, /image.version/],
     [
       { ...spec, image: { app: 'aws_iot', version: '1.0.0', config: { f: () => 1 } } },
