@@ -194,6 +194,7 @@ export { type ThrottleOptions } from './broker-fixtures/index.js';
 // Fleets: many devices over worker processes.
 export { FleetRunner, fleetImei, fleetSpecs, nodeWorkers, parseDeviceSpec } from './fleet/index.js';
 export { sendFleetRequest, serializeDeviceSpec, startFleet } from './fleet/index.js';
+export { nrfCloudRegistrar } from './fleet/index.js';
 export {
   type CredentialRecipe,
   type DevicePhase,

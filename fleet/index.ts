@@ -15,6 +15,7 @@ export type {
   WorkerInit,
   WorkerMetrics,
 } from './messages.js';
+export { nrfCloudRegistrar, onboardingCsv } from './nrf-cloud.js';
 export {
   FleetRunner,
   type FleetRunnerEvents,
