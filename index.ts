@@ -4,7 +4,15 @@
 
 // Time, randomness, errors, tracing, the radio link model.
 export { ErrorCode, isLinkPresetName, isSimError, LINK_PRESET_NAMES, LINK_PRESETS } from './core/index.js';
-export { Random, SimError, systemClock, traceChannels, VirtualClock, type Clock } from './core/index.js';
+export {
+  Random,
+  ScaledClock,
+  SimError,
+  systemClock,
+  traceChannels,
+  VirtualClock,
+  type Clock,
+} from './core/index.js';
 export { type LinkDirection, type LinkPresetName, type LinkProfile } from './core/index.js';
 export { type StateMachine, type StateMachineEvents, type TimerHandle } from './core/index.js';
 export { type TraceAddress, type TraceChannelName, type TraceMessages } from './core/index.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { systemClock } from '../../core/clock.js';
+import { clockRate, systemClock, type Clock } from '../../core/clock.js';
+import { ScaledClock, validateTimeScale } from '../../core/scaled-clock.js';
 import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
@@ -27,6 +28,14 @@ interface BootOptions {
   credentials?: string;
   link?: string;
   image?: string;
+  timeScale?: string;
+}
+
+/** `--time-scale K`: the device's clock runs K times faster than wall time (1: wall time itself). */
+export function timeScaleClock(text: string | undefined): Clock {
+  if (text === undefined) return systemClock;
+  const scale = validateTimeScale(Number(text), '--time-scale');
+  return scale === 1 ? systemClock : new ScaledClock(systemClock, scale);
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -132,6 +141,10 @@ export function registerDeviceBoot(device: Command): void {
       `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
       'ideal',
     )
+    .option(
+      '--time-scale <K>',
+      "run the device's clock K times faster than wall time (PSM, TAU, eDRX, RRC and app timers); sockets and the broker stay real",
+    )
     .action(async (options: BootOptions) => {
       const out = new Output(options.json === true);
       let device;
@@ -152,6 +165,7 @@ export function registerDeviceBoot(device: Command): void {
           );
         }
         const serial = parseSerialSpec(options.serial);
+        const clock = timeScaleClock(options.timeScale);
         validateDeviceName(options.name);
         await ensureNotRunning(
           path.resolve(stateDirFrom(options.state), 'devices', options.name),
@@ -161,6 +175,7 @@ export function registerDeviceBoot(device: Command): void {
           name: options.name,
           serial,
           stateDir: stateDirFrom(options.state),
+          clock,
           profile: {
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
             ...(options.imei !== undefined ? { identity: { imei: options.imei } } : {}),
@@ -249,8 +264,10 @@ export function registerDeviceBoot(device: Command): void {
           imsi: identity.imsi,
           firmware: identity.firmwareVersion,
           link: device.modem.link.profile.name,
+          timeScale: clockRate(device.clock),
         },
-        `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion} (Ctrl-C to stop)`,
+        `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion}` +
+          `${clockRate(device.clock) === 1 ? '' : `, time ×${clockRate(device.clock)}`} (Ctrl-C to stop)`,
       );
       const signal = await stopped;
       await control?.close();
