@@ -12,6 +12,7 @@ interface ControlOptions {
   rsrp?: string;
   rsrq?: string;
   snr?: string;
+  batteryMah?: string;
 }
 
 const ACTIONS = [
@@ -26,6 +27,7 @@ const ACTIONS = [
   'temperature',
   'battery',
   'notify',
+  'energy',
   'reboot',
   'power-cut',
 ] as const;
@@ -80,6 +82,12 @@ export function parseControl(
       return { action, celsius: number(value, 'temperature <celsius>') };
     case 'battery':
       return { action, millivolts: number(value, 'battery <millivolts>') };
+    case 'energy': {
+      if (options.batteryMah === undefined) return { action };
+      const batteryMah = number(options.batteryMah, '--battery-mah');
+      if (batteryMah <= 0) throw bad('--battery-mah: a capacity above 0 expected');
+      return { action, batteryMah };
+    }
     case 'notify':
       if (value === undefined) throw bad('notify: give the notification line, e.g. "%MDMEV: ME OVERHEATED"');
       return { action, line: value };
@@ -104,6 +112,7 @@ export function registerDeviceControl(device: Command): void {
     .option('--rsrp <dBm>', 'signal: RSRP in dBm (-140 … -44)')
     .option('--rsrq <dB>', 'signal: RSRQ in dB (-19.5 … -3)')
     .option('--snr <dB>', 'signal: SNR in dB')
+    .option('--battery-mah <mAh>', 'energy: battery capacity for the projected battery life')
     .option('--json', 'print the result as JSON')
     .action(async (action: string, value: string | undefined, options: ControlOptions) => {
       const out = new Output(options.json === true);

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { readJsonFile, writeJsonAtomic } from '../../core/atomic-file.js';
+import { clockRate } from '../../core/clock.js';
 import { ErrorCode, SimError, isSimError } from '../../core/errors.js';
 import type { Device } from '../device.js';
 import { controlFile, socketPathFor, type ControlEndpoint, type ControlRequest } from './protocol.js';
@@ -14,7 +15,19 @@ async function apply(device: Device, req: ControlRequest): Promise<unknown> {
   const control = device.modem.control;
   switch (req.action) {
     case 'status':
-      return { ...control.status(), power: device.power, app: device.manifest?.app };
+      return {
+        ...control.status(),
+        power: device.power,
+        app: device.manifest?.app,
+        timeScale: clockRate(device.clock),
+      };
+    case 'energy': {
+      const batteryMah = req.batteryMah;
+      if (batteryMah !== undefined && (!isNumber(batteryMah) || batteryMah <= 0)) {
+        throw new SimError(ErrorCode.INVALID_ARGUMENT, 'batteryMah must be a positive number');
+      }
+      return control.energy(batteryMah === undefined ? {} : { batteryMah });
+    }
     case 'signal': {
       const signal: { rsrp?: number; rsrq?: number; snr?: number } = {};
       for (const k of ['rsrp', 'rsrq', 'snr'] as const) {
