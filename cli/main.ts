@@ -4,6 +4,7 @@ import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeviceControl } from './commands/device-control.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerFota(program);
   registerDemo(program);
+  registerFleet(program);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(exitOverride);
