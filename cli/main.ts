@@ -9,6 +9,7 @@ import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerS3 } from './commands/s3.js';
+import { registerScenario } from './commands/scenario.js';
 import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
 import { registerThingGroups } from './commands/thing-groups.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerFota(program);
   registerDemo(program);
+  registerScenario(program);
   registerFleet(program);
   const exitOverride = (c: Command): void => {
     c.exitOverride();

@@ -26,6 +26,8 @@ export interface WorkerInit {
   brokerCaPem?: string;
   /** Milliseconds between two metrics messages. */
   metricsIntervalMs: number;
+  /** Device time runs this many times faster than wall time (accelerated device time; default 1). */
+  timeScale?: number;
 }
 
 /** Parent → worker. */

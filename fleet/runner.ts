@@ -25,6 +25,8 @@ export interface FleetRunnerOptions {
   metricsIntervalMs?: number;
   /** How long a worker gets to close its devices on stop before it is killed (default 20 s). */
   stopTimeoutMs?: number;
+  /** Device time runs this many times faster than wall time in every worker (default 1). */
+  timeScale?: number;
 }
 
 export type FleetRunnerEvents = {
@@ -118,6 +120,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           ...(this.options.fleetCaDir ? { fleetCaDir: this.options.fleetCaDir } : {}),
           ...(this.options.brokerCaPem ? { brokerCaPem: this.options.brokerCaPem } : {}),
           metricsIntervalMs: this.options.metricsIntervalMs ?? 1000,
+          ...(this.options.timeScale !== undefined ? { timeScale: this.options.timeScale } : {}),
         },
       });
     }

@@ -20,6 +20,7 @@ export async function applyControlRequest(device: Device, req: ControlRequest): 
         ...control.status(),
         power: device.power,
         app: device.manifest?.app,
+        version: device.manifest?.version,
         timeScale: clockRate(device.clock),
       };
     case 'energy': {

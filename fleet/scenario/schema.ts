@@ -124,7 +124,8 @@ export const Expectation = z.discriminatedUnion('expect', [
   z.strictObject({ expect: z.literal('fota-success'), atLeast: Share }),
   z.strictObject({ expect: z.literal('no-bricked'), group: Name.optional() }),
   z.strictObject({ expect: z.literal('ready-at-end'), group: Name.optional(), atLeast: Share }),
-  z.strictObject({ expect: z.literal('shadow-applied'), group: Name.optional(), atLeast: Share }),
+  /** The share of the things a shadow-desired step targeted whose shadow holds the change at the end. */
+  z.strictObject({ expect: z.literal('shadow-updated'), atLeast: Share }),
   z.strictObject({
     expect: z.literal('energy'),
     group: Name.optional(),
