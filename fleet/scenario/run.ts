@@ -187,9 +187,10 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
       );
     };
     let allReady = false;
+    let ended = false;
     fleet.on('device', (name, phase, cause) => {
       const d = byName.get(name);
-      if (!d) return;
+      if (!d || ended) return;
       d.phase = phase;
       if (phase === 'ready' && d.readyAt === undefined) {
         d.readyAt = elapsed();
@@ -218,6 +219,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
       outcomes.shadow.push({ thing: change.thing, updated: holds(doc?.state?.desired, change.desired) });
     }
     log({ kind: 'end' });
+    // Stopping the fleet afterwards is not part of the story.
+    ended = true;
     const outcomesOf = devices.map(({ spec: _spec, ...rest }) => rest);
     const expectations = s.expect.map((e, i) =>
       judge(e, o.loaded.lines.expect[i] ?? 0, outcomesOf, outcomes),
