@@ -94,7 +94,14 @@ async function startStandIn(stateDir: string): Promise<BrokerFixtures> {
   const port = typeof saved?.mqttPort === 'number' ? saved.mqttPort : 0;
   let fixtures: BrokerFixtures;
   try {
-    fixtures = await startBrokerFixtures({ stateDir, port, alpnPort: 0, apiPort: 0 });
+    // With the S3 stand-in on HTTP: a scenario's FOTA campaigns put their images there.
+    fixtures = await startBrokerFixtures({
+      stateDir,
+      port,
+      alpnPort: 0,
+      apiPort: 0,
+      s3: { httpPort: 0, httpsPort: null },
+    });
   } catch (err) {
     if (port === 0 || !isSimError(err, ErrorCode.PORT_IN_USE)) throw err;
     throw new SimError(

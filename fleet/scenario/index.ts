@@ -19,6 +19,6 @@ export {
   type ScenarioInput,
   type ScenarioStep,
 } from './schema.js';
-export { type ScenarioEvent, type StepRecord } from './steps.js';
+export { type ScenarioEvent, type StepContext, type StepRecord } from './context.js';
 export { chooseTargets } from './targets.js';
 export { type DeviceOutcome, type ExpectationResult, type StepOutcomes } from './verdict.js';

@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { ScaledClock } from '../../core/scaled-clock.js';
 import type { EnergyReport } from '../../modem/network/energy-meter.js';
+import { buildAppImage } from '../../firmware/image/app-image.js';
 import { deriveIdentity } from '../../modem/identity.js';
 import { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from '../broker.js';
 import { FleetRunner } from '../runner.js';
@@ -13,7 +14,8 @@ import { nodeWorkers, type WorkerSpawner } from '../worker-link.js';
 import { durationMs } from './load.js';
 import type { LoadedScenario } from './load.js';
 import type { ScenarioFile } from './schema.js';
-import { holds, runStep, type ScenarioEvent, type StepContext, type StepRecord } from './steps.js';
+import type { ScenarioEvent, StepContext, StepRecord } from './context.js';
+import { holds, runStep } from './steps.js';
 import { judge, type DeviceOutcome, type ExpectationResult, type StepOutcomes } from './verdict.js';
 
 export interface ScenarioRunOptions {
@@ -87,7 +89,7 @@ function deviceSpecs(s: ScenarioFile, broker: FleetBroker, seed: string): Tracke
 
 function unsupported(s: ScenarioFile): void {
   for (const step of s.timeline) {
-    if (step.do.action === 'fota' || step.do.action === 'broker-restart') {
+    if (step.do.action === 'broker-restart') {
       throw new SimError(
         ErrorCode.SCENARIO_INVALID,
         `${step.do.action}: this version of the scenario runner validates it but cannot carry it out yet`,
@@ -158,6 +160,12 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
       thingOf: (device) => byName.get(device)?.thing ?? device,
       control: (device, request) => fleet.control(device, request),
       broker,
+      scenario: s.name,
+      imageFor: (device, version) => {
+        const spec = byName.get(device)?.spec;
+        if (!spec) throw new SimError(ErrorCode.NOT_FOUND, `no device ${device}`);
+        return buildAppImage({ ...spec.image, version });
+      },
       outcomes,
       shadowChanges,
       log,

@@ -1,53 +1,9 @@
-import type { Clock } from '../../core/clock.js';
 import type { ControlRequest } from '../../firmware/control/index.js';
-import type { FleetBroker } from '../broker.js';
+import { runFota } from './fota.js';
 import { durationMs } from './load.js';
 import type { ScenarioAction, ScenarioStep } from './schema.js';
 import { chooseTargets } from './targets.js';
-import type { StepOutcomes } from './verdict.js';
-
-/** Something that happened during a run, in device time from the start (the timeline and the trace). */
-export interface ScenarioEvent {
-  t: number;
-  kind: 'phase' | 'step' | 'step-done' | 'step-error' | 'all-ready' | 'end';
-  device?: string;
-  phase?: string;
-  cause?: string;
-  step?: number;
-  action?: string;
-  targets?: string[];
-  message?: string;
-}
-
-/** What a step did, for the report. */
-export interface StepRecord {
-  index: number;
-  line: number;
-  id?: string;
-  action: string;
-  startedAt?: number;
-  doneAt?: number;
-  targets: string[];
-  errors: string[];
-}
-
-/** What steps need from the run. */
-export interface StepContext {
-  seed: string;
-  /** The scenario's clock (device time). */
-  time: Clock;
-  elapsed(): number;
-  /** Ends every wait of a step when the run ends. */
-  signal: AbortSignal;
-  devicesOf(group: string | undefined): string[];
-  thingOf(device: string): string;
-  control(device: string, request: ControlRequest): Promise<unknown>;
-  broker: FleetBroker;
-  outcomes: StepOutcomes;
-  /** The desired changes made, to check at the end. */
-  shadowChanges: Array<{ thing: string; desired: Record<string, unknown> }>;
-  log(event: Omit<ScenarioEvent, 't'>): void;
-}
+import type { StepContext, StepRecord } from './context.js';
 
 /** The control request a fault sends, and the one that undoes it after `duration`. */
 function faultRequests(a: ScenarioAction): { apply: ControlRequest; restore?: ControlRequest } | undefined {
@@ -132,6 +88,8 @@ export async function runStep(step: ScenarioStep, record: StepRecord, ctx: StepC
         }
       }),
     );
+  } else if (a.action === 'fota') {
+    await runFota(a, targets, record, ctx);
   } else {
     record.errors.push(`${a.action}: this runner does not carry it out yet`);
   }

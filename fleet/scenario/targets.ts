@@ -19,12 +19,18 @@ export function chooseTargets(
     n = f <= 0 ? 0 : Math.max(1, Math.round(f * candidates.length));
   }
   if (n >= candidates.length) return [...candidates];
-  const rng = new Random(`${seed}:step:${stepIndex}`);
+  return seededOrder(candidates, `${seed}:step:${stepIndex}`)
+    .slice(0, n)
+    .sort((a, b) => candidates.indexOf(a) - candidates.indexOf(b));
+}
+
+/** The candidates in an order shuffled by `seed` (Fisher–Yates): a FOTA campaign's stage order. */
+export function seededOrder(candidates: readonly string[], seed: string): string[] {
+  const rng = new Random(seed);
   const pool = [...candidates];
-  // Fisher–Yates: the first n of a seeded shuffle.
   for (let i = pool.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [pool[i], pool[j]] = [pool[j] as string, pool[i] as string];
   }
-  return pool.slice(0, n).sort((a, b) => candidates.indexOf(a) - candidates.indexOf(b));
+  return pool;
 }

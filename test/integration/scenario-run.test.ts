@@ -36,14 +36,24 @@ timeline:
     do: { action: signal, group: trackers, count: 1, rsrp: -112 }
   - at: 20s
     do: { action: shadow-desired, group: trackers, desired: { led: on } }
+  - at: 60s
+    do:
+      action: fota
+      group: trackers
+      version: 1.1.0
+      stages: [{ share: 50% }, { share: 100%, minSuccess: 95% }]
 expect:
   - { expect: all-ready, within: 60s }
   - { expect: no-bricked }
   - { expect: ready-at-end, atLeast: 100% }
   - { expect: shadow-updated, atLeast: 100% }
   - { expect: energy, group: sensors, averageUa: { under: 20000 } }
+  - { expect: fota-success, atLeast: 99% }
   - { expect: boot-to-ready-p95, under: 1ms }
 `;
+
+/** The line of the first line of SMOKE containing `text`. */
+const lineOf = (text: string): number => SMOKE.split('\n').findIndex((l) => l.includes(text)) + 1;
 
 async function run(
   name: string,
@@ -66,31 +76,46 @@ async function run(
 }
 
 describe('nrf91sim scenario run', () => {
-  it('runs a two-group story with a coverage loss and a shadow change; the failing expectation exits 1 naming its line', async () => {
+  it('runs a two-group story with a coverage loss, a shadow change and a staged FOTA; the failing expectation exits 1 naming its line', async () => {
     const first = await run('first');
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/FAIL .*smoke\.yaml:28 boot-to-ready-p95 < 1 ms: p95 of 5 of 5 devices/);
+    const failing = lineOf('boot-to-ready-p95');
+    expect(first.stderr).toMatch(
+      new RegExp(`FAIL .*smoke\\.yaml:${failing} boot-to-ready-p95 < 1 ms: p95 of 5 of 5 devices`),
+    );
     const results = first.report.expectations.map((e) => [e.line, e.expect, e.pass]);
     expect(results).toEqual([
-      [23, 'all-ready', true],
-      [24, 'no-bricked', true],
-      [25, 'ready-at-end', true],
-      [26, 'shadow-updated', true],
-      [27, 'energy', true],
-      [28, 'boot-to-ready-p95', false],
+      [lineOf('expect: all-ready'), 'all-ready', true],
+      [lineOf('expect: no-bricked'), 'no-bricked', true],
+      [lineOf('expect: ready-at-end'), 'ready-at-end', true],
+      [lineOf('expect: shadow-updated'), 'shadow-updated', true],
+      [lineOf('expect: energy'), 'energy', true],
+      [lineOf('expect: fota-success'), 'fota-success', true],
+      [failing, 'boot-to-ready-p95', false],
     ]);
     // Measured values are in the report: the last READY in device time, the sensors' mean current.
     const allReady = first.report.expectations[0];
     expect(allReady?.measured).toBeGreaterThan(0);
     expect(allReady?.measured).toBeLessThanOrEqual(60_000);
     expect(first.report.expectations[4]?.measured).toBeGreaterThan(2.7);
-    const [cut, signal, shadow] = first.report.steps;
+    const [cut, signal, shadow, fota] = first.report.steps;
     expect(cut?.targets).toHaveLength(1);
     expect(cut?.targets[0]).toMatch(/^sensors-\d$/);
     expect(cut?.errors).toEqual([]);
     expect((cut?.doneAt ?? 0) - (cut?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
     expect(signal?.startedAt).toBeGreaterThanOrEqual(cut?.doneAt ?? Infinity);
     expect(shadow?.targets).toEqual(['trackers-0', 'trackers-1']);
+    // The staged campaign: one tracker first, then the other once the first succeeded.
+    expect(fota?.errors).toEqual([]);
+    const stages = first.report.trace.filter((e) => e.action?.startsWith('fota stage'));
+    expect(stages.map((e) => [e.action, e.targets?.length])).toEqual([
+      ['fota stage 1', 1],
+      ['fota stage 2', 1],
+    ]);
+    expect(first.report.devices.filter((d) => d.group === 'trackers').map((d) => d.version)).toEqual([
+      '1.1.0',
+      '1.1.0',
+    ]);
     // The device that lost coverage went through a disconnect and came back READY.
     const lost = first.report.trace.filter((e) => e.device === cut?.targets[0]).map((e) => e.phase);
     expect(lost).toContain('disconnected');
@@ -121,7 +146,7 @@ describe('nrf91sim scenario run', () => {
     await fs.writeFile(file, SMOKE.replace('share: 34%', 'share: lots'));
     const r = await runCli(['scenario', 'run', file, '--state', path.join(dir, 'bad')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}:16:`);
+    expect(r.stderr).toContain(`${file}:${lineOf('share: 34%')}:`);
     expect(r.stderr).toContain('timeline[0].do.share: a percentage such as 20%');
     await expect(fs.access(path.join(dir, 'bad', 'devices'))).rejects.toThrow();
   });
