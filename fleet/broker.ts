@@ -24,6 +24,11 @@ export interface FleetBroker {
   /** The stand-in, when this process runs it. */
   fixtures: BrokerFixtures | undefined;
   request<T>(method: string, url: string, body?: unknown): Promise<T>;
+  /**
+   * The stand-in this process runs stops (every connection drops) and, after `pause`, starts again
+   * on the same MQTT port and state; undefined for a broker this process does not run.
+   */
+  restart?: (pause: () => Promise<void>) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,13 +62,20 @@ export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
       close: () => console.close(),
     };
   }
-  const fixtures = await startStandIn(stateDir);
+  let fixtures = await startStandIn(stateDir);
   return {
     endpoint: fixtures.endpoints.endpoint,
     mqttPort: fixtures.endpoints.mqttPort,
     caPem: fixtures.ca.certificatePem,
     started: true,
-    fixtures,
+    get fixtures() {
+      return fixtures;
+    },
+    async restart(pause) {
+      await fixtures.close();
+      await pause();
+      fixtures = await startStandIn(stateDir);
+    },
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
       const reply = await fixtures.console.dispatch({ method, url, body });
       if (reply.status >= 300) {

@@ -87,17 +87,6 @@ function deviceSpecs(s: ScenarioFile, broker: FleetBroker, seed: string): Tracke
   return out;
 }
 
-function unsupported(s: ScenarioFile): void {
-  for (const step of s.timeline) {
-    if (step.do.action === 'broker-restart') {
-      throw new SimError(
-        ErrorCode.SCENARIO_INVALID,
-        `${step.do.action}: this version of the scenario runner validates it but cannot carry it out yet`,
-      );
-    }
-  }
-}
-
 /**
  * Runs a scenario on a fleet: boots its groups over worker processes against the broker of the
  * state directory (or the stand-in in this process), plays the timeline on device time, then
@@ -106,7 +95,6 @@ function unsupported(s: ScenarioFile): void {
  */
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport> {
   const s = o.loaded.scenario;
-  unsupported(s);
   const seed = String(o.seed ?? s.seed);
   const stateDir = path.resolve(o.stateDir);
   const wallStart = o.clock.monotonic();

@@ -72,7 +72,11 @@ export const Action = z.discriminatedUnion('action', [
   }),
   Fault('reboot'),
   Fault('power-cut'),
-  z.strictObject({ action: z.literal('broker-restart') }),
+  z.strictObject({
+    action: z.literal('broker-restart'),
+    /** How long the broker stays down (device time, default 0). */
+    downtime: Duration.optional(),
+  }),
   z.strictObject({
     action: z.literal('shadow-desired'),
     ...Target,

@@ -88,6 +88,16 @@ export async function runStep(step: ScenarioStep, record: StepRecord, ctx: StepC
         }
       }),
     );
+  } else if (a.action === 'broker-restart') {
+    const restart = ctx.broker.restart;
+    if (!restart)
+      record.errors.push('broker-restart: the broker is not run by this scenario (nrf91sim broker runs it)');
+    else {
+      const downtime = a.downtime !== undefined ? durationMs(a.downtime) : 0;
+      await restart(() => ctx.time.sleep(downtime).catch(() => undefined)).catch((err: unknown) => {
+        record.errors.push(`broker-restart: ${(err as Error).message}`);
+      });
+    }
   } else if (a.action === 'fota') {
     await runFota(a, targets, record, ctx);
   } else {
