@@ -139,3 +139,11 @@ timeline:
     expect(published).toEqual(scenarioJsonSchema());
   });
 });
+
+describe('the example scenarios in docs/examples', () => {
+  it.each(['ci-smoke.yaml', 'resilience.yaml'])('%s is valid', async (name) => {
+    const text = await readFile(path.join(repo, 'docs', 'examples', name), 'utf8');
+    const { scenario } = parseScenario(text, name);
+    expect(scenario.expect.length).toBeGreaterThan(0);
+  });
+});
