@@ -1,4 +1,3 @@
-import { buildAppImage } from '../../firmware/image/app-image.js';
 import { durationMs, shareFraction } from './load.js';
 import type { ScenarioAction } from './schema.js';
 import type { StepContext, StepRecord } from './context.js';
