@@ -171,3 +171,16 @@ export { type ShadowService, type ShadowServiceOptions } from './broker-fixtures
 export { type StandInConfig, type StateChange, type StateStore } from './broker-fixtures/index.js';
 export { type TargetSelection, type ThingGroupRecord, type ThingRecord } from './broker-fixtures/index.js';
 export { type ThrottleOptions } from './broker-fixtures/index.js';
+
+// Fleets: many devices over worker processes.
+export { FleetRunner, fleetImei, fleetSpecs, nodeWorkers, parseDeviceSpec } from './fleet/index.js';
+export { sendFleetRequest, serializeDeviceSpec, startFleet } from './fleet/index.js';
+export {
+  type CredentialRecipe,
+  type DevicePhase,
+  type DeviceSpec,
+  type FleetRunnerEvents,
+} from './fleet/index.js';
+export { type FleetRunnerOptions, type FleetSession, type FleetSessionOptions } from './fleet/index.js';
+export { type FleetSummary, type ImageSpec, type ThingRegistrar, type WorkerKind } from './fleet/index.js';
+export { type FleetStats, type WorkerMetrics, type WorkerSpawner } from './fleet/index.js';

@@ -1,3 +1,4 @@
+import { systemClock } from '../core/clock.js';
 /**
  * AT round-trip latency and throughput, in memory and over a real PTY (the `serialport` package as the
  * client, as a user's tool would be). Prints one JSON object.
@@ -73,12 +74,12 @@ async function measure(client: AtClient, count: number, link: ByteLink): Promise
 }
 
 async function memory(): Promise<Result> {
-  const modem = new Modem({ name: 'bench-mem' });
+  const modem = new Modem({ clock: systemClock, name: 'bench-mem' });
   await modem.channel().command('AT+CFUN=4');
   const { device, host } = createMemoryPair();
   modem.attach(device);
   const link = emitterLink(host);
-  const client = new AtClient(link);
+  const client = new AtClient(link, { clock: systemClock });
   const result = await measure(client, COUNT, link);
   client.close();
   await modem.close();
@@ -86,14 +87,14 @@ async function memory(): Promise<Result> {
 }
 
 async function pty(): Promise<Result> {
-  const modem = new Modem({ name: 'bench-pty' });
+  const modem = new Modem({ clock: systemClock, name: 'bench-pty' });
   await modem.channel().command('AT+CFUN=4');
   const transport = await PtyTransport.open();
   modem.attach(transport);
   const port = new SerialPort({ path: transport.ptyPath, baudRate: 115200, autoOpen: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   const link = duplexLink(port);
-  const client = new AtClient(link);
+  const client = new AtClient(link, { clock: systemClock });
   const result = await measure(client, COUNT, link);
   client.close();
   await new Promise<void>((res) => port.close(() => res()));

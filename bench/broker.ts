@@ -1,3 +1,5 @@
+import { Random } from '../core/random.js';
+import { systemClock } from '../core/clock.js';
 /**
  * Broker benchmark: mTLS connections/s, round trips/s and memory per connection for the AWS IoT
  * stand-in (shadow update → update/accepted), bare aedes and Debian's mosquitto (publish →
@@ -160,7 +162,14 @@ async function child(
 
 async function serve(kind: string, dir: string): Promise<void> {
   if (kind === 'stand-in') {
-    const f = await startBrokerFixtures({ stateDir: dir, port: 0, alpnPort: 0, apiPort: 0 });
+    const f = await startBrokerFixtures({
+      clock: systemClock,
+      random: new Random('broker'),
+      stateDir: dir,
+      port: 0,
+      alpnPort: 0,
+      apiPort: 0,
+    });
     const things = await f.provisioning.provisionThings(
       Array.from({ length: IDLE_CONNECTIONS + 1 }, (_, i) => `bench_${i}`),
     );
@@ -247,7 +256,7 @@ async function main(): Promise<void> {
     );
 
     // Plain PKI for the bare brokers.
-    const ca = await CertificateAuthority.create('bench CA');
+    const ca = await CertificateAuthority.create('bench CA', systemClock);
     const server = await ca.issue({
       commonName: 'localhost',
       altNames: ['localhost', '127.0.0.1'],

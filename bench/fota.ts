@@ -1,3 +1,4 @@
+import { Random } from '../core/random.js';
 /**
  * The firmware download path on the ideal link: download_client fetching a 400 KB image from the S3
  * stand-in over HTTP in 2 KB ranges (one request per fragment on a keep-alive connection, as NCS
@@ -11,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Server } from '../broker-fixtures/s3/index.js';
-import { VirtualClock } from '../core/clock.js';
+import { systemClock, VirtualClock } from '../core/clock.js';
 import { DownloadClient, type DownloadClientEvt } from '../cloud-libs/download-client/index.js';
 import { FotaDownload } from '../cloud-libs/fota-download/index.js';
 import { Device } from '../firmware/device.js';
@@ -86,7 +87,12 @@ const round = (x: number): number => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-fota-'));
-  const s3 = await S3Server.start({ stateDir, httpsPort: null });
+  const s3 = await S3Server.start({
+    clock: systemClock,
+    random: new Random('s3'),
+    stateDir,
+    httpsPort: null,
+  });
   const image = buildAppImage({ app: 'at_client', version: '1.0.1', size: BYTES });
   await s3.store.createBucket('bench');
   await s3.store.putObject('bench', 'app_update.bin', image);

@@ -1,3 +1,5 @@
+import { Random } from '../core/random.js';
+import { systemClock } from '../core/clock.js';
 /**
  * Jobs benchmark: one job created for a group of THINGS things (fan-out time until every device has its
  * notify-next), then every device runs the aws_fota update sequence (IN_PROGRESS, IN_PROGRESS,
@@ -14,7 +16,14 @@ import { startBrokerFixtures } from '../broker-fixtures/index.js';
 const THINGS = Number(process.env.BENCH_THINGS ?? 200);
 
 const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-jobs-'));
-const broker = await startBrokerFixtures({ stateDir, port: 0, alpnPort: 0, apiPort: 0 });
+const broker = await startBrokerFixtures({
+  clock: systemClock,
+  random: new Random('broker'),
+  stateDir,
+  port: 0,
+  alpnPort: 0,
+  apiPort: 0,
+});
 try {
   const names = Array.from({ length: THINGS }, (_, i) => `bench_${i}`);
   const things = await broker.provisioning.provisionThings(names);

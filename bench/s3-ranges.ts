@@ -1,3 +1,5 @@
+import { Random } from '../core/random.js';
+import { systemClock } from '../core/clock.js';
 // Ranged 2 KB downloads over one keep-alive connection, as download_client fetches a FOTA image.
 // Run: npm run build:bench && node dist/bench/s3-ranges.js — prints JSON, never fails.
 import { promises as fs, readFileSync } from 'node:fs';
@@ -8,7 +10,7 @@ import { S3Server } from '../broker-fixtures/s3/index.js';
 
 const size = 1_000_000;
 const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-s3-'));
-const s3 = await S3Server.start({ stateDir });
+const s3 = await S3Server.start({ clock: systemClock, random: new Random('s3'), stateDir });
 await s3.store.createBucket('firmware');
 await s3.store.putObject('firmware', 'app_update.bin', Buffer.alloc(size, 1));
 

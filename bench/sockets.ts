@@ -1,3 +1,4 @@
+import { systemClock } from '../core/clock.js';
 /**
  * Modem sockets against a plain node:tls client, same machine, same server, same run: TLS
  * handshakes per second (full, and resumed through TLS_SESSION_CACHE) and bulk throughput both
@@ -212,7 +213,7 @@ function plainClient(p: Pki, port: number): Client {
 }
 
 async function modemClient(p: Pki, port: number): Promise<Client> {
-  const modem = new Modem({ name: 'bench' });
+  const modem = new Modem({ clock: systemClock, name: 'bench' });
   await modem.credentials.put({ secTag: TAG, type: 0, content: p.ca });
   await modem.credentials.put({ secTag: TAG, type: 1, content: p.client.cert });
   await modem.credentials.put({ secTag: TAG, type: 2, content: p.client.key });

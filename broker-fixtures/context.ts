@@ -77,6 +77,9 @@ export function createServiceContext(parts: ContextParts): ServiceContext {
       const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
         // Release mqemitter at once: a slow handler must not hold up routing for everyone else.
         cb();
+        // In a cluster every node sees every publish: a request is handled by the node it entered
+        // through (where the requesting client is connected), so exactly once.
+        if (packet.brokerId !== undefined && packet.brokerId !== aedes.id) return;
         const message: InboundMessage = {
           topic: packet.topic,
           payload: toBuffer(packet.payload as string | Buffer),

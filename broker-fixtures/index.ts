@@ -133,11 +133,17 @@ export type { JsonObject, JsonValue } from './services/shadow/json.js';
 export {
   type Collection,
   COLLECTIONS,
+  type ConditionalCommit,
+  type ExternalChange,
   isCollection,
   type StateChange,
+  type StateExpectation,
   type StateStore,
 } from './store/store.js';
 export { checkChanges, MemoryStore } from './store/memory-store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export type { ClusterOptions } from './cluster/redis-cluster.js';
+export { connectRedis, parseRedisUrl, type RedisLocation } from './store/redis-connection.js';
 export { FileStore, type FileStoreOptions, type RecordValidator } from './store/file-store.js';
 export {
   amzDate,

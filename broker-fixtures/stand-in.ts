@@ -1,17 +1,17 @@
 import type { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Random } from '../core/random.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
-import { awsPersistence } from './mqtt/retained.js';
+import { applyAwsRetainedRule, awsPersistence } from './mqtt/retained.js';
+import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
@@ -35,12 +35,18 @@ export interface BrokerFixturesOptions {
   stateDir: string;
   /** Replaces the embedded file store (e.g. a shared store for several nodes). */
   store?: StateStore;
-  clock?: Clock;
+  /**
+   * Run as one node of a cluster on Redis (docs/cluster.md): state in a {@link RedisStore}, aedes
+   * routing through mqemitter-redis and keeping sessions in aedes-persistence-redis, the CA shared.
+   */
+  cluster?: ClusterOptions;
+  /** Time for everything the stand-in dates or times out: `systemClock`, or a `VirtualClock` in tests. */
+  clock: Clock;
   /**
    * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
-   * run given the same seed draws the same. Without one, the seed comes from the system CSPRNG.
+   * run given the same seed draws the same (`Random.fromEntropy()` for a fresh one).
    */
-  random?: Random;
+  random: Random;
   host?: string;
   /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
   port?: number;
@@ -75,6 +81,8 @@ export interface BrokerFixturesOptions {
 }
 
 export interface BrokerEndpoints {
+  /** This node's id when the stand-in runs as a cluster node. */
+  nodeId?: string;
   /** The endpoint name devices use, and that the server certificate names. */
   endpoint: string;
   host: string;
@@ -111,6 +119,7 @@ export interface BrokerFixtures extends BrokerState {
 export const DEFAULT_ENDPOINT = 'local-ats.iot.eu-west-1.amazonaws.com';
 export const DEFAULT_REGION = 'eu-west-1';
 export const DEFAULT_ACCOUNT_ID = '123456789012';
+const CA_NAME = 'nrf91sim local AWS IoT CA';
 
 /** The file a running stand-in leaves in its state directory so the CLI can find its console. */
 export function consoleFile(stateDir: string): string {
@@ -128,25 +137,29 @@ interface Assembly extends BrokerState {
 async function assemble(
   options: BrokerFixturesOptions,
   endpointInfo: () => Record<string, unknown>,
+  cluster?: ClusterParts,
 ): Promise<Assembly> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? new Random(randomBytes(16).toString('hex'));
+  const { clock, random } = options;
   let ca: CertificateAuthority | undefined;
+  const store = cluster?.store ?? options.store;
   const opened = await openBrokerStateDir({
     stateDir: options.stateDir,
     clock,
-    ...(options.store ? { store: options.store } : {}),
+    ...(store ? { store } : {}),
     afterChecks: async (dir) => {
-      ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'), 'nrf91sim local AWS IoT CA', clock);
+      const caDir = path.join(dir, 'ca');
+      ca = cluster
+        ? await cluster.certificateAuthority(caDir, CA_NAME, clock)
+        : await CertificateAuthority.loadOrCreate(caDir, CA_NAME, clock);
     },
   });
-  const { store, dir } = opened;
+  const { dir } = opened;
   const config: StandInConfig = {
     region: options.region ?? DEFAULT_REGION,
     accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
     endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
   };
-  const registry = new Registry(store, clock);
+  const registry = new Registry(opened.store, clock);
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
@@ -201,18 +214,29 @@ async function assemble(
     provisioning,
     console: router,
     authorizer,
-    store,
+    store: opened.store,
     config,
     s3,
     async startServices(aedes) {
       await services.start(
-        createServiceContext({ clock, random, store, registry, ca: ca!, log, config, aedes, authorizer }),
+        createServiceContext({
+          clock,
+          random,
+          store: opened.store,
+          registry,
+          ca: ca!,
+          log,
+          config,
+          aedes,
+          authorizer,
+        }),
       );
     },
     async close() {
       try {
         await services.stop();
       } finally {
+        registry.close();
         await opened.close();
       }
     },
@@ -234,31 +258,65 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
   return state;
 }
 
+/** aedes over the embedded persistence (retained messages in the state store) or the cluster's. */
+async function createAedes(
+  options: BrokerFixturesOptions,
+  state: Assembly,
+  cluster: ClusterParts | undefined,
+): Promise<Aedes> {
+  const hooks = {
+    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
+    maxClientsIdLength: 128,
+    ...state.authorizer.hooks(),
+  };
+  let aedes: Aedes;
+  if (cluster) {
+    aedes = await Aedes.createBroker({
+      id: cluster.nodeId,
+      mq: cluster.mq,
+      persistence: applyAwsRetainedRule(cluster.persistence, options.retainedOnWildcard),
+      ...hooks,
+    } as Parameters<typeof Aedes.createBroker>[0]);
+  } else {
+    const retained = awsPersistence({
+      store: state.store,
+      ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
+    });
+    aedes = await Aedes.createBroker({ persistence: retained.persistence, ...hooks });
+    await retained.restore(aedes);
+  }
+  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
+    state.log.add({ type: 'broker-error', detail: err.message }),
+  );
+  try {
+    await state.startServices(aedes);
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
+  return aedes;
+}
+
 /** Starts the AWS IoT Core stand-in: aedes behind two mutual-TLS listeners, the services, the console. */
 export async function startBrokerFixtures(options: BrokerFixturesOptions): Promise<BrokerFixtures> {
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
-  const state = await assemble(options, () => ({ running: true, ...endpoints }));
-  const retained = awsPersistence({
-    store: state.store,
-    ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
-  });
+  const random = options.random;
+  const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
+  let state: Assembly;
+  try {
+    state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
   let aedes: Aedes;
   try {
-    aedes = await Aedes.createBroker({
-      persistence: retained.persistence,
-      // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-      maxClientsIdLength: 128,
-      ...state.authorizer.hooks(),
-    });
-    (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-      state.log.add({ type: 'broker-error', detail: err.message }),
-    );
-    await retained.restore(aedes);
-    await state.startServices(aedes);
+    aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.
     await state.close().catch(() => undefined);
+    await cluster?.close();
     throw err;
   }
 
@@ -267,7 +325,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     // aedes first: it closes the client connections that would otherwise hold the listeners open.
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const c of opened.reverse()) await c.close().catch(() => {});
-    await state.close();
+    try {
+      await state.close();
+    } finally {
+      await cluster?.close();
+    }
   };
   try {
     const serverCert = await state.ca.issue({
@@ -294,6 +356,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
     opened.push(api);
     endpoints = {
+      ...(cluster ? { nodeId: cluster.nodeId } : {}),
       endpoint: state.config.endpoint,
       host,
       mqttPort: mqtt.port,

@@ -1,7 +1,7 @@
-import { systemClock } from '../core/clock.js';
 import { ErrorCode, SimError } from '../core/errors.js';
 import { startBrokerFixtures, type BrokerFixtures } from '../broker-fixtures/index.js';
 import type { Device } from '../firmware/device.js';
+import type { CliEnv } from './env.js';
 import type { Output } from './output.js';
 
 /** Sec tag of the demo devices' AWS IoT credentials (the sample's CONFIG_AWS_IOT_SEC_TAG). */
@@ -10,6 +10,8 @@ export const BUCKET = 'nrf91sim-demo';
 
 /** What a run holds, so a timeout can stop it. */
 export interface DemoRun {
+  /** The clock and randomness the run's stand-in, devices and waits use. */
+  readonly env: CliEnv;
   aborted: boolean;
   fixtures?: BrokerFixtures;
   devices: Device[];
@@ -36,6 +38,7 @@ export function nextAppEvent(
  * console (the device's update is on its way when the application says it sent it).
  */
 export async function reportedShadow(
+  run: DemoRun,
   fixtures: BrokerFixtures,
   thing: string,
   appVersion: string,
@@ -48,7 +51,7 @@ export async function reportedShadow(
     if (i >= 4800) {
       throw new SimError(ErrorCode.DEMO_FAILED, `the shadow does not report app_version ${appVersion}`);
     }
-    await systemClock.sleep(25);
+    await run.env.clock.sleep(25);
   }
 }
 
@@ -70,6 +73,8 @@ export async function startDemoFixtures(
 ): Promise<BrokerFixtures> {
   const fixtures = await startBrokerFixtures({
     stateDir,
+    clock: run.env.clock,
+    random: run.env.fresh(),
     port: 0,
     alpnPort: 0,
     apiPort: 0,

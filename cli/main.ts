@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { systemClock } from '../core/clock.js';
+import { Random } from '../core/random.js';
 import { registerAt } from './commands/at.js';
 import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
@@ -14,9 +16,13 @@ import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
 import { registerThingGroups } from './commands/thing-groups.js';
 import { registerThings } from './commands/things.js';
+import type { CliEnv } from './env.js';
 import { EXIT_USAGE, reportError } from './output.js';
 
-export function buildProgram(): Command {
+/** The process's own clock and entropy: only this entry point picks them. */
+const processEnv: CliEnv = { clock: systemClock, fresh: () => Random.fromEntropy() };
+
+export function buildProgram(env: CliEnv = processEnv): Command {
   const program = new Command('nrf91sim')
     .description('a full nRF9160 device simulator')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -25,21 +31,21 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride();
   const device = program.command('device').description('boot and manage virtual devices');
-  registerDeviceBoot(device);
+  registerDeviceBoot(device, env);
   registerDeviceControl(device);
-  registerAt(program);
-  registerBroker(program);
-  registerProject(program);
-  registerThings(program);
-  registerShadow(program);
+  registerAt(program, env);
+  registerBroker(program, env);
+  registerProject(program, env);
+  registerThings(program, env);
+  registerShadow(program, env);
   registerImage(program);
-  registerS3(program);
-  registerThingGroups(program);
-  registerJobs(program);
-  registerFota(program);
-  registerDemo(program);
-  registerScenario(program);
-  registerFleet(program);
+  registerS3(program, env);
+  registerThingGroups(program, env);
+  registerJobs(program, env);
+  registerFota(program, env);
+  registerDemo(program, env);
+  registerScenario(program, env);
+  registerFleet(program, env);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -93,6 +93,11 @@ function longTimer(fn: () => void, ms: number, repeat: boolean): TimerHandle {
   return handle;
 }
 
+/** Whether `clock` is the host's real time (a {@link SystemClock}), not a virtual or derived one. */
+export function isSystemClock(clock: Clock): boolean {
+  return clock instanceof SystemClock;
+}
+
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();

@@ -1,6 +1,7 @@
 export { readJsonFile, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
-export { type Clock, clockRate, systemClock, SystemClock, type TimerHandle, VirtualClock } from './clock.js';
-export { MAX_TIME_SCALE, ScaledClock, validateTimeScale } from './scaled-clock.js';
+export { type Clock, systemClock, SystemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { secureRandomBytes } from './secure-random.js';
+export { ScaledClock } from './scaled-clock.js';
 export { ErrorCode, isSimError, SimError } from './errors.js';
 export { type EventMap, TypedEmitter } from './events.js';
 export { Random } from './random.js';

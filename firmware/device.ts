@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { systemClock, VirtualClock, type Clock } from '../core/clock.js';
+import { VirtualClock, type Clock } from '../core/clock.js';
 import { ScopedClock } from '../core/scoped-clock.js';
 import { ErrorCode, SimError, isSimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
@@ -46,7 +46,8 @@ export interface DeviceOptions {
   /** State directory; the device keeps its files under `<state>/devices/<name>/`. Omit for none. */
   stateDir?: string;
   profile?: ProfileInput;
-  clock?: Clock;
+  /** The device's time: `systemClock`, or a `VirtualClock` to run hours in milliseconds. */
+  clock: Clock;
   firmware?: DeviceFirmwareOptions;
   /**
    * Applications by manifest name: a registry to use instead of the built-in samples, or extra
@@ -124,14 +125,14 @@ export class Device extends TypedEmitter<DeviceEvents> {
     this.control = new DeviceControl(this);
   }
 
-  static async boot(options: DeviceOptions = {}): Promise<Device> {
+  static async boot(options: DeviceOptions): Promise<Device> {
     const name = options.name ?? 'nrf91-0';
     validateDeviceName(name);
     const deviceDir = options.stateDir ? path.resolve(options.stateDir, 'devices', name) : undefined;
     const profile = deviceDir ? await loadIdentity(deviceDir, options.profile ?? {}) : options.profile;
     const credentials = await openCredentials(deviceDir, profile);
     // The library entry point: without a clock of its own the device runs on the system clock.
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock;
     const modem = new Modem({
       name,
       clock,
@@ -352,6 +353,6 @@ function openCredentials(
 }
 
 /** Boots a device; the library entry point (`import { createDevice } from 'nrf91sim'`). */
-export function createDevice(options: DeviceOptions = {}): Promise<Device> {
+export function createDevice(options: DeviceOptions): Promise<Device> {
   return Device.boot(options);
 }

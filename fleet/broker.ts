@@ -9,6 +9,7 @@ import {
   type BrokerFixtures,
 } from '../broker-fixtures/index.js';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { ThingRegistrar } from './runner.js';
@@ -48,10 +49,13 @@ async function runningEndpoints(stateDir: string): Promise<(BrokerEndpoints & { 
  * The broker running on `stateDir` (`nrf91sim broker start`), or the AWS IoT stand-in started in
  * this process on free ports when none runs.
  */
-export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
+export async function fleetBroker(
+  stateDir: string,
+  env: { clock: Clock; random: Random },
+): Promise<FleetBroker> {
   const running = await runningEndpoints(stateDir);
   if (running) {
-    const console = await openBrokerConsole(stateDir);
+    const console = await openBrokerConsole(stateDir, env);
     return {
       endpoint: running.endpoint,
       mqttPort: running.mqttPort,
@@ -62,7 +66,7 @@ export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
       close: () => console.close(),
     };
   }
-  let fixtures = await startStandIn(stateDir);
+  let fixtures = await startStandIn(stateDir, env);
   return {
     endpoint: fixtures.endpoints.endpoint,
     mqttPort: fixtures.endpoints.mqttPort,
@@ -74,7 +78,7 @@ export async function fleetBroker(stateDir: string): Promise<FleetBroker> {
     async restart(pause) {
       await fixtures.close();
       await pause();
-      fixtures = await startStandIn(stateDir);
+      fixtures = await startStandIn(stateDir, env);
     },
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
       const reply = await fixtures.console.dispatch({ method, url, body });
@@ -101,13 +105,17 @@ function portFile(stateDir: string): string {
  * The stand-in on the MQTT port the fleet used before, when it is free: the devices' images carry
  * the port (CONFIG_AWS_IOT_PORT), so a fleet booted again finds its broker where its images say.
  */
-async function startStandIn(stateDir: string): Promise<BrokerFixtures> {
+async function startStandIn(
+  stateDir: string,
+  env: { clock: Clock; random: Random },
+): Promise<BrokerFixtures> {
   const saved = await readJsonFile<{ mqttPort?: unknown }>(portFile(stateDir)).catch(() => undefined);
   const port = typeof saved?.mqttPort === 'number' ? saved.mqttPort : 0;
   let fixtures: BrokerFixtures;
   try {
     // With the S3 stand-in on HTTP: a scenario's FOTA campaigns put their images there.
     fixtures = await startBrokerFixtures({
+      ...env,
       stateDir,
       port,
       alpnPort: 0,

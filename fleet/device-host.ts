@@ -114,8 +114,10 @@ export class DeviceHost {
     ];
   }
 
-  /** The IMEI the device will boot with: its stored identity, else the one its seed derives. */
+  /** The IMEI the device will boot with: the spec's, else its stored identity's, else its seed's. */
   private async imei(deviceDir: string): Promise<string> {
+    const given = this.spec.profile?.identity?.imei;
+    if (given) return given;
     const stored = await readJsonFile<{ imei?: unknown }>(path.join(deviceDir, 'identity.json')).catch(
       () => undefined,
     );

@@ -24,6 +24,7 @@ export {
   type FleetSessionOptions,
 } from './session.js';
 export {
+  fleetImei,
   fleetSpecs,
   parseDeviceSpec,
   serializeDeviceSpec,

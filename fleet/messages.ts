@@ -28,6 +28,8 @@ export interface WorkerInit {
   metricsIntervalMs: number;
   /** Device time runs this many times faster than wall time (accelerated device time; default 1). */
   timeScale?: number;
+  /** Collect garbage before measuring (needs `--expose-gc`): steadier figures for a bench. */
+  gcBeforeMetrics?: boolean;
 }
 
 /** Parent → worker. */
@@ -37,6 +39,8 @@ export type ToWorker =
   | { type: 'registered'; names: string[]; error?: string }
   | { type: 'attach'; id: number; device: string; serial: string }
   | { type: 'control'; id: number; device: string; request: ControlRequest }
+  /** Send metrics now, after collecting garbage when `gc` (and the worker runs with `--expose-gc`). */
+  | { type: 'measure'; gc: boolean }
   | { type: 'stop' };
 
 /** A thing the runner registers for a device whose worker made its certificate. */
@@ -58,6 +62,8 @@ export interface WorkerMetrics {
   /** CPU time (user + system) since the previous metrics, in microseconds. */
   cpuMicros: number;
   intervalMs: number;
+  /** Sent in answer to a `measure` request. */
+  requested?: boolean;
 }
 
 /** Worker → parent. */

@@ -23,6 +23,8 @@ export interface FleetRunnerOptions {
   fleetCaDir?: string;
   brokerCaPem?: string;
   metricsIntervalMs?: number;
+  /** Workers collect garbage before each metrics message (they need `--expose-gc`). */
+  gcBeforeMetrics?: boolean;
   /** How long a worker gets to close its devices on stop before it is killed (default 20 s). */
   stopTimeoutMs?: number;
   /** Device time runs this many times faster than wall time in every worker (default 1). */
@@ -30,7 +32,8 @@ export interface FleetRunnerOptions {
 }
 
 export type FleetRunnerEvents = {
-  device: [name: string, phase: DevicePhase, cause: string | undefined];
+  /** `ms`: since the device's worker got its boot command. */
+  device: [name: string, phase: DevicePhase, cause: string | undefined, ms: number];
   'device-error': [name: string, cause: string];
   metrics: [worker: number, metrics: WorkerMetrics];
   /** A worker ended without being asked: its devices are failed, nothing is restarted. */
@@ -121,6 +124,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           ...(this.options.brokerCaPem ? { brokerCaPem: this.options.brokerCaPem } : {}),
           metricsIntervalMs: this.options.metricsIntervalMs ?? 1000,
           ...(this.options.timeScale !== undefined ? { timeScale: this.options.timeScale } : {}),
+          ...(this.options.gcBeforeMetrics ? { gcBeforeMetrics: true } : {}),
         },
       });
     }
@@ -172,7 +176,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     switch (m.type) {
       case 'device':
         this.stats.update(m.device, m.phase, m.sinceBootMs, m.cause);
-        this.emit('device', m.device, m.phase, m.cause);
+        this.emit('device', m.device, m.phase, m.cause, m.sinceBootMs);
         this.checkSettled();
         break;
       case 'device-error':
@@ -221,7 +225,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
     for (const d of this.stats.devices.values()) {
       if (d.worker !== worker || d.phase === 'failed' || d.phase === 'stopped') continue;
       this.stats.update(d.name, 'failed', 0, cause);
-      this.emit('device', d.name, 'failed', cause);
+      this.emit('device', d.name, 'failed', cause, 0);
     }
     this.emit('worker-exit', worker, cause, stderr);
     this.checkSettled();
@@ -270,6 +274,36 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
       });
       slot.link.send(make(id));
     });
+  }
+
+  /**
+   * Fresh metrics from every live worker (after a garbage collection when `gc` and the workers run
+   * with `--expose-gc`): what a bench reads once the fleet is idle.
+   */
+  async measure(gc: boolean): Promise<Map<number, WorkerMetrics>> {
+    const out = new Map<number, WorkerMetrics>();
+    await Promise.all(
+      this.slots.map(
+        (slot, index) =>
+          new Promise<void>((resolve) => {
+            if (!slot.alive) return resolve();
+            const timer = this.options.clock.setTimeout(
+              () => (slot.link.off('message', listener), resolve()),
+              REQUEST_TIMEOUT_MS,
+            );
+            const listener = (m: FromWorker): void => {
+              if (m.type !== 'metrics' || !m.metrics.requested) return;
+              slot.link.off('message', listener);
+              timer.cancel();
+              out.set(index, m.metrics);
+              resolve();
+            };
+            slot.link.on('message', listener);
+            slot.link.send({ type: 'measure', gc });
+          }),
+      ),
+    );
+    return out;
   }
 
   /** Test and operator hook: ends worker `index` at once, as a crash would. */

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
 import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { LinkPresetName } from '../core/link.js';
 import { builtInApps } from '../firmware/apps/built-in.js';
@@ -26,7 +27,14 @@ export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {
     image: {
       app: 'aws_iot',
       version: '1.0.0',
-      config: { endpoint: broker.endpoint, port: broker.mqttPort, secTag: FLEET_SEC_TAG, appTopics: [] },
+      config: {
+        endpoint: broker.endpoint,
+        port: broker.mqttPort,
+        secTag: FLEET_SEC_TAG,
+        // Connect, subscribe to the shadow's answers, get the shadow, report (READY comes between).
+        appTopics: [],
+        shadowSubscriptions: ['get/accepted', 'get/rejected', 'update/delta'],
+      },
     },
     credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
   }),
@@ -53,6 +61,8 @@ export interface FleetSessionOptions {
   /** Device names are `<prefix>-<i>` (default `fleet`). */
   prefix?: string;
   clock: Clock;
+  /** Randomness for the stand-in when the fleet starts one. */
+  random: Random;
   metricsIntervalMs?: number;
   /** Workers other than Node's (tests). */
   spawn?: WorkerSpawner;
@@ -85,7 +95,7 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
     throw new SimError(ErrorCode.APP_UNKNOWN, `--app ${appName}: this build has no ${appName} application`);
   }
   const stateDir = path.resolve(options.stateDir);
-  const broker = await fleetBroker(stateDir);
+  const broker = await fleetBroker(stateDir, { clock: options.clock, random: options.random });
   let runner: FleetRunner | undefined;
   let control: FleetControlServer | undefined;
   try {

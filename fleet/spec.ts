@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode, SimError } from '../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES, type LinkPresetName } from '../core/link.js';
 import { validateDeviceName } from '../firmware/device.js';
+import { luhnCheckDigit, NRF9160_TAC } from '../modem/identity.js';
 import type { ProfileInput } from '../modem/profile.js';
 
 /**
@@ -158,9 +160,28 @@ export interface FleetSpecOptions {
   profile?: ProfileInput;
 }
 
+const SERIALS = 1_000_000;
+
+/**
+ * The IMEI of device `index` of the fleet named `prefix`: the nRF9160 TAC, a 6-digit serial that
+ * counts up from a start the prefix picks, and the Luhn digit. A fleet's devices never share an
+ * IMEI (and so never a thing name `nrf-<IMEI>` or an MQTT client id), which IMEIs derived from each
+ * name's own seed would, some 50 times in 10,000.
+ */
+export function fleetImei(prefix: string, index: number): string {
+  const start = Number.parseInt(
+    createHash('sha256').update(`fleet-imei:${prefix}`).digest('hex').slice(0, 8),
+    16,
+  );
+  const body = NRF9160_TAC + String((start + index) % SERIALS).padStart(6, '0');
+  return body + luhnCheckDigit(body);
+}
+
 /** `count` devices on one image: what `nrf91sim fleet boot --count N` runs. */
 export function fleetSpecs(options: FleetSpecOptions): DeviceSpec[] {
-  if (!Number.isInteger(options.count) || options.count < 1) fail('count must be a positive integer');
+  if (!Number.isInteger(options.count) || options.count < 1 || options.count > SERIALS) {
+    fail(`count must be a whole number from 1 to ${SERIALS}`);
+  }
   const prefix = options.prefix ?? 'fleet';
   return Array.from({ length: options.count }, (_, i) =>
     parseDeviceSpec({
@@ -168,7 +189,10 @@ export function fleetSpecs(options: FleetSpecOptions): DeviceSpec[] {
       credentials: options.credentials,
       image: options.image,
       ...(options.link ? { link: options.link } : {}),
-      ...(options.profile ? { profile: options.profile } : {}),
+      profile: {
+        ...options.profile,
+        identity: { ...options.profile?.identity, imei: fleetImei(prefix, i) },
+      },
     }),
   );
 }

@@ -34,13 +34,19 @@ export class FleetWorker {
   private scaled: Clock | undefined;
   private messages = 0;
   private lastCpu = process.cpuUsage();
-  private readonly baseRss = process.memoryUsage().rss;
-  private readonly baseHeap = process.memoryUsage().heapUsed;
+  private readonly baseRss: number;
+  private readonly baseHeap: number;
 
   constructor(
     private readonly send: (message: FromWorker) => void,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    // The worker before any device: what per-device figures are counted from.
+    (globalThis as { gc?: () => void }).gc?.();
+    const memory = process.memoryUsage();
+    this.baseRss = memory.rss;
+    this.baseHeap = memory.heapUsed;
+  }
 
   async handle(message: ToWorker): Promise<void> {
     switch (message.type) {
@@ -56,6 +62,9 @@ export class FleetWorker {
       case 'attach':
       case 'control':
         return this.request(message);
+      case 'measure':
+        this.sendMetrics(message.gc, true);
+        return;
       case 'stop':
         return this.stop();
     }
@@ -163,7 +172,9 @@ export class FleetWorker {
     }
   }
 
-  private sendMetrics(): void {
+  private sendMetrics(collect = this.init?.gcBeforeMetrics === true, requested = false): void {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (collect && gc) gc();
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage(this.lastCpu);
     this.lastCpu = process.cpuUsage();
@@ -178,6 +189,7 @@ export class FleetWorker {
         devices: this.hosts.size,
         cpuMicros: cpu.user + cpu.system,
         intervalMs: this.requireInit().metricsIntervalMs,
+        ...(requested ? { requested } : {}),
       },
     });
     this.messages = 0;

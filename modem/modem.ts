@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { TypedEmitter } from '../core/events.js';
 import { Link } from '../core/link.js';
 import { Random } from '../core/random.js';
@@ -47,7 +47,8 @@ export interface ModemOptions {
   name?: string;
   /** Profile values; anything left out is derived from the name (or `profile.seed`). */
   profile?: ProfileInput;
-  clock?: Clock;
+  /** The modem's time: `systemClock`, or a `VirtualClock` to run hours in milliseconds. */
+  clock: Clock;
   /** Randomness for everything but the identity (jitter, loss); seeded from the name by default. */
   random?: Random;
   /** The credential store (a file-backed one for a device with a state directory); in memory by default. */
@@ -94,11 +95,11 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
   private readonly sessions = new Set<AtSession>();
   private isClosed = false;
 
-  constructor(options: ModemOptions = {}) {
+  constructor(options: ModemOptions) {
     super();
     this.name = options.name ?? 'nrf91-0';
     this.profile = buildProfile(this.name, options.profile);
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
     this.random = options.random ?? new Random(`modem:${this.name}`);
     this.commands = new CommandTable(defaultCommands());
     this.functionalMode = new FunctionalModeState(this.name);

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
 import { consoleFile, openBrokerState, type BrokerEndpoints } from '../stand-in.js';
 
 export interface ConsoleReply {
@@ -53,7 +55,14 @@ function toError(reply: ConsoleReply): SimError {
   );
 }
 
-export async function openBrokerConsole(stateDir: string): Promise<BrokerConsole> {
+/**
+ * Opens the console of the stand-in on `stateDir`. Without a running broker the state is opened in
+ * process, on `clock`, with `random` drawing the ids its services would.
+ */
+export async function openBrokerConsole(
+  stateDir: string,
+  env: { clock: Clock; random: Random },
+): Promise<BrokerConsole> {
   const broker = await runningBroker(stateDir);
   const wrap = (
     running: boolean,
@@ -92,7 +101,7 @@ export async function openBrokerConsole(stateDir: string): Promise<BrokerConsole
       async () => {},
     );
   }
-  const state = await openBrokerState({ stateDir });
+  const state = await openBrokerState({ stateDir, clock: env.clock, random: env.random });
   return wrap(
     false,
     (method, url, body) => state.console.dispatch({ method, url, body }),

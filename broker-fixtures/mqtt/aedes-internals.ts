@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 
 /**
  * The three places where the stand-in reads past aedes' typed API. Kept here, behind checks, so an
@@ -8,6 +8,9 @@ import type { Client } from 'aedes';
  *   8-filter limit is per packet; `authorizeSubscribe` sees one filter at a time);
  * - `_disconnected`: set when the client sent DISCONNECT (presence `clientInitiatedDisconnect`);
  * - `subscriptions`: the filters of a connection, to keep `a/#` from matching `a` as AWS does.
+ * And two of the broker: `mq`, to hear the `$SYS/<id>/new/clients` announcements by which aedes
+ * nodes sharing an emitter take a client id over from each other, and `clients`, who is connected
+ * to this node.
  */
 interface ClientInternals {
   _parser?: EventEmitter;
@@ -35,4 +38,30 @@ export function sentDisconnect(client: Client): boolean {
 export function subscriptionFilters(client: Client): string[] {
   const subs = (client as unknown as ClientInternals).subscriptions;
   return subs ? Object.keys(subs) : [];
+}
+
+interface BrokerInternals {
+  mq?: {
+    on(
+      topic: string,
+      fn: (packet: { topic: string; payload: Buffer | string }, done: () => void) => void,
+    ): void;
+  };
+  clients?: Record<string, Client | undefined>;
+}
+
+/** Calls `fn(brokerId, clientId)` for every connect any node of the cluster announces. */
+export function onClientAnnounced(aedes: Aedes, fn: (brokerId: string, clientId: string) => void): boolean {
+  const mq = (aedes as unknown as BrokerInternals).mq;
+  if (!mq || typeof mq.on !== 'function') return false;
+  mq.on('$SYS/+/new/clients', (packet, done) => {
+    fn(packet.topic.split('/')[1] ?? '', packet.payload.toString());
+    done();
+  });
+  return true;
+}
+
+/** The connection with this client id on this node, if any. */
+export function localClient(aedes: Aedes, clientId: string): Client | undefined {
+  return (aedes as unknown as BrokerInternals).clients?.[clientId];
 }

@@ -21,6 +21,21 @@ export interface RetainedOptions {
 }
 
 /**
+ * AWS's retained-message rule on any aedes persistence (aedes-persistence-redis in a cluster): a
+ * new subscription gets the retained messages of exact filters only, unless `deliverOnWildcard`.
+ */
+export function applyAwsRetainedRule<P extends { createRetainedStreamCombi(patterns: string[]): unknown }>(
+  persistence: P,
+  deliverOnWildcard = false,
+): P {
+  if (deliverOnWildcard) return persistence;
+  const combi = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns: string[]) =>
+    combi(patterns.filter((p) => !p.includes('+') && !p.includes('#')));
+  return persistence;
+}
+
+/**
  * aedes' in-memory persistence with AWS's retained-message rules, and retained messages kept in the
  * state store so they survive a restart (AWS keeps them for years).
  */
@@ -28,13 +43,8 @@ export function awsPersistence(options: RetainedOptions): {
   persistence: Persistence;
   restore(aedes: Aedes): Promise<void>;
 } {
-  const persistence = memoryPersistence();
-  const combi = persistence.createRetainedStreamCombi.bind(persistence);
+  const persistence = applyAwsRetainedRule(memoryPersistence(), options.deliverOnWildcard);
   const store = persistence.storeRetained.bind(persistence) as (packet: AedesPublishPacket) => Promise<void>;
-  if (!options.deliverOnWildcard) {
-    persistence.createRetainedStreamCombi = (patterns: string[]) =>
-      combi(patterns.filter((p) => !p.includes('+') && !p.includes('#')));
-  }
   (persistence as { storeRetained: unknown }).storeRetained = (
     packet: AedesPublishPacket,
     cb?: (err?: Error | null) => void,

@@ -1,9 +1,10 @@
-import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import {
   certificateIdOf,
@@ -53,11 +54,11 @@ export class CertificateAuthority {
     private readonly clock: Clock,
   ) {}
 
-  static async create(commonName: string, clock: Clock = systemClock): Promise<CertificateAuthority> {
+  static async create(commonName: string, clock: Clock): Promise<CertificateAuthority> {
     const keys = await generateP256();
     const now = clock.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomBytes(8)
+      serialNumber: secureRandomBytes(8)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       name: `CN=${escapeRdn(commonName)}`,
@@ -80,11 +81,7 @@ export class CertificateAuthority {
    * NRF91SIM_STATE_CORRUPT and change nothing. A key without a certificate is what a crash while
    * creating them leaves (the key is written first): they are made anew.
    */
-  static async loadOrCreate(
-    dir: string,
-    commonName: string,
-    clock: Clock = systemClock,
-  ): Promise<CertificateAuthority> {
+  static async loadOrCreate(dir: string, commonName: string, clock: Clock): Promise<CertificateAuthority> {
     const certFile = path.join(dir, 'ca.crt');
     const keyFile = path.join(dir, 'ca.key');
     const read = (file: string): Promise<string | undefined> =>
@@ -115,9 +112,45 @@ export class CertificateAuthority {
       return new CertificateAuthority(certText, key, cert, clock);
     }
     const ca = await CertificateAuthority.create(commonName, clock);
-    await writeFileAtomic(keyFile, await privateKeyPem(ca.key), 0o600);
-    await writeFileAtomic(certFile, ca.certificatePem);
+    await ca.save(dir);
     return ca;
+  }
+
+  /**
+   * A CA from its certificate and key (a broker cluster keeps them in Redis); STATE_CORRUPT naming
+   * `where` when they do not parse or do not belong together.
+   */
+  static async fromPem(
+    certText: string,
+    keyText: string,
+    clock: Clock,
+    where = 'the CA',
+  ): Promise<CertificateAuthority> {
+    const corrupt = (problem: string): SimError =>
+      new SimError(ErrorCode.STATE_CORRUPT, `${where}: ${problem}`);
+    let cert: x509.X509Certificate;
+    let key: CryptoKey;
+    try {
+      cert = new x509.X509Certificate(certText);
+      key = await importPrivateKeyPem(keyText);
+    } catch (err) {
+      throw corrupt(`not a PEM certificate and P-256 key (${(err as Error).message})`);
+    }
+    const publicOfKey = createPublicKey(createPrivateKey(keyText)).export({ type: 'spki', format: 'der' });
+    const publicOfCert = new X509Certificate(certText).publicKey.export({ type: 'spki', format: 'der' });
+    if (!publicOfKey.equals(publicOfCert)) throw corrupt("the key is not the certificate's");
+    return new CertificateAuthority(certText, key, cert, clock);
+  }
+
+  /** The CA's private key, PEM. */
+  privateKeyPem(): Promise<string> {
+    return privateKeyPem(this.key);
+  }
+
+  /** Writes `ca.key` (0600, first: see {@link loadOrCreate}) and `ca.crt` into `dir`. */
+  async save(dir: string): Promise<void> {
+    await writeFileAtomic(path.join(dir, 'ca.key'), await privateKeyPem(this.key), 0o600);
+    await writeFileAtomic(path.join(dir, 'ca.crt'), this.certificatePem);
   }
 
   get certificateId(): string {
@@ -162,7 +195,7 @@ export class CertificateAuthority {
     const cert = await x509.X509CertificateGenerator.create({
       // Serial numbers come from the system CSPRNG, not the seeded Random: X.509 wants them
       // unpredictable and unique across restarts, which a replayed seed would break.
-      serialNumber: randomBytes(16)
+      serialNumber: secureRandomBytes(16)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       subject,

@@ -4,7 +4,7 @@ import { ErrorCode, SimError } from '../../core/errors.js';
 import { nestingDepth, MAX_JSON_DEPTH } from '../json/safe-json.js';
 import { certificateIdOf } from '../pki/x509.js';
 import { parsePolicyDocument } from '../policy/policy-document.js';
-import type { Collection, StateChange, StateStore } from '../store/store.js';
+import type { Collection, StateChange, StateExpectation, StateStore } from '../store/store.js';
 import type {
   CaRecord,
   CertificateRecord,
@@ -38,6 +38,8 @@ export interface MembershipChange {
  */
 export class RegistryWriter {
   private readonly pending = new Map<string, StateChange>();
+  /** Every record read from the store, as read: the commit holds only if they are unchanged. */
+  private readonly reads = new Map<string, StateExpectation>();
   /** Group membership changes, announced once the commit is durable. */
   readonly membership: MembershipChange[] = [];
 
@@ -45,6 +47,16 @@ export class RegistryWriter {
     private readonly store: StateStore,
     private readonly clock: Clock,
   ) {}
+
+  /** The records this transaction's decisions rest on, for {@link StateStore.commitIf}. */
+  get expectations(): StateExpectation[] {
+    return [...this.reads.values()];
+  }
+
+  private noteRead(collection: Collection, key: string, value: unknown): void {
+    const id = `${collection}\0${key}`;
+    if (!this.reads.has(id)) this.reads.set(id, { collection, key, value });
+  }
 
   /** What to commit, in the order first touched. */
   get changes(): StateChange[] {
@@ -54,11 +66,15 @@ export class RegistryWriter {
   private async read<T>(collection: Collection, key: string): Promise<T | undefined> {
     const change = this.pending.get(`${collection}\0${key}`);
     if (change) return 'deleted' in change ? undefined : (change.value as T);
-    return this.store.get<T>(collection, key);
+    const value = await this.store.get<T>(collection, key);
+    this.noteRead(collection, key, value);
+    return value;
   }
 
   private async all<T>(collection: Collection): Promise<T[]> {
-    const out = new Map((await this.store.list<T>(collection)).map(([k, v]) => [k, v]));
+    const listed = await this.store.list<T>(collection);
+    for (const [k, v] of listed) this.noteRead(collection, k, v);
+    const out = new Map(listed);
     for (const change of this.pending.values()) {
       if (change.collection !== collection) continue;
       if ('deleted' in change) out.delete(change.key);

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { KeyedQueue } from '../services/shadow/keyed-queue.js';
 import type { StateStore } from '../store/store.js';
@@ -21,6 +22,8 @@ export type RegistryEvents = {
 };
 
 const AUTHORIZATION_INPUTS = new Set(['things', 'certificates', 'policies', 'cas', 'templates']);
+/** Conflicting writes in a row (other broker nodes) before a transaction fails. */
+const MAX_ATTEMPTS = 50;
 
 /**
  * Things, certificates, policies, CAs and provisioning templates, with their attachments. Changes
@@ -37,6 +40,17 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     private readonly clock: Clock,
   ) {
     super();
+    // Another broker node changed a certificate or policy: connection caches must look again.
+    this.unwatch = store.watch((changes) => {
+      if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
+    });
+  }
+
+  private readonly unwatch: () => void;
+
+  /** Stops following other nodes' changes (the store is closing). */
+  close(): void {
+    this.unwatch();
   }
 
   get revision(): number {
@@ -51,12 +65,25 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   async transaction<T>(work: (writer: RegistryWriter) => Promise<T>): Promise<T> {
     const { result, durable, writer } = await this.serial
       .run('registry', async () => {
-        const writer = new RegistryWriter(this.store, this.clock);
-        const result = await work(writer);
-        const changes = writer.changes;
-        const durable = changes.length ? this.store.commit(changes) : Promise.resolve();
-        if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
-        return { box: { result, durable, writer } };
+        for (let attempt = 1; ; attempt++) {
+          const writer = new RegistryWriter(this.store, this.clock);
+          const result = await work(writer);
+          const changes = writer.changes;
+          if (!changes.length) return { box: { result, durable: Promise.resolve(), writer } };
+          // On a shared store another broker node may have changed what `work` read: run it again.
+          const { applied, durable } = this.store.commitIf(writer.expectations, changes);
+          if (!(await applied.catch(() => true))) {
+            if (attempt >= MAX_ATTEMPTS) {
+              throw new SimError(
+                ErrorCode.INVALID_STATE,
+                `registry: ${MAX_ATTEMPTS} conflicting writes in a row`,
+              );
+            }
+            continue;
+          }
+          if (changes.some((c) => AUTHORIZATION_INPUTS.has(c.collection))) this.bump();
+          return { box: { result, durable, writer } };
+        }
       })
       .then(({ box }) => box);
     await durable;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../core/atomic-file.js';
@@ -15,8 +15,8 @@ export async function loadOrCreateCredentials(dir: string): Promise<S3Credential
   const file = path.join(dir, 'credentials.json');
   const stored = await readJsonFile<S3Credentials>(file);
   if (stored?.accessKeyId && stored.secretAccessKey) return stored;
-  const id = Array.from(randomBytes(16), (b) => ALNUM[b % 32]).join('');
-  const creds = { accessKeyId: `AKIA${id}`, secretAccessKey: randomBytes(30).toString('base64') };
+  const id = Array.from(secureRandomBytes(16), (b) => ALNUM[b % 32]).join('');
+  const creds = { accessKeyId: `AKIA${id}`, secretAccessKey: secureRandomBytes(30).toString('base64') };
   await writeFileAtomic(file, `${JSON.stringify(creds, null, 2)}\n`, 0o600);
   return creds;
 }

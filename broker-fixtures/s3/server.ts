@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { Random } from '../../core/random.js';
+import type { Random } from '../../core/random.js';
 import { removeAtomicWriteLeftovers } from '../state/leftovers.js';
 import { bucketRequest, listBuckets } from './bucket-requests.js';
 import { loadOrCreateCredentials, loadOrCreateTls, tlsPaths } from './credentials.js';
@@ -23,7 +22,7 @@ const LEFTOVER_AGE_MS = 60_000;
 export interface S3ServerOptions {
   /** State directory; the stand-in keeps everything under `<stateDir>/s3/`. */
   stateDir: string;
-  clock?: Clock;
+  clock: Clock;
   /** Listen address (default 127.0.0.1). */
   host?: string;
   /** HTTP port (0 = any free one, null = no HTTP listener). */
@@ -38,8 +37,8 @@ export interface S3ServerOptions {
   allowAnonymous?: boolean;
   /** Accept PUT and DELETE without a signature (default false: writes need a presigned URL). */
   anonymousWrites?: boolean;
-  /** Request ids; without one, seeded from the system CSPRNG. */
-  random?: Random;
+  /** Request ids (`x-amz-request-id`, `x-amz-id-2`). */
+  random: Random;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -82,7 +81,7 @@ export class S3Server {
   ) {}
 
   static async start(options: S3ServerOptions): Promise<S3Server> {
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock;
     const host = options.host ?? '127.0.0.1';
     const region = options.region ?? 'us-east-1';
     const dir = path.resolve(options.stateDir, 's3');
@@ -113,7 +112,7 @@ export class S3Server {
       region,
       options.allowAnonymous ?? true,
       options.anonymousWrites ?? false,
-      options.random ?? new Random(randomBytes(16).toString('hex')),
+      options.random,
     );
     try {
       if (options.httpPort !== null) {

@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { isIP } from 'node:net';
 
 /**
@@ -99,7 +100,7 @@ function certificate(o: {
     ...(o.ca ? [] : [extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1')))]),
     ...(o.hosts?.length ? [extension('2.5.29.17', false, seq(...o.hosts.map(altName)))] : []),
   ];
-  const serial = randomBytes(16);
+  const serial = secureRandomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))),

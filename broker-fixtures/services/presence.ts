@@ -1,7 +1,7 @@
 import type { Client, Subscription } from 'aedes';
 import { uuidFrom } from '../ids.js';
-import { sentDisconnect } from '../mqtt/aedes-internals.js';
-import type { Authorizer } from '../mqtt/authorizer.js';
+import { localClient, onClientAnnounced, sentDisconnect } from '../mqtt/aedes-internals.js';
+import type { Authorizer, ConnectionIdentity } from '../mqtt/authorizer.js';
 import type { BrokerService, ServiceContext } from './service.js';
 
 interface Session {
@@ -20,6 +20,10 @@ export class PresenceService implements BrokerService {
   private ctx: ServiceContext | undefined;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly versions = new Map<string, number>();
+  /** Client ids connected here that another cluster node has just taken over. */
+  private readonly takenOver = new Set<string>();
+  /** Client ids whose disconnect is being reported (see {@link disconnected}). */
+  private readonly closingNow = new Set<string>();
   private closing = false;
 
   constructor(private readonly authorizer: Authorizer) {}
@@ -29,6 +33,13 @@ export class PresenceService implements BrokerService {
     const aedes = context.aedes;
     if (!aedes) return;
     aedes.on('clientReady', (client) => this.connected(client));
+    // aedes announces every connect on `$SYS/<broker id>/new/clients`; a node with the same client
+    // id connected closes its own (a takeover across the cluster). Heard here before that close
+    // completes, so the disconnect says why.
+    onClientAnnounced(aedes, (brokerId, clientId) => {
+      if (brokerId === aedes.id) return;
+      if (localClient(aedes, clientId) || this.closingNow.has(clientId)) this.takenOver.add(clientId);
+    });
     aedes.on('keepaliveTimeout', (client) => {
       const session = this.sessions.get(client);
       if (session) session.keepaliveTimeout = true;
@@ -60,6 +71,7 @@ export class PresenceService implements BrokerService {
     const ctx = this.ctx;
     const identity = this.authorizer.identityOf(client);
     if (!ctx || !identity) return;
+    this.takenOver.delete(client.id);
     const versionNumber = (this.versions.get(client.id) ?? -1) + 1;
     this.versions.set(client.id, versionNumber);
     const session: Session = {
@@ -92,6 +104,7 @@ export class PresenceService implements BrokerService {
     if (sentDisconnect(client)) return 'CLIENT_INITIATED_DISCONNECT';
     const taking = this.authorizer.connecting.get(client.id);
     if (taking && taking !== client) return 'DUPLICATE_CLIENTID';
+    if (this.takenOver.delete(client.id)) return 'DUPLICATE_CLIENTID';
     const refusal = this.authorizer.refusalOf(client);
     if (refusal) return refusal;
     if (session.keepaliveTimeout) return 'MQTT_KEEP_ALIVE_TIMEOUT';
@@ -104,6 +117,24 @@ export class PresenceService implements BrokerService {
     const session = this.sessions.get(client);
     const identity = this.authorizer.identityOf(client);
     if (!ctx || !session || !identity) return;
+    const timestamp = ctx.clock.now();
+    // aedes closes a connection another node took over from inside the dispatch of that node's
+    // announcement, before this service's own listener for it has run: decide the reason once that
+    // dispatch is over.
+    this.closingNow.add(client.id);
+    void Promise.resolve().then(() => {
+      this.closingNow.delete(client.id);
+      this.reportDisconnect(ctx, client, session, identity, timestamp);
+    });
+  }
+
+  private reportDisconnect(
+    ctx: ServiceContext,
+    client: Client,
+    session: Session,
+    identity: ConnectionIdentity,
+    timestamp: number,
+  ): void {
     const disconnectReason = this.reason(client, session);
     ctx.log.add({ type: 'disconnected', clientId: client.id, detail: disconnectReason });
     if (this.silent(client.id) || ctx.aedes?.closed) return;
@@ -111,7 +142,7 @@ export class PresenceService implements BrokerService {
       `$aws/events/presence/disconnected/${client.id}`,
       JSON.stringify({
         clientId: client.id,
-        timestamp: ctx.clock.now(),
+        timestamp,
         eventType: 'disconnected',
         sessionIdentifier: session.sessionIdentifier,
         principalIdentifier: identity.certificateId,

@@ -1,5 +1,13 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { isCollection, type Collection, type StateChange, type StateStore } from './store.js';
+import {
+  isCollection,
+  type Collection,
+  type ConditionalCommit,
+  type ExternalChange,
+  type StateChange,
+  type StateExpectation,
+  type StateStore,
+} from './store.js';
 
 /** Checks a change list before anything of it is applied, so a bad change leaves nothing behind. */
 export function checkChanges(changes: readonly StateChange[]): void {
@@ -20,6 +28,37 @@ export function checkChanges(changes: readonly StateChange[]): void {
       );
     }
   }
+}
+
+/** Checks the expectations of a conditional commit, as {@link checkChanges} does its changes. */
+export function checkExpectations(expect: readonly StateExpectation[]): void {
+  if (!Array.isArray(expect)) {
+    throw new SimError(ErrorCode.INVALID_ARGUMENT, 'a conditional commit needs a list of expectations');
+  }
+  for (const e of expect) {
+    if (!isCollection(e.collection)) {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `unknown state collection ${String(e.collection)}`);
+    }
+    if (typeof e.key !== 'string' || e.key === '') {
+      throw new SimError(ErrorCode.INVALID_ARGUMENT, `a ${e.collection} expectation needs a non-empty key`);
+    }
+  }
+}
+
+/** Whether a stored value is the one expected, compared as JSON text (undefined: absent). */
+export function sameRecord(stored: unknown, expected: unknown): boolean {
+  if (stored === expected) return true;
+  if (stored === undefined || expected === undefined) return false;
+  return JSON.stringify(stored) === JSON.stringify(expected);
+}
+
+/** A conditional commit refused before anything was tried (bad input, closed store). */
+export function refusedCommit(err: unknown): ConditionalCommit {
+  const failed = Promise.reject(err as Error);
+  const durable = failed.then(() => undefined);
+  // The caller may await only `applied`; the failure is reported there.
+  durable.catch(() => undefined);
+  return { applied: failed, durable };
 }
 
 /** A store that lives and dies with the process; also the cache under {@link FileStore}. */
@@ -47,18 +86,46 @@ export class MemoryStore implements StateStore {
   }
 
   commit(changes: readonly StateChange[]): Promise<void> {
-    let pending: Promise<void>;
     try {
-      this.usable();
-      checkChanges(changes);
-      pending = this.persist(changes);
+      return this.begin(changes);
     } catch (err) {
       return Promise.reject(err as Error);
     }
+  }
+
+  /** Starts a commit; throws (having applied nothing) when the changes are refused. */
+  private begin(changes: readonly StateChange[]): Promise<void> {
+    this.usable();
+    checkChanges(changes);
+    const pending = this.persist(changes);
     // Applied after `persist` accepted the changes (it may refuse them, e.g. not serialisable), and
     // before returning, so later reads see them at once.
     this.apply(changes);
     return pending;
+  }
+
+  commitIf(expect: readonly StateExpectation[], changes: readonly StateChange[]): ConditionalCommit {
+    let durable: Promise<void>;
+    try {
+      this.usable();
+      checkExpectations(expect);
+      checkChanges(changes);
+      // One process is the only writer: the check and the change happen in the same turn.
+      for (const e of expect) {
+        if (!sameRecord(this.tableOf(e.collection).get(e.key), e.value)) {
+          return { applied: Promise.resolve(false), durable: Promise.resolve() };
+        }
+      }
+      durable = this.begin(changes);
+    } catch (err) {
+      return refusedCommit(err);
+    }
+    durable.catch(() => undefined);
+    return { applied: Promise.resolve(true), durable };
+  }
+
+  watch(_listener: (changes: readonly ExternalChange[]) => void): () => void {
+    return () => undefined;
   }
 
   put<T>(collection: Collection, key: string, value: T): Promise<void> {

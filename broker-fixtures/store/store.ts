@@ -45,6 +45,34 @@ export type StateChange =
   | { collection: Collection; key: string; deleted: true };
 
 /**
+ * A record as the caller read it, for {@link StateStore.commitIf}: `value` undefined means the
+ * record must not exist. Values are compared as their JSON text.
+ */
+export interface StateExpectation {
+  collection: Collection;
+  key: string;
+  value: unknown;
+}
+
+/** What {@link StateStore.commitIf} did, in two steps a caller may wait for separately. */
+export interface ConditionalCommit {
+  /**
+   * True when every expectation held and the changes were applied; false (nothing written) when
+   * another writer changed an expected record first. Settles as soon as the store knows: at once
+   * for an embedded store, on the shared store's answer for a shared one.
+   */
+  applied: Promise<boolean>;
+  /** Resolves once applied changes are durable (at once when nothing was applied). */
+  durable: Promise<void>;
+}
+
+/** A change another writer (another broker node on a shared store) made. */
+export interface ExternalChange {
+  collection: Collection;
+  key: string;
+}
+
+/**
  * The rules every implementation keeps:
  * - `commit` is atomic: after a crash either every change of the call is there or none is.
  * - A change is visible to every `get`/`list` issued after the call that made it returned, before its
@@ -63,6 +91,20 @@ export interface StateStore {
   list<T>(collection: Collection): Promise<Array<[key: string, value: T]>>;
   /** Applies all `changes` or none of them; resolves once they are durable. */
   commit(changes: readonly StateChange[]): Promise<void>;
+  /**
+   * The compare-and-set the services build their read-modify-write on (shadow versions, job
+   * execution numbers and expectedVersion): `changes` are applied, atomically with the check, only
+   * when every record in `expect` is still what the caller read. On a shared store the check runs
+   * inside the store (a Redis script), so two broker nodes can never both win. A caller that gets
+   * `applied` false reads again and retries. The same visibility and ordering rules as `commit`.
+   */
+  commitIf(expect: readonly StateExpectation[], changes: readonly StateChange[]): ConditionalCommit;
+  /**
+   * Calls `listener` with the records other writers change (other broker nodes sharing the store),
+   * so caches such as the registry's authorization revision can follow. Embedded stores have no
+   * other writers and never call it. Returns the function that stops the calls.
+   */
+  watch(listener: (changes: readonly ExternalChange[]) => void): () => void;
   /** A one-change {@link commit}. */
   put<T>(collection: Collection, key: string, value: T): Promise<void>;
   /** A one-change {@link commit}; resolves to false (writing nothing) when the key did not exist. */

@@ -2,8 +2,10 @@ import net from 'node:net';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { SerialPort } from 'serialport';
+import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { AtClient, duplexLink, type AtClientResponse } from '../../modem/at/client.js';
+import type { CliEnv } from '../env.js';
 import { Output, reportError, EXIT_FAILURE } from '../output.js';
 
 interface AtOptions {
@@ -13,7 +15,10 @@ interface AtOptions {
 }
 
 /** Opens `/dev/pts/N` (or a symlink, or any serial device) with `serialport`, or `tcp:[HOST:]PORT`. */
-export async function openAtLink(target: string): Promise<{ client: AtClient; close(): Promise<void> }> {
+export async function openAtLink(
+  target: string,
+  clock: Clock,
+): Promise<{ client: AtClient; close(): Promise<void> }> {
   const tcp = /^(?:tcp:)?(?:([^:/]+):)?(\d{1,5})$/.exec(target);
   if (tcp) {
     const socket = net.connect({ host: tcp[1] ?? '127.0.0.1', port: Number(tcp[2]) });
@@ -25,7 +30,7 @@ export async function openAtLink(target: string): Promise<{ client: AtClient; cl
     });
     socket.setNoDelay(true);
     socket.on('error', () => {});
-    const client = new AtClient(duplexLink(socket));
+    const client = new AtClient(duplexLink(socket), { clock });
     return { client, close: async () => void socket.destroy() };
   }
   const port = new SerialPort({ path: target, baudRate: 115200, autoOpen: false });
@@ -39,7 +44,7 @@ export async function openAtLink(target: string): Promise<{ client: AtClient; cl
   // Drop what an earlier client left unread, as a terminal program starting fresh would.
   await new Promise<void>((resolve) => port.flush(() => resolve()));
   port.on('error', () => {});
-  const client = new AtClient(duplexLink(port));
+  const client = new AtClient(duplexLink(port), { clock });
   return {
     client,
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
@@ -80,7 +85,7 @@ function attachPrinter(
   });
 }
 
-export function registerAt(program: Command): void {
+export function registerAt(program: Command, env: CliEnv): void {
   program
     .command('at <port>')
     .description('an AT terminal for a serial port (/dev/pts/N, a symlink) or tcp:[HOST:]PORT')
@@ -100,7 +105,7 @@ export function registerAt(program: Command): void {
       }
       let link;
       try {
-        link = await openAtLink(target);
+        link = await openAtLink(target, env.clock);
       } catch (err) {
         reportError(err, out.json);
         process.exitCode = EXIT_FAILURE;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
+import type { CliEnv } from '../env.js';
 import { DEFAULT_ENDPOINT, startBrokerFixtures } from '../../broker-fixtures/index.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
 
@@ -16,6 +17,8 @@ interface BrokerOptions {
   s3HttpsPort: string;
   anonymousWrites?: boolean;
   seed?: string;
+  cluster?: string;
+  nodeId?: string;
   json?: boolean;
 }
 
@@ -30,7 +33,7 @@ export function parsePort(value: string, option: string): number {
   return n;
 }
 
-export function registerBroker(program: Command): void {
+export function registerBroker(program: Command, env: CliEnv): void {
   program
     .command('broker')
     .description(
@@ -50,11 +53,22 @@ export function registerBroker(program: Command): void {
       'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
     )
     .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
+    .option(
+      '--cluster <redis-url>',
+      'run as one node of a cluster sharing state, sessions and routing in Redis: redis://HOST:PORT[/db] (docs/cluster.md)',
+    )
+    .option('--node-id <id>', "this node's name in the cluster (default: random)")
     .option('--json', 'print one JSON object per line')
     .action(async (options: BrokerOptions) => {
       const out = new Output(options.json === true);
       let fixtures;
       try {
+        if (options.nodeId !== undefined && options.cluster === undefined) {
+          throw new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            '--node-id names a cluster node: give --cluster too',
+          );
+        }
         fixtures = await startBrokerFixtures({
           stateDir: stateDirFrom(options.state),
           host: options.host,
@@ -62,7 +76,16 @@ export function registerBroker(program: Command): void {
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
           endpoint: options.endpoint,
-          ...(options.seed !== undefined ? { random: new Random(options.seed) } : {}),
+          clock: env.clock,
+          random: options.seed !== undefined ? new Random(options.seed) : env.fresh(),
+          ...(options.cluster !== undefined
+            ? {
+                cluster: {
+                  redisUrl: options.cluster,
+                  ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+                },
+              }
+            : {}),
           ...(options.s3
             ? {
                 s3: {
@@ -83,7 +106,7 @@ export function registerBroker(program: Command): void {
         'ready',
         { ...e },
         [
-          `AWS IoT stand-in ready (endpoint ${e.endpoint})`,
+          `AWS IoT stand-in ready (endpoint ${e.endpoint})${e.nodeId ? `, cluster node ${e.nodeId}` : ''}`,
           `  mqtts://${e.host}:${e.mqttPort}  (mutual TLS)`,
           `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
           `  console ${e.apiUrl}`,

@@ -1,6 +1,4 @@
-import { systemClock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { Random } from '../../core/random.js';
 import type { LinkPresetName } from '../../core/link.js';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
@@ -54,8 +52,9 @@ export async function runFleetDemo(
   count: number,
   run: DemoRun,
 ): Promise<void> {
-  const started = systemClock.monotonic();
-  const seconds = (): number => Math.round((systemClock.monotonic() - started) / 100) / 10;
+  const { clock } = run.env;
+  const started = clock.monotonic();
+  const seconds = (): number => Math.round((clock.monotonic() - started) / 100) / 10;
   const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   try {
@@ -63,9 +62,15 @@ export async function runFleetDemo(
     // One image for the whole fleet: no client id in it, so each device connects as nrf-<IMEI>.
     const { endpoint, mqttPort } = fixtures.endpoints;
     const config = { endpoint, port: mqttPort, secTag: SEC_TAG, appTopics: [] };
-    const base = `demo-${Random.fromEntropy().bytes(3).toString('hex')}`;
+    const base = `demo-${run.env.fresh().bytes(3).toString('hex')}`;
     for (let i = 0; i < count; i++) {
-      const device = await Device.boot({ name: `${base}-${i}`, stateDir, serial: 'none', profile: { link } });
+      const device = await Device.boot({
+        clock,
+        name: `${base}-${i}`,
+        stateDir,
+        serial: 'none',
+        profile: { link },
+      });
       run.devices.push(device);
     }
     const names = run.devices.map((d) => `nrf-${d.identity.imei}`);

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { systemClock, type TimerHandle } from '../../core/clock.js';
+import type { TimerHandle } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { Random } from '../../core/random.js';
+import type { CliEnv } from '../env.js';
 import { isLinkPresetName, LINK_PRESET_NAMES, type LinkPresetName } from '../../core/link.js';
 import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
@@ -37,15 +37,16 @@ interface DemoOptions {
  * downloads it over its modem, marks the job SUCCEEDED, reboots, and MCUboot swaps the new image in.
  */
 async function runDemo(report: Output, stateDir: string, link: LinkPresetName, run: DemoRun): Promise<void> {
-  const started = systemClock.monotonic();
-  const seconds = (): number => Math.round((systemClock.monotonic() - started) / 100) / 10;
+  const { clock } = run.env;
+  const started = clock.monotonic();
+  const seconds = (): number => Math.round((clock.monotonic() - started) / 100) / 10;
   const out = runOutput(report, run);
   let fixtures: BrokerFixtures | undefined;
   let device: Device | undefined;
   try {
     fixtures = await startDemoFixtures(out, stateDir, run);
 
-    const thing = `demo-${Random.fromEntropy().bytes(3).toString('hex')}`;
+    const thing = `demo-${run.env.fresh().bytes(3).toString('hex')}`;
     const [creds] = await fixtures.provisioning.provisionThings([thing]);
     if (!creds) throw new SimError(ErrorCode.INVALID_STATE, 'provisioning returned no thing');
     out.event(
@@ -54,7 +55,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
       `thing    ${thing} with certificate ${creds.certificateId.slice(0, 12)}…`,
     );
 
-    device = await Device.boot({ name: thing, stateDir, profile: { link } });
+    device = await Device.boot({ clock, name: thing, stateDir, profile: { link } });
     run.devices.push(device);
     await putDemoCredentials(device, fixtures, creds);
     out.event(
@@ -71,7 +72,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
     await connected;
     out.event('connected', { clientId: thing }, `app      aws_iot 1.0.0 connected to AWS IoT as ${thing}`);
     await firstReport;
-    const before = await reportedShadow(fixtures, thing, '1.0.0');
+    const before = await reportedShadow(run, fixtures, thing, '1.0.0');
     out.event(
       'shadow',
       { reported: before },
@@ -157,7 +158,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
       throw new SimError(ErrorCode.DEMO_FAILED, `the device runs ${running ?? 'nothing'} after the update`);
     }
     await newReport;
-    const after = await reportedShadow(fixtures, thing, '1.0.1');
+    const after = await reportedShadow(run, fixtures, thing, '1.0.1');
     out.event('shadow', { reported: after }, `shadow   reported app_version ${String(after.app_version)}`);
 
     out.event('done', { seconds: seconds() }, `done in ${seconds()} s`);
@@ -167,7 +168,7 @@ async function runDemo(report: Output, stateDir: string, link: LinkPresetName, r
   }
 }
 
-export function registerDemo(program: Command): void {
+export function registerDemo(program: Command, env: CliEnv): void {
   program
     .command('demo')
     .description(
@@ -213,12 +214,12 @@ export function registerDemo(program: Command): void {
       const temporary = options.state === undefined;
       const stateDir = options.state ?? (await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-demo-')));
       let timer: TimerHandle | undefined;
-      const run: DemoRun = { aborted: false, devices: [] };
+      const run: DemoRun = { env, aborted: false, devices: [] };
       try {
         await Promise.race([
           devices === 1 ? runDemo(out, stateDir, link, run) : runFleetDemo(out, stateDir, link, devices, run),
           new Promise<never>((_, reject) => {
-            timer = systemClock.setTimeout(
+            timer = env.clock.setTimeout(
               () =>
                 reject(new SimError(ErrorCode.DEMO_FAILED, `the demo did not finish within ${timeoutS} s`)),
               timeoutS * 1000,

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { clockRate, systemClock, type Clock } from '../../core/clock.js';
+import { clockRate, type Clock } from '../../core/clock.js';
 import { ScaledClock, validateTimeScale } from '../../core/scaled-clock.js';
+import type { CliEnv } from '../env.js';
 import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { createDevice, validateDeviceName, type Device } from '../../firmware/device.js';
@@ -32,10 +33,10 @@ interface BootOptions {
 }
 
 /** `--time-scale K`: the device's clock runs K times faster than wall time (1: wall time itself). */
-export function timeScaleClock(text: string | undefined): Clock {
-  if (text === undefined) return systemClock;
+export function timeScaleClock(text: string | undefined, wall: Clock): Clock {
+  if (text === undefined) return wall;
   const scale = validateTimeScale(Number(text), '--time-scale');
-  return scale === 1 ? systemClock : new ScaledClock(systemClock, scale);
+  return scale === 1 ? wall : new ScaledClock(wall, scale);
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -61,7 +62,7 @@ async function applyCredentials(
     );
   }
   if (options.provision !== undefined) {
-    const now = systemClock.now();
+    const now = device.clock.now();
     const caDir = path.resolve(stateDir, 'ca');
     const ca = await loadOrCreateLocalCa(caDir, now);
     const written = await provisionNrfCloud(store, { ca, clientId: `nrf-${device.identity.imei}`, now });
@@ -114,7 +115,7 @@ async function readFirmwareImage(file: string): Promise<Buffer> {
   return bytes;
 }
 
-export function registerDeviceBoot(device: Command): void {
+export function registerDeviceBoot(device: Command, env: CliEnv): void {
   device
     .command('boot')
     .description('boot one virtual nRF9160 and serve its AT interface until SIGINT/SIGTERM')
@@ -165,7 +166,7 @@ export function registerDeviceBoot(device: Command): void {
           );
         }
         const serial = parseSerialSpec(options.serial);
-        const clock = timeScaleClock(options.timeScale);
+        const clock = timeScaleClock(options.timeScale, env.clock);
         validateDeviceName(options.name);
         await ensureNotRunning(
           path.resolve(stateDirFrom(options.state), 'devices', options.name),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogUpdate } from 'log-update';
-import { systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
 import { validateDeviceName } from '../../firmware/device.js';
@@ -12,6 +12,7 @@ import {
   type FleetSummary,
   type WorkerStatus,
 } from '../../fleet/index.js';
+import type { CliEnv } from '../env.js';
 import { formatSummary, renderFleet } from '../fleet-view.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom, untilSignal } from '../output.js';
 import { parseControl } from './device-control.js';
@@ -46,12 +47,12 @@ function positive(text: string | undefined, what: string, integer: boolean): num
 const REDRAW_MS = 250;
 
 /** Prints the fleet as it goes: JSON lines, the live view on a TTY, or a line per 5 s otherwise. */
-function follow(session: FleetSession, out: Output): () => void {
+function follow(session: FleetSession, out: Output, clock: Clock): () => void {
   const { runner } = session;
-  const started = systemClock.monotonic();
+  const started = clock.monotonic();
   if (out.json) {
-    runner.on('device', (device, phase, cause) =>
-      out.event('device', { device, phase, ...(cause ? { cause } : {}) }, ''),
+    runner.on('device', (device, phase, cause, ms) =>
+      out.event('device', { device, phase, ms: Math.round(ms), ...(cause ? { cause } : {}) }, ''),
     );
     runner.on('device-error', (device, cause) => out.event('device-error', { device, cause }, ''));
     runner.on('worker-exit', (worker, cause) => out.event('worker-exit', { worker, cause }, ''));
@@ -64,8 +65,8 @@ function follow(session: FleetSession, out: Output): () => void {
   );
   if (process.stdout.isTTY) {
     const view = createLogUpdate(process.stdout);
-    const draw = (): void => view(renderFleet(runner, (systemClock.monotonic() - started) / 1000));
-    const timer = systemClock.setInterval(draw, REDRAW_MS);
+    const draw = (): void => view(renderFleet(runner, (clock.monotonic() - started) / 1000));
+    const timer = clock.setInterval(draw, REDRAW_MS);
     draw();
     return () => {
       timer.cancel();
@@ -73,7 +74,7 @@ function follow(session: FleetSession, out: Output): () => void {
       view.done();
     };
   }
-  const timer = systemClock.setInterval(() => {
+  const timer = clock.setInterval(() => {
     const s = runner.stats.summary();
     out.event(
       '',
@@ -88,14 +89,18 @@ async function runUntilDone(
   session: FleetSession,
   options: BootOptions,
   duration: number | undefined,
+  clock: Clock,
 ): Promise<void> {
+  const done = new AbortController();
   const waits: Array<Promise<unknown>> = [untilSignal()];
-  if (duration !== undefined) waits.push(systemClock.sleep(duration * 1000));
+  if (duration !== undefined) waits.push(clock.sleep(duration * 1000, done.signal).catch(() => undefined));
   if (options.untilReady) waits.push(session.runner.whenSettled());
   await Promise.race(waits);
+  // A pending wait would keep the process alive after the summary.
+  done.abort();
 }
 
-export function registerFleet(program: Command): void {
+export function registerFleet(program: Command, env: CliEnv): void {
   const fleet = program.command('fleet').description('run many devices over worker processes');
   fleet
     .command('boot')
@@ -136,7 +141,8 @@ export function registerFleet(program: Command): void {
           ...(workers !== undefined ? { workers } : {}),
           workerKind: options.workerKind,
           ...(options.prefix ? { prefix: options.prefix } : {}),
-          clock: systemClock,
+          clock: env.clock,
+          random: env.fresh(),
         });
         out.event(
           'fleet',
@@ -149,8 +155,8 @@ export function registerFleet(program: Command): void {
           },
           `fleet    ${count} × ${options.app} on ${session.runner.stats.workerState.size} workers, broker ${session.broker.started ? 'started here' : 'running'} on port ${session.broker.mqttPort}`,
         );
-        const stopView = follow(session, out);
-        await runUntilDone(session, options, duration);
+        const stopView = follow(session, out, env.clock);
+        await runUntilDone(session, options, duration, env.clock);
         stopView();
         const summary: FleetSummary = await session.stop();
         session = undefined;

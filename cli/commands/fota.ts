@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { systemClock } from '../../core/clock.js';
-import { Random } from '../../core/random.js';
 import { ErrorCode, SimError, type ErrorCode as Code } from '../../core/errors.js';
 import {
   isValidBucketName,
@@ -13,7 +11,8 @@ import {
   type S3Endpoints,
 } from '../../broker-fixtures/index.js';
 import { inspectImage } from '../../firmware/image/inspect.js';
-import { openBrokerConsole, type BrokerConsole } from '../broker-console.js';
+import { openConsole, type BrokerConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 interface StartOptions {
@@ -42,13 +41,14 @@ function firmwareVersion(file: string, bytes: Buffer): string {
   return `v${report.header?.version ?? '0.0.0'}`;
 }
 
-function defaultJobId(): string {
-  const stamp = new Date(systemClock.now()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `fota-${stamp}-${Random.fromEntropy().bytes(2).toString('hex')}`;
+function defaultJobId(env: CliEnv): string {
+  const stamp = new Date(env.clock.now()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `fota-${stamp}-${env.fresh().bytes(2).toString('hex')}`;
 }
 
 /** Puts the image into the broker's S3 stand-in over HTTP, or straight into the state directory. */
 async function upload(
+  env: CliEnv,
   state: string,
   s3: S3Endpoints | undefined,
   bucket: string,
@@ -61,14 +61,14 @@ async function upload(
       endpoint: s3.http,
       credentials: await loadOrCreateCredentials(path.resolve(state, 's3')),
       region: s3.region,
-      now: systemClock.now(),
+      now: env.clock.now(),
       bucket,
       key,
       body: bytes,
     });
     return;
   }
-  const store = new ObjectStore(path.resolve(state, 's3'), systemClock);
+  const store = new ObjectStore(path.resolve(state, 's3'), env.clock);
   await store.createBucket(bucket);
   await store.putObject(bucket, key, bytes, 'application/octet-stream');
 }
@@ -78,6 +78,7 @@ async function upload(
  * now for `durationSeconds`, on the broker's S3 stand-in.
  */
 async function presignedLocation(
+  env: CliEnv,
   state: string,
   s3: S3Endpoints | undefined,
   bucket: string,
@@ -99,14 +100,14 @@ async function presignedLocation(
       key,
       credentials: await loadOrCreateCredentials(path.resolve(state, 's3')),
       region: s3?.region ?? 'us-east-1',
-      now: systemClock.now(),
+      now: env.clock.now(),
       expiresSeconds: durationSeconds,
     }),
   );
   return { protocol: url.protocol, host: url.host, path: `${url.pathname.slice(1)}${url.search}` };
 }
 
-async function start(o: StartOptions, out: Output, console: BrokerConsole): Promise<void> {
+async function start(env: CliEnv, o: StartOptions, out: Output, console: BrokerConsole): Promise<void> {
   const state = stateDirFrom(o.state);
   const duration = Number(o.duration);
   if (!/^\d+$/.test(o.duration) || duration < 1 || duration > 604800) {
@@ -133,14 +134,14 @@ async function start(o: StartOptions, out: Output, console: BrokerConsole): Prom
     );
   }
   const fwversion = firmwareVersion(o.image, bytes);
-  const jobId = o.jobId ?? defaultJobId();
+  const jobId = o.jobId ?? defaultJobId(env);
   const key = `${jobId}/${path.basename(o.image)}`;
   const info = await console.request<{ region: string; s3?: S3Endpoints }>('GET', '/endpoint');
   const s3 = console.running ? info.s3 : undefined;
   const location = o.url
     ? { url: `\${aws:iot:s3-presigned-url:https://${o.bucket}.s3.${info.region}.amazonaws.com/${key}}` }
-    : await presignedLocation(state, s3, o.bucket, key, duration, o.http === true);
-  await upload(state, s3, o.bucket, key, bytes);
+    : await presignedLocation(env, state, s3, o.bucket, key, duration, o.http === true);
+  await upload(env, state, s3, o.bucket, key, bytes);
   const document = { operation: 'app_fw_update', fwversion, size: bytes.length, location };
   const created = await console.request<{ jobArn: string; jobId: string }>(
     'PUT',
@@ -159,7 +160,7 @@ async function start(o: StartOptions, out: Output, console: BrokerConsole): Prom
   );
 }
 
-export function registerFota(program: Command): void {
+export function registerFota(program: Command, env: CliEnv): void {
   const fota = program
     .command('fota')
     .description('firmware over the air through AWS IoT Jobs and the S3 stand-in');
@@ -183,9 +184,9 @@ export function registerFota(program: Command): void {
     .action(async (o: StartOptions) => {
       const out = new Output(o.json === true);
       try {
-        const console = await openBrokerConsole(stateDirFrom(o.state));
+        const console = await openConsole(stateDirFrom(o.state), env);
         try {
-          await start(o, out, console);
+          await start(env, o, out, console);
         } finally {
           await console.close();
         }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { openBrokerConsole, type BrokerConsole } from '../broker-console.js';
+import { openConsole, type BrokerConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 interface CommonOptions {
@@ -82,12 +83,13 @@ export async function readDocument(options: { document?: string; documentFile?: 
 }
 
 async function run(
+  env: CliEnv,
   options: CommonOptions,
   body: (out: Output, console: BrokerConsole) => Promise<void>,
 ): Promise<void> {
   const out = new Output(options.json === true);
   try {
-    const console = await openBrokerConsole(stateDirFrom(options.state));
+    const console = await openConsole(stateDirFrom(options.state), env);
     try {
       await body(out, console);
     } finally {
@@ -107,7 +109,7 @@ const common = (cmd: Command): Command =>
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--json', 'print one JSON object per line');
 
-export function registerJobs(program: Command): void {
+export function registerJobs(program: Command, env: CliEnv): void {
   const jobs = program
     .command('jobs')
     .description('AWS IoT Jobs on the local stand-in: create, list, describe, cancel, delete');
@@ -133,7 +135,7 @@ export function registerJobs(program: Command): void {
       .option('--in-progress-timeout <minutes>', 'time an execution may stay IN_PROGRESS before TIMED_OUT')
       .option('--retries <n>', 'retry FAILED and TIMED_OUT executions up to n times (0-10)'),
   ).action((jobId: string, o: CreateOptions) =>
-    run(o, async (out, console) => {
+    run(env, o, async (out, console) => {
       const targets = [...o.thing.map((t) => `thing/${t}`), ...o.thingGroup.map((g) => `thinggroup/${g}`)];
       if (!targets.length)
         throw new SimError(ErrorCode.INVALID_ARGUMENT, 'give at least one --thing or --thing-group');
@@ -167,7 +169,7 @@ export function registerJobs(program: Command): void {
       .option('--status <status>', 'only IN_PROGRESS, COMPLETED, CANCELED or DELETION_IN_PROGRESS jobs')
       .option('--thing <name>', 'only jobs with an execution on this thing'),
   ).action((o: CommonOptions & { status?: string; thing?: string }) =>
-    run(o, async (out, console) => {
+    run(env, o, async (out, console) => {
       const query = new URLSearchParams({
         ...(o.status ? { status: o.status } : {}),
         ...(o.thing ? { thingName: o.thing } : {}),
@@ -188,7 +190,7 @@ export function registerJobs(program: Command): void {
 
   common(jobs.command('describe <jobId>').description('show a job, its document and its executions')).action(
     (jobId: string, o: CommonOptions) =>
-      run(o, async (out, console) => {
+      run(env, o, async (out, console) => {
         const { job } = await console.request<{ job: Record<string, unknown> }>('GET', `/jobs/${id(jobId)}`);
         const { document } = await console.request<{ document: string }>(
           'GET',
@@ -227,7 +229,7 @@ export function registerJobs(program: Command): void {
       jobId: string,
       o: CommonOptions & { force?: boolean; thing?: string; comment?: string; reasonCode?: string },
     ) =>
-      run(o, async (out, console) => {
+      run(env, o, async (out, console) => {
         const force = o.force ? '?force=true' : '';
         if (o.thing !== undefined) {
           await console.request(
@@ -260,7 +262,7 @@ export function registerJobs(program: Command): void {
       .description('delete a job and its executions')
       .option('--force', 'delete even while executions are IN_PROGRESS'),
   ).action((jobId: string, o: CommonOptions & { force?: boolean }) =>
-    run(o, async (out, console) => {
+    run(env, o, async (out, console) => {
       await console.request('DELETE', `/jobs/${id(jobId)}${o.force ? '?force=true' : ''}`);
       out.event('deleted', { jobId }, `deleted job ${jobId}`);
     }),

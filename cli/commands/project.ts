@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { DEFAULT_ENDPOINT, DEFAULT_POLICY_NAME } from '../../broker-fixtures/index.js';
-import { openBrokerConsole } from '../broker-console.js';
+import { openConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { CONF_FILE, fileExists, writeConf, type ThingConf } from '../project-file.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
@@ -15,7 +16,7 @@ interface InitOptions {
   json?: boolean;
 }
 
-export function registerProject(program: Command): void {
+export function registerProject(program: Command, env: CliEnv): void {
   const project = program.command('project').description('device project folders (thing.conf.json)');
   project
     .command('init <name> <path>')
@@ -36,7 +37,7 @@ export function registerProject(program: Command): void {
           throw new SimError(ErrorCode.ALREADY_EXISTS, `${folder} already holds a ${CONF_FILE}`);
         }
         const stateDir = stateDirFrom(options.state);
-        const console = await openBrokerConsole(stateDir);
+        const console = await openConsole(stateDir, env);
         try {
           // Creating the policy now makes a typo in --policy visible at once, not at `things add`.
           const existing = await console.call('GET', `/policies/${encodeURIComponent(options.policy)}`);

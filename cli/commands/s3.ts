@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readJsonFile, writeJsonAtomic } from '../../core/atomic-file.js';
-import { systemClock } from '../../core/clock.js';
+import type { CliEnv } from '../env.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { loadOrCreateCredentials } from '../../broker-fixtures/s3/credentials.js';
 import { S3Server } from '../../broker-fixtures/s3/server.js';
@@ -51,7 +51,7 @@ async function runningServer(state: string): Promise<ServerInfo | undefined> {
   }
 }
 
-export function registerS3(program: Command): Command {
+export function registerS3(program: Command, env: CliEnv): Command {
   const s3 = program
     .command('s3')
     .description('the S3-style firmware server (buckets, objects, ranged and presigned downloads)');
@@ -83,6 +83,8 @@ export function registerS3(program: Command): Command {
         run(o.json, async (out) => {
           const state = stateDirFrom(o.state);
           const server = await S3Server.start({
+            clock: env.clock,
+            random: env.fresh(),
             stateDir: state,
             host: o.host,
             httpPort: port(o.port, '--port') ?? 0,
@@ -142,14 +144,14 @@ export function registerS3(program: Command): Command {
               endpoint: o.endpoint.replace(/\/$/, ''),
               credentials: await loadOrCreateCredentials(path.resolve(state, 's3')),
               region: (await runningServer(state))?.region ?? 'us-east-1',
-              now: systemClock.now(),
+              now: env.clock.now(),
               bucket,
               key,
               body: data,
               contentType: o.contentType,
             });
           } else {
-            const store = new ObjectStore(path.resolve(stateDirFrom(o.state), 's3'), systemClock);
+            const store = new ObjectStore(path.resolve(stateDirFrom(o.state), 's3'), env.clock);
             await store.createBucket(bucket);
             etag = (await store.putObject(bucket, key, data, o.contentType)).etag;
           }
@@ -202,7 +204,7 @@ export function registerS3(program: Command): Command {
             );
           }
           const credentials = await loadOrCreateCredentials(path.resolve(state, 's3'));
-          const now = systemClock.now();
+          const now = env.clock.now();
           const url = presignUrl({
             endpoint,
             bucket,

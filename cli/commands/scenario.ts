@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createLogUpdate } from 'log-update';
-import { systemClock } from '../../core/clock.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import type { FleetRunner } from '../../fleet/index.js';
@@ -13,6 +12,7 @@ import {
   type ScenarioEvent,
   type ScenarioReport,
 } from '../../fleet/scenario/index.js';
+import type { CliEnv } from '../env.js';
 import { renderFleet } from '../fleet-view.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
@@ -50,7 +50,7 @@ async function writeReport(file: string, report: ScenarioReport): Promise<void> 
   await writeFileAtomic(file, body);
 }
 
-export function registerScenario(program: Command): void {
+export function registerScenario(program: Command, env: CliEnv): void {
   const scenario = program.command('scenario').description('scripted, seeded fleet stories with a verdict');
   scenario
     .command('run <file>')
@@ -93,12 +93,12 @@ export function registerScenario(program: Command): void {
         const onFleet = (runner: FleetRunner): void => {
           if (!tty) return;
           const view = createLogUpdate(process.stdout);
-          const started = systemClock.monotonic();
+          const started = env.clock.monotonic();
           const draw = (): void =>
             view(
-              `${recent.slice(-8).join('\n')}\n\n${renderFleet(runner, (systemClock.monotonic() - started) / 1000)}`,
+              `${recent.slice(-8).join('\n')}\n\n${renderFleet(runner, (env.clock.monotonic() - started) / 1000)}`,
             );
-          const timer = systemClock.setInterval(draw, 250);
+          const timer = env.clock.setInterval(draw, 250);
           stopView = () => {
             timer.cancel();
             draw();
@@ -108,7 +108,7 @@ export function registerScenario(program: Command): void {
         const report = await runScenario({
           loaded,
           stateDir: stateDirFrom(options.state),
-          clock: systemClock,
+          clock: env.clock,
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
           ...(workers !== undefined ? { workers } : {}),
           onEvent,

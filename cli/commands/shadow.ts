@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { openBrokerConsole } from '../broker-console.js';
+import { openConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 interface ShadowOptions {
@@ -38,7 +39,7 @@ function requestBody(operation: string, options: ShadowOptions): unknown {
   };
 }
 
-export function registerShadow(program: Command): void {
+export function registerShadow(program: Command, env: CliEnv): void {
   const shadow = program
     .command('shadow')
     .description('read and change Device Shadows on the local AWS IoT stand-in');
@@ -70,7 +71,7 @@ export function registerShadow(program: Command): void {
         const out = new Output(options.json === true);
         try {
           const body = requestBody(operation, options);
-          const console = await openBrokerConsole(stateDirFrom(options.state));
+          const console = await openConsole(stateDirFrom(options.state), env);
           let reply;
           try {
             const query = options.shadow ? `?name=${encodeURIComponent(options.shadow)}` : '';

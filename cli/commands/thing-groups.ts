@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { openBrokerConsole } from '../broker-console.js';
+import { openConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
 interface CommonOptions {
@@ -14,12 +15,13 @@ interface GroupView {
 }
 
 async function call(
+  env: CliEnv,
   options: CommonOptions,
   fn: (out: Output, request: <T>(method: string, url: string) => Promise<T>) => Promise<void>,
 ): Promise<void> {
   const out = new Output(options.json === true);
   try {
-    const console = await openBrokerConsole(stateDirFrom(options.state));
+    const console = await openConsole(stateDirFrom(options.state), env);
     try {
       await fn(out, (method, url) => console.request(method, url, {}));
     } finally {
@@ -34,7 +36,7 @@ async function call(
 const g = (name: string): string => `/thing-groups/${encodeURIComponent(name)}`;
 
 /** Static thing groups, which jobs can target (`nrf91sim jobs create --thing-group`). */
-export function registerThingGroups(program: Command): void {
+export function registerThingGroups(program: Command, env: CliEnv): void {
   const groups = program
     .command('thing-groups')
     .description('static thing groups on the local AWS IoT stand-in (job targets)');
@@ -45,7 +47,7 @@ export function registerThingGroups(program: Command): void {
 
   common(groups.command('create <group>').description('create a thing group')).action(
     (group: string, o: CommonOptions) =>
-      call(o, async (out, request) => {
+      call(env, o, async (out, request) => {
         const created = await request<GroupView>('POST', g(group));
         out.event(
           'created',
@@ -57,14 +59,14 @@ export function registerThingGroups(program: Command): void {
   common(
     groups.command('add <group> <things...>').description('add things to a group (continuous jobs follow)'),
   ).action((group: string, things: string[], o: CommonOptions) =>
-    call(o, async (out, request) => {
+    call(env, o, async (out, request) => {
       for (const thing of things) await request('PUT', `${g(group)}/things/${encodeURIComponent(thing)}`);
       out.event('added', { thingGroupName: group, things }, `added ${things.join(', ')} to ${group}`);
     }),
   );
   common(groups.command('remove <group> <things...>').description('remove things from a group')).action(
     (group: string, things: string[], o: CommonOptions) =>
-      call(o, async (out, request) => {
+      call(env, o, async (out, request) => {
         for (const thing of things)
           await request('DELETE', `${g(group)}/things/${encodeURIComponent(thing)}`);
         out.event('removed', { thingGroupName: group, things }, `removed ${things.join(', ')} from ${group}`);
@@ -72,7 +74,7 @@ export function registerThingGroups(program: Command): void {
   );
   common(groups.command('list').description('list thing groups and their members')).action(
     (o: CommonOptions) =>
-      call(o, async (out, request) => {
+      call(env, o, async (out, request) => {
         const { thingGroups } = await request<{ thingGroups: GroupView[] }>('GET', '/thing-groups');
         if (out.json) for (const group of thingGroups) out.event('group', { ...group }, '');
         else
@@ -82,7 +84,7 @@ export function registerThingGroups(program: Command): void {
   );
   common(groups.command('delete <group>').description('delete a thing group')).action(
     (group: string, o: CommonOptions) =>
-      call(o, async (out, request) => {
+      call(env, o, async (out, request) => {
         await request('DELETE', g(group));
         out.event('deleted', { thingGroupName: group }, `deleted thing group ${group}`);
       }),

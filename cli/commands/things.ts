@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import { openBrokerConsole } from '../broker-console.js';
+import { openConsole } from '../broker-console.js';
+import type { CliEnv } from '../env.js';
 import { activate, readConf, thingDir, thingFiles, writeConf } from '../project-file.js';
 import { EXIT_FAILURE, Output, reportError, stateDirFrom } from '../output.js';
 
@@ -31,7 +32,7 @@ async function run(options: CommonOptions, body: (out: Output) => Promise<void>)
   }
 }
 
-export function registerThings(program: Command): void {
+export function registerThings(program: Command, env: CliEnv): void {
   const things = program
     .command('things')
     .description('things of a device project, registered with the local AWS IoT stand-in');
@@ -61,7 +62,7 @@ export function registerThings(program: Command): void {
             ErrorCode.ALREADY_EXISTS,
             `the project already has ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''}`,
           );
-        const console = await openBrokerConsole(stateDirFrom(options.state));
+        const console = await openConsole(stateDirFrom(options.state), env);
         const created: ProvisionedThing[] = [];
         try {
           const known = await console.request<{ things: Array<{ thingName: string }> }>('GET', '/things');
@@ -137,7 +138,7 @@ export function registerThings(program: Command): void {
     .action((project: string, options: CommonOptions) =>
       run(options, async (out) => {
         const conf = await readConf(project);
-        const console = await openBrokerConsole(stateDirFrom(options.state));
+        const console = await openConsole(stateDirFrom(options.state), env);
         let registered: Map<string, string[]>;
         let statuses: Map<string, string>;
         try {
@@ -176,7 +177,7 @@ export function registerThings(program: Command): void {
     .action((project: string, options: CommonOptions) =>
       run(options, async (out) => {
         const conf = await readConf(project);
-        const console = await openBrokerConsole(stateDirFrom(options.state));
+        const console = await openConsole(stateDirFrom(options.state), env);
         let removed: string[] = [];
         try {
           for (let i = 0; i < conf.things.length; i += BATCH) {

@@ -50,13 +50,17 @@ export class DownloadSocket {
     return this.proto === IPPROTO_TLS_1_2;
   }
 
-  /** 0, {@link ABORTED} when `closing()` turned true in between, or a negative errno. */
+  /**
+   * 0, {@link ABORTED} when `closing()` turned true in between, or a negative errno. The host's
+   * addresses are tried in getaddrinfo's order until one connects (a down node of a cluster is
+   * skipped); the errno is the last address's.
+   */
   async connect(host: string, config: DownloadClientCfg, closing: () => boolean): Promise<number> {
-    let addr: SockAddr | number = -Errno.EHOSTUNREACH;
-    if (this.kconfig.ipv6) addr = await this.lookup(host, AF_INET6);
-    if (typeof addr === 'number') addr = await this.lookup(host, AF_INET);
+    let addrs: SockAddr[] | number = -Errno.EHOSTUNREACH;
+    if (this.kconfig.ipv6) addrs = await this.lookup(host, AF_INET6);
+    if (typeof addrs === 'number') addrs = await this.lookup(host, AF_INET);
     if (closing()) return ABORTED;
-    if (typeof addr === 'number') return addr;
+    if (typeof addrs === 'number') return addrs;
 
     const secTags = config.secTagList ?? [];
     const parsed = urlParseProto(host);
@@ -67,6 +71,23 @@ export class DownloadSocket {
     if (secTags.length === 0 && config.setTlsHostname) return -Errno.EINVAL;
     const port = urlParsePort(host) ?? (this.secure ? 443 : 80);
 
+    let result = -Errno.EHOSTUNREACH;
+    for (const [i, addr] of addrs.entries()) {
+      if (i > 0) this.close();
+      result = await this.connectTo(addr, port, host, config, secTags, closing);
+      if (result === 0 || result === ABORTED) return result;
+    }
+    return result;
+  }
+
+  private async connectTo(
+    addr: SockAddr,
+    port: number,
+    host: string,
+    config: DownloadClientCfg,
+    secTags: readonly number[],
+    closing: () => boolean,
+  ): Promise<number> {
     try {
       this.fd = this.sockets.socket(addr.family, SOCK_STREAM, this.proto);
     } catch (e) {
@@ -131,13 +152,13 @@ export class DownloadSocket {
     this.fd = -1;
   }
 
-  private async lookup(host: string, family: AddressFamily): Promise<SockAddr | number> {
+  private async lookup(host: string, family: AddressFamily): Promise<SockAddr[] | number> {
     const name = urlParseHost(host, this.kconfig.maxHostnameSize);
     if (typeof name === 'number') return name;
     try {
-      const [info] = await this.sockets.getaddrinfo(bareHost(name), undefined, { family });
-      if (!info) return -Errno.EHOSTUNREACH;
-      return info.addr;
+      const infos = await this.sockets.getaddrinfo(bareHost(name), undefined, { family });
+      if (infos.length === 0) return -Errno.EHOSTUNREACH;
+      return infos.map((i) => i.addr);
     } catch {
       return -Errno.EHOSTUNREACH;
     }

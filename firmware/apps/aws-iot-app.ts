@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../../core/clock.js';
-import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
+import { AwsIot, type AwsIotEvt, type AwsIotShadowSubscription } from '../../cloud-libs/aws-iot/index.js';
 import { lteLcInitAndConnect, type LteLcConfig } from '../../cloud-libs/lte-lc/index.js';
 import type { AppContext, RunningApp } from '../app-context.js';
 
@@ -26,6 +26,12 @@ export interface AwsIotAppConfig {
   fragmentSize?: number;
   /** The application topics to subscribe (the sample's two `my-custom-topic/…` by default). */
   appTopics?: string[];
+  /**
+   * The shadow responses to subscribe (CONFIG_AWS_IOT_TOPIC_GET_ACCEPTED_SUBSCRIBE and friends):
+   * `get/accepted`, `get/rejected`, `update/accepted`, `update/rejected`, `update/delta`, … None by
+   * default.
+   */
+  shadowSubscriptions?: AwsIotShadowSubscription[];
   /** CONFIG_MQTT_KEEPALIVE in seconds (60). */
   keepaliveS?: number;
   /** CONFIG_LTE_PSM_REQ with CONFIG_LTE_PSM_REQ_RPTAU / _RAT: 3GPP timer bit strings. */
@@ -63,6 +69,16 @@ function readLteConfig(config: Record<string, unknown>): LteLcConfig | string {
   return out;
 }
 
+const SHADOW_SUBSCRIPTIONS: readonly string[] = [
+  'get/accepted',
+  'get/rejected',
+  'update/accepted',
+  'update/rejected',
+  'update/delta',
+  'delete/accepted',
+  'delete/rejected',
+];
+
 /**
  * The samples' prj.conf raises CONFIG_DOWNLOAD_CLIENT_MAX_FILENAME_SIZE from 192 to 1024: a
  * presigned S3 URL's path and query do not fit the default.
@@ -97,6 +113,10 @@ function readConfig(
     ...num('keepaliveS'),
     ...(Array.isArray(config.appTopics) && config.appTopics.every((t) => typeof t === 'string')
       ? { appTopics: config.appTopics as string[] }
+      : {}),
+    ...(Array.isArray(config.shadowSubscriptions) &&
+    config.shadowSubscriptions.every((t) => typeof t === 'string' && SHADOW_SUBSCRIPTIONS.includes(t))
+      ? { shadowSubscriptions: config.shadowSubscriptions as AwsIotShadowSubscription[] }
       : {}),
   };
 }
@@ -199,6 +219,7 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
         secTag: config.secTag,
         clientId: config.clientId,
         ...(config.keepaliveS !== undefined ? { keepaliveSeconds: config.keepaliveS } : {}),
+        ...(config.shadowSubscriptions ? { shadowSubscriptions: config.shadowSubscriptions } : {}),
         fota: {
           dfu: ctx.dfu,
           fotaDownload: SAMPLE_FOTA_DOWNLOAD,

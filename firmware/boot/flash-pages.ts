@@ -80,6 +80,16 @@ export class PagedBytes {
     return this.read(0, this.size);
   }
 
+  /**
+   * The area as one buffer per page, in order: the shared pages themselves and, for erased ones,
+   * one shared erased page. For writing the area out without a copy of it; never write to them.
+   */
+  chunks(): Buffer[] {
+    const erased = erasedPage(this.pageSize);
+    // Array.from, not map: an erased page is a hole in the array, which map would keep.
+    return Array.from(this.pages, (page, p) => page ?? erased.subarray(0, this.pageLength(p)));
+  }
+
   isErased(off: number, len: number): boolean {
     let erased = true;
     this.eachPage(off, len, (p, from, to) => {
@@ -146,6 +156,18 @@ export class PagedBytes {
       pos = base + to;
     }
   }
+}
+
+const erasedPages = new Map<number, Buffer>();
+
+/** One read-only page of 0xff per page size, shared by every area. */
+function erasedPage(size: number): Buffer {
+  let page = erasedPages.get(size);
+  if (!page) {
+    page = Buffer.alloc(size, ERASED);
+    erasedPages.set(size, page);
+  }
+  return page;
 }
 
 function allErased(bytes: Uint8Array): boolean {

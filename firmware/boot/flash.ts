@@ -16,8 +16,8 @@ export interface FlashStorage {
    * partition again. Optional; `store(area, data.toBuffer())` is used without it.
    */
   storeRange?(area: string, data: PagedBytes, off: number, len: number): Promise<void>;
-  /** The stored area as pages, when the storage keeps it so (no copy of the bytes). */
-  loadPages?(area: string): PagedBytes | undefined;
+  /** The stored area as pages of `pageSize` bytes, read without a buffer of the whole area. */
+  loadPaged?(area: string, pageSize: number): Promise<PagedBytes | undefined>;
 }
 
 /**
@@ -33,8 +33,11 @@ export class MemoryFlashStorage implements FlashStorage {
     const data = this.files.get(area);
     return data ? Buffer.from(data) : undefined;
   }
-  loadPages(area: string): PagedBytes | undefined {
-    return this.areas.get(area)?.clone();
+  async loadPaged(area: string, pageSize: number): Promise<PagedBytes | undefined> {
+    const paged = this.areas.get(area);
+    if (paged?.pageSize === pageSize) return paged.clone();
+    const data = await this.load(area);
+    return data ? PagedBytes.from(data, pageSize) : undefined;
   }
   async store(area: string, data: Buffer): Promise<void> {
     this.areas.delete(area);
@@ -60,8 +63,32 @@ export class DirectoryFlashStorage implements FlashStorage {
       throw err;
     }
   }
-  async store(area: string, data: Buffer): Promise<void> {
-    await writeFileAtomic(this.file(area), data);
+  async store(area: string, data: Buffer | PagedBytes): Promise<void> {
+    await writeFileAtomic(this.file(area), data instanceof PagedBytes ? data.chunks() : data);
+  }
+  /** Reads the file a page at a time into shared pages: no buffer of the whole area. */
+  async loadPaged(area: string, pageSize: number): Promise<PagedBytes | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.file(area), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      const paged = PagedBytes.erased(size, pageSize);
+      const page = Buffer.alloc(pageSize);
+      for (let off = 0; off < size; off += pageSize) {
+        const len = Math.min(pageSize, size - off);
+        const { bytesRead } = await handle.read(page, 0, len, off);
+        if (bytesRead < len) throw new Error(`${this.file(area)}: short read at ${off}`);
+        paged.program(off, page.subarray(0, len));
+      }
+      return paged;
+    } finally {
+      await handle.close();
+    }
   }
   /**
    * Writes the sectors one flash operation changed in place. Like the flash itself, a host crash
@@ -75,11 +102,11 @@ export class DirectoryFlashStorage implements FlashStorage {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // No file reads back as erased flash: an erased area needs none.
-      if (!data.allErased()) await this.store(area, data.toBuffer());
+      if (!data.allErased()) await this.store(area, data);
       return;
     }
     try {
-      if ((await handle.stat()).size !== data.size) await this.store(area, data.toBuffer());
+      if ((await handle.stat()).size !== data.size) await this.store(area, data);
       else await handle.write(data.read(off, len), 0, len, off);
     } finally {
       await handle.close();
@@ -153,7 +180,7 @@ export class FlashArea {
     faults: PowerFaults,
   ): Promise<FlashArea> {
     const pageSize = geometry.sectorSize;
-    const stored = storage.loadPages?.(name) ?? (await storage.load(name));
+    const stored = storage.loadPaged ? await storage.loadPaged(name, pageSize) : await storage.load(name);
     if (stored && (stored instanceof PagedBytes ? stored.size : stored.length) !== size) {
       const length = stored instanceof PagedBytes ? stored.size : stored.length;
       throw new SimError(

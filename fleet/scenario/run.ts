@@ -2,14 +2,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { Random } from '../../core/random.js';
 import { ScaledClock } from '../../core/scaled-clock.js';
 import type { EnergyReport } from '../../modem/network/energy-meter.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
-import { deriveIdentity } from '../../modem/identity.js';
+import type { ProfileInput } from '../../modem/profile.js';
 import { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from '../broker.js';
 import { FleetRunner } from '../runner.js';
 import { FLEET_APPS } from '../session.js';
-import { parseDeviceSpec, type DeviceSpec } from '../spec.js';
+import { fleetImei, parseDeviceSpec, type DeviceSpec } from '../spec.js';
 import { nodeWorkers, type WorkerSpawner } from '../worker-link.js';
 import { durationMs } from './load.js';
 import type { LoadedScenario } from './load.js';
@@ -64,24 +65,28 @@ interface Tracked extends DeviceOutcome {
   spec: DeviceSpec;
 }
 
-/** The fleet's devices: `<group>-<i>`, each seeded from the scenario seed, its group and index. */
+/**
+ * The fleet's devices: `<group>-<i>`, each seeded from the scenario seed, its group and index; IMEIs
+ * (and so thing names `nrf-<IMEI>`) count up from a start the seed picks, distinct across groups.
+ */
 function deviceSpecs(s: ScenarioFile, broker: FleetBroker, seed: string): Tracked[] {
   const out: Tracked[] = [];
+  let index = 0;
   for (const g of s.groups) {
     const recipe = (FLEET_APPS[g.app] ?? FLEET_APPS.aws_iot)!(broker);
     for (let i = 0; i < g.count; i++) {
       const name = `${g.name}-${i}`;
-      const idSeed = `${g.seed ?? `${seed}:${g.name}`}:${i}`;
+      const imei = fleetImei(`scenario:${s.name}:${seed}`, index++);
+      const profile = (g.profile ?? {}) as ProfileInput;
       const spec = parseDeviceSpec({
         name,
-        seed: idSeed,
+        seed: `${g.seed ?? `${seed}:${g.name}`}:${i}`,
         credentials: recipe.credentials,
         image: { app: recipe.image.app, version: g.version, config: { ...recipe.image.config, ...g.config } },
-        ...(g.profile ? { profile: g.profile } : {}),
+        profile: { ...profile, identity: { ...profile.identity, imei } },
         ...(g.link ? { link: g.link } : {}),
       });
-      const thing = `nrf-${deriveIdentity(idSeed).imei}`;
-      out.push({ spec, name, group: g.name, thing, phase: 'queued', bricked: false });
+      out.push({ spec, name, group: g.name, thing: `nrf-${imei}`, phase: 'queued', bricked: false });
     }
   }
   return out;
@@ -98,7 +103,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
   const seed = String(o.seed ?? s.seed);
   const stateDir = path.resolve(o.stateDir);
   const wallStart = o.clock.monotonic();
-  const broker = await fleetBroker(stateDir);
+  // The stand-in's randomness (its ids, certificate serials) follows the seed too.
+  const broker = await fleetBroker(stateDir, { clock: o.clock, random: new Random(`${seed}:broker`) });
   const trace: ScenarioEvent[] = [];
   const abort = new AbortController();
   let runner: FleetRunner | undefined;

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { LineFramer } from './framing.js';
@@ -127,8 +127,9 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
     private readonly options: {
       urcPrefixes?: readonly string[];
       defaultTimeoutMs?: number;
-      clock?: Clock;
-    } = {},
+      /** Times each command's wait for its final result. */
+      clock: Clock;
+    },
   ) {
     super();
     this.detach.push(link.onData((chunk) => this.receive(chunk)));
@@ -143,7 +144,7 @@ export class AtClient extends TypedEmitter<AtClientEvents> {
           reject(new SimError(ErrorCode.TRANSPORT_CLOSED, 'the AT link is closed'));
           return;
         }
-        const timer = (this.options.clock ?? systemClock).setTimeout(() => {
+        const timer = this.options.clock.setTimeout(() => {
           this.pending = undefined;
           reject(new SimError(ErrorCode.AT_TIMEOUT, `no final result for ${command} within ${timeoutMs} ms`));
         }, timeoutMs);

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { secureRandomBytes } from '../../core/secure-random.js';
 import { decode, encode, Tag } from 'cbor2';
 import { plainBytes } from './cose.js';
 
@@ -24,7 +25,7 @@ export const SELF_DESCRIBED_CBOR_TAG = 55799;
 
 /** Nonces are real randomness: a replayed nonce defeats their purpose, and the signatures are random anyway. */
 export function attestationNonce(): Buffer {
-  return randomBytes(16);
+  return secureRandomBytes(16);
 }
 
 export function uuidBytes(uuid: string): Buffer {

@@ -85,8 +85,10 @@ function normalise(name: string): string {
 
 /**
  * The modem's name resolver. Lookups need the data path (the modem asks the network's DNS server)
- * and take a round trip on the link; numeric addresses resolve locally. With AF_UNSPEC it answers
- * one address, IPv6 first, as `nrf_getaddrinfo` does.
+ * and take a round trip on the link; numeric addresses resolve locally. It answers every address
+ * of the family asked for, in table order (a broker cluster's endpoint has one A record per node,
+ * and a client tries them in turn); with AF_UNSPEC the IPv6 ones when there are any, else the IPv4
+ * ones, as `nrf_getaddrinfo` prefers IPv6.
  */
 export class DnsResolver {
   private readonly table = new Map<string, string[]>();
@@ -148,16 +150,16 @@ export class DnsResolver {
       if (candidates.length === 0) throw new DnsError(DnsEai.DNS_EAI_NONAME, node);
     }
     const chosen = pick(candidates, family);
-    if (!chosen) throw new DnsError(DnsEai.DNS_EAI_NODATA, node);
-    const f = familyOf(chosen) as AddressFamily;
-    return [
-      {
+    if (chosen.length === 0) throw new DnsError(DnsEai.DNS_EAI_NODATA, node);
+    return chosen.map((address) => {
+      const f = familyOf(address) as AddressFamily;
+      return {
         family: f,
         socktype: hints.socktype ?? 0,
         protocol: hints.protocol ?? 0,
-        addr: { family: f, address: chosen, port },
-      },
-    ];
+        addr: { family: f, address, port },
+      };
+    });
   }
 
   /** Kept for API parity with C: results are plain objects, nothing to free. */
@@ -216,8 +218,10 @@ export class DnsResolver {
 /** How long a lookup waits for the network's DNS server. */
 const DNS_TIMEOUT_MS = 10_000;
 
-function pick(candidates: string[], family: number): string | undefined {
-  if (family === AF_INET) return candidates.find((a) => familyOf(a) === AF_INET);
-  if (family === AF_INET6) return candidates.find((a) => familyOf(a) === AF_INET6);
-  return candidates.find((a) => familyOf(a) === AF_INET6) ?? candidates.find((a) => familyOf(a) === AF_INET);
+function pick(candidates: string[], family: number): string[] {
+  const of = (f: AddressFamily): string[] => candidates.filter((a) => familyOf(a) === f);
+  if (family === AF_INET) return of(AF_INET);
+  if (family === AF_INET6) return of(AF_INET6);
+  const v6 = of(AF_INET6);
+  return v6.length ? v6 : of(AF_INET);
 }

@@ -91,9 +91,27 @@ export class ModemSocketStream extends Duplex {
     }
   }
 
+  /**
+   * Tries the host's addresses in the order getaddrinfo gave them, a fresh socket each, and keeps
+   * the first that connects (TLS handshake included): when one broker node of a cluster is down,
+   * its A record is skipped. The last failure is reported when none connects.
+   */
   private async open(o: ModemStreamOptions): Promise<number> {
     const family = o.family ?? AF_INET;
-    const [info] = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
+    const infos = await this.sockets.getaddrinfo(o.host, String(o.port), { family, socktype: SOCK_STREAM });
+    let failure: unknown;
+    for (const info of infos) {
+      try {
+        return await this.connectTo(o, family, info);
+      } catch (err) {
+        failure = err;
+        if (this.destroyed) break;
+      }
+    }
+    throw failure as Error;
+  }
+
+  private async connectTo(o: ModemStreamOptions, family: AddressFamily, info: AddrInfo): Promise<number> {
     const { tls } = splitTlsSocketOptions(o);
     const fd = this.sockets.socket(family, SOCK_STREAM, tls ? IPPROTO_TLS_1_2 : IPPROTO_TCP);
     this.fd = fd;
@@ -101,11 +119,17 @@ export class ModemSocketStream extends Duplex {
       this.sockets.close(fd);
       throw new Error('stream destroyed while connecting');
     }
-    if (tls) {
-      const hostname = tls.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : tls.hostname;
-      applyTlsSocketOptions(this.sockets, fd, { ...tls, hostname });
+    try {
+      if (tls) {
+        const hostname = tls.hostname === undefined ? (net.isIP(o.host) ? null : o.host) : tls.hostname;
+        applyTlsSocketOptions(this.sockets, fd, { ...tls, hostname });
+      }
+      await this.sockets.connect(fd, { ...info.addr, port: o.port });
+    } catch (err) {
+      if (this.sockets.isOpen(fd)) this.sockets.close(fd);
+      if (this.fd === fd) this.fd = undefined;
+      throw err;
     }
-    await this.sockets.connect(fd, { ...(info as AddrInfo).addr, port: o.port });
     return fd;
   }
 }

@@ -1,5 +1,6 @@
 import { closeSync, promises as fs, constants as fsConstants, write as fdWrite } from 'node:fs';
-import { systemClock, type TimerHandle } from '../../core/clock.js';
+import type { TimerHandle } from '../../core/clock.js';
+import { hostIo } from '../../core/host-io.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import tty from 'node:tty';
@@ -143,7 +144,7 @@ export class PtyTransport extends TypedEmitter<TransportEvents> implements Trans
       if (this.isClosed) return;
       if (err) {
         if (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK') {
-          this.retry = systemClock.setTimeout(() => this.pump(), 5).unref();
+          this.retry = hostIo.after(5, () => this.pump()).unref();
         } else {
           this.queue.length = 0;
           this.queued = 0;

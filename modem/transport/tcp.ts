@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { systemClock } from '../../core/clock.js';
+import { hostIo } from '../../core/host-io.js';
 import { TypedEmitter } from '../../core/events.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { trace } from '../../core/trace.js';
@@ -85,14 +85,14 @@ export class TcpTransport extends TypedEmitter<TransportEvents> implements Trans
     if (current) {
       // A client that reconnects at once may arrive before its old connection's FIN is processed:
       // give the old one a moment to go before calling the port busy.
-      const timer = systemClock.setTimeout(() => {
+      const timer = hostIo.after(250, () => {
         current.off('close', retry);
         socket.end('\r\nERROR: the AT port is in use by another client\r\n');
         socket.setTimeout(1000, () => socket.destroy());
-      }, 250);
+      });
       const retry = (): void => {
         timer.cancel();
-        setImmediate(() => this.accept(socket));
+        hostIo.soon(() => this.accept(socket));
       };
       current.once('close', retry);
       return;

@@ -6,7 +6,7 @@ import { createMemoryPair, type MemoryTransport } from '../../modem/transport/me
  * A modem on an in-memory link with a virtual clock: `raw()` sends bytes as a serial client would and
  * `until()` waits for the modem's output to contain a string.
  */
-export function memoryModem(options: ModemOptions = {}): {
+export function memoryModem(options: Omit<ModemOptions, 'clock'> = {}): {
   modem: Modem;
   clock: VirtualClock;
   host: MemoryTransport;

@@ -4,7 +4,7 @@ import type { SlmConfig } from '../../firmware/apps/serial-lte-modem/index.js';
 import { Modem, type ModemOptions } from '../../modem/modem.js';
 import { createMemoryPair, type MemoryTransport } from '../../modem/transport/memory.js';
 
-export interface SlmModemOptions extends ModemOptions {
+export interface SlmModemOptions extends Omit<ModemOptions, 'clock'> {
   /** The SLM image's settings (data-mode timing, customer version). */
   slm?: Partial<SlmConfig>;
   /** What `#XRESET` does (the device resets); nothing by default. */

@@ -21,6 +21,7 @@ export const tools = {
   mosquitto: { command: 'mosquitto', probe: ['-h'], debianPackage: 'mosquitto' },
   socat: { command: 'socat', probe: ['-V'], debianPackage: 'socat' },
   curl: { command: 'curl', probe: ['--version'], debianPackage: 'curl' },
+  redisServer: { command: 'redis-server', probe: ['--version'], debianPackage: 'redis-server' },
 } satisfies Record<string, SystemTool>;
 
 const cache = new Map<string, boolean>();

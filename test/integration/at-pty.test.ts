@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 async function boot(serial: string): Promise<Device> {
-  const device = await createDevice({ name: `pty-${process.pid}`, serial });
+  const device = await createDevice({ clock: systemClock, name: `pty-${process.pid}`, serial });
   cleanup.push(() => device.close());
   return device;
 }

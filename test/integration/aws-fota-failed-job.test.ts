@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BootReport } from '../../firmware/boot/bootloader.js';
@@ -77,7 +78,7 @@ async function untilTerminal(thing: string, jobId: string): Promise<string> {
  */
 async function readyDevice(thing: string) {
   const creds = await createThing(s.fixtures, thing);
-  const device = await Device.boot({ name: thing });
+  const device = await Device.boot({ clock: systemClock, name: thing });
   cleanup.push(() => device.close());
   await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
   const { endpoint, mqttPort } = s.fixtures.endpoints;

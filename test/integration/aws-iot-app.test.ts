@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
@@ -26,7 +27,7 @@ describe('the aws_iot sample application', () => {
   it('confirms an update only once it has reached AWS IoT: an image that cannot connect is reverted', async () => {
     const thing = 'sample-revert';
     const creds = await createThing(s.fixtures, thing);
-    const device = await Device.boot({ name: thing });
+    const device = await Device.boot({ clock: systemClock, name: thing });
     try {
       await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
       const { endpoint, mqttPort } = s.fixtures.endpoints;

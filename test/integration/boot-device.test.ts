@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,8 +20,8 @@ afterEach(async () => {
   await fs.rm(stateDir, { recursive: true, force: true });
 });
 
-async function boot(options: DeviceOptions = {}): Promise<Device> {
-  const device = await createDevice({ name: 'fota-1', stateDir, ...options });
+async function boot(options: Partial<DeviceOptions> = {}): Promise<Device> {
+  const device = await createDevice({ clock: systemClock, name: 'fota-1', stateDir, ...options });
   devices.push(device);
   return device;
 }
@@ -175,7 +176,7 @@ describe('modem delta updates', () => {
     const ask = async (): Promise<string[]> => {
       const socket = net.connect({ host, port });
       await new Promise((r) => socket.once('connect', r));
-      const client = new AtClient(duplexLink(socket));
+      const client = new AtClient(duplexLink(socket), { clock: systemClock });
       try {
         return await client.command('AT+CGMR', 2000);
       } finally {

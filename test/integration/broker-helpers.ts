@@ -1,3 +1,5 @@
+import { Random } from '../../core/random.js';
+import { systemClock } from '../../core/clock.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +24,15 @@ export async function tempStateDir(): Promise<string> {
 
 export async function startStandIn(options: Partial<BrokerFixturesOptions> = {}): Promise<StandIn> {
   const stateDir = options.stateDir ?? (await tempStateDir());
-  const fixtures = await startBrokerFixtures({ port: 0, alpnPort: 0, apiPort: 0, ...options, stateDir });
+  const fixtures = await startBrokerFixtures({
+    clock: systemClock,
+    random: new Random('broker'),
+    port: 0,
+    alpnPort: 0,
+    apiPort: 0,
+    ...options,
+    stateDir,
+  });
   return {
     fixtures,
     stateDir,

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -34,7 +35,7 @@ const THING_TEMPLATE = (nameRef: object) =>
 describe('just-in-time provisioning (§3.10)', () => {
   it('drops the first connection of an unknown certificate from a registered CA, accepts the next', async () => {
     await s.fixtures.provisioning.ensurePolicy(DEFAULT_POLICY_NAME);
-    const factoryCa = await CertificateAuthority.create('factory CA');
+    const factoryCa = await CertificateAuthority.create('factory CA', systemClock);
     await s.fixtures.registry.createTemplate(
       'jitp',
       THING_TEMPLATE({ Ref: 'AWS::IoT::Certificate::CommonName' }),

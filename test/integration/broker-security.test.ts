@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../broker-fixtures/index.js';
 import {
@@ -49,7 +50,7 @@ describe('identity and policies', () => {
   });
 
   it('an unknown certificate from a foreign CA cannot connect', async () => {
-    const rogue = await CertificateAuthority.create('rogue CA');
+    const rogue = await CertificateAuthority.create('rogue CA', systemClock);
     const issued = await rogue.issue({ commonName: 'thing-a' });
     await expect(
       connectClient(s.fixtures, { cert: issued.certificatePem, key: issued.privateKeyPem! }, 'thing-a'),

@@ -1,3 +1,5 @@
+import { Random } from '../../core/random.js';
+import { systemClock } from '../../core/clock.js';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -77,7 +79,12 @@ beforeAll(async () => {
   await createJob(s.fixtures, 'job-1', ['thing-1']);
   await s.fixtures.shadows.handle({ thingName: 'thing-1' }, 'update', '{"state":{"reported":{"a":1}}}');
   await s.stop(true);
-  const s3 = await S3Server.start({ stateDir: s.stateDir, httpPort: null });
+  const s3 = await S3Server.start({
+    clock: systemClock,
+    random: new Random('s3'),
+    stateDir: s.stateDir,
+    httpPort: null,
+  });
   await s3.store.createBucket('firmware');
   await s3.store.putObject('firmware', 'app.bin', Buffer.alloc(100, 7));
   await s3.close();
@@ -384,7 +391,11 @@ describe('a corrupt state file stops the broker, names the file, and changes not
     const dir = await copyOf(base);
     await c.corrupt(dir);
     const before = await tree(dir);
-    const err = await openBrokerState({ stateDir: dir }).then(
+    const err = await openBrokerState({
+      clock: systemClock,
+      random: new Random('broker'),
+      stateDir: dir,
+    }).then(
       (state) => state.close().then(() => undefined),
       (e: unknown) => e,
     );
@@ -396,7 +407,11 @@ describe('a corrupt state file stops the broker, names the file, and changes not
 
   it('opens both fixtures as they are (the cases above fail for their corruption alone)', async () => {
     for (const base of [journalState, snapshotState]) {
-      const state = await openBrokerState({ stateDir: await copyOf(base) });
+      const state = await openBrokerState({
+        clock: systemClock,
+        random: new Random('broker'),
+        stateDir: await copyOf(base),
+      });
       expect((await state.registry.listThings()).map((t) => t.thingName)).toEqual(['thing-1', 'thing-2']);
       await state.close();
     }

@@ -1,3 +1,5 @@
+import { Random } from '../../core/random.js';
+import { systemClock } from '../../core/clock.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,17 +23,24 @@ describe('one broker per state directory', () => {
   it('refuses a second stand-in on the same state with NRF91SIM_STATE_IN_USE, and frees it on close', async () => {
     const stateDir = await temp();
     const first = await startStandIn({ stateDir });
-    const err = await openBrokerState({ stateDir }).catch((e: unknown) => e);
+    const err = await openBrokerState({ clock: systemClock, random: new Random('broker'), stateDir }).catch(
+      (e: unknown) => e,
+    );
     expect(isSimError(err, 'NRF91SIM_STATE_IN_USE')).toBe(true);
     expect((err as Error).message).toContain(`process ${process.pid}`);
     // The same directory by another path is the same lock.
     const link = path.join(await temp(), 'link');
     await fs.symlink(stateDir, link);
     expect(
-      isSimError(await openBrokerState({ stateDir: link }).catch((e: unknown) => e), 'NRF91SIM_STATE_IN_USE'),
+      isSimError(
+        await openBrokerState({ clock: systemClock, random: new Random('broker'), stateDir: link }).catch(
+          (e: unknown) => e,
+        ),
+        'NRF91SIM_STATE_IN_USE',
+      ),
     ).toBe(true);
     await first.stop(true);
-    const again = await openBrokerState({ stateDir });
+    const again = await openBrokerState({ clock: systemClock, random: new Random('broker'), stateDir });
     await again.close();
   });
 
@@ -97,7 +106,12 @@ describe('what a crash leaves behind', () => {
     await fs.mkdir(path.join(stateDir, 's3'), { recursive: true });
     const fresh = path.join(stateDir, 's3', '.credentials.json.0123456789ab.tmp');
     await fs.writeFile(fresh, '{}');
-    const s3 = await S3Server.start({ stateDir, httpsPort: null });
+    const s3 = await S3Server.start({
+      clock: systemClock,
+      random: new Random('s3'),
+      stateDir,
+      httpsPort: null,
+    });
     await s3.close();
     expect((await fs.stat(fresh)).isFile()).toBe(true);
   });

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -122,6 +123,7 @@ describe('nrf91sim device boot --image', () => {
     const state = path.join(dir, 'keyed-state');
     const signed = buildAppImage({ app: 'at_client', version: '1.0.0', signingKey: key.privateKeyPem });
     const keyed = await Device.boot({
+      clock: systemClock,
       name: 'keyed',
       stateDir: state,
       firmware: { image: signed, bootloaderKeys: [key.publicKeyPem] },

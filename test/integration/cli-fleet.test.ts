@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openBrokerConsole } from '../../broker-fixtures/index.js';
+import { systemClock } from '../../core/clock.js';
+import { Random } from '../../core/random.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 
 const dirs: string[] = [];
@@ -98,7 +100,10 @@ describe('nrf91sim fleet', () => {
         );
       }
       // Each device's thing is registered, named after its IMEI.
-      const console = await openBrokerConsole(state);
+      const console = await openBrokerConsole(state, {
+        clock: systemClock,
+        random: new Random('cli-fleet-test'),
+      });
       try {
         const { things } = await console.request<{ things: Array<{ thingName: string }> }>('GET', '/things');
         expect(things).toHaveLength(300);

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -57,7 +58,7 @@ async function openPort(link: string): Promise<{ at: AtClient; close(): Promise<
   await new Promise<void>((resolve) => port.flush(() => resolve()));
   port.on('error', () => {});
   return {
-    at: new AtClient(duplexLink(port), { defaultTimeoutMs: 15_000 }),
+    at: new AtClient(duplexLink(port), { clock: systemClock, defaultTimeoutMs: 15_000 }),
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
 }

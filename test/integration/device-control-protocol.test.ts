@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 describe('the device control protocol, without the CLI (as a fleet runner uses it)', () => {
   it('serves a device, answers requests, refuses a second server and clears its files on close', async () => {
-    const device = await Device.boot({ name: 'proto-1', stateDir: dir });
+    const device = await Device.boot({ clock: systemClock, name: 'proto-1', stateDir: dir });
     const deviceDir = device.stateDir as string;
     const server = await DeviceControlServer.start(device, deviceDir);
     try {

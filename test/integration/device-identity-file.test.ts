@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +24,10 @@ async function withIdentity(name: string, content: string): Promise<{ stateDir: 
 describe("a device's stored identity.json", () => {
   it('is read back as it was written: the same IMEI boot after boot', async () => {
     const stateDir = path.join(dir, 'round-trip');
-    const first = await Device.boot({ name: 'round-trip', stateDir });
+    const first = await Device.boot({ clock: systemClock, name: 'round-trip', stateDir });
     const imei = first.identity.imei;
     await first.close();
-    const again = await Device.boot({ name: 'round-trip', stateDir });
+    const again = await Device.boot({ clock: systemClock, name: 'round-trip', stateDir });
     expect(again.identity.imei).toBe(imei);
     await again.close();
   });
@@ -70,7 +71,7 @@ describe("a device's stored identity.json", () => {
       const name = `id-${cases.findIndex((c) => c[0] === what)}`;
       const text = `${JSON.stringify(content)}\n`;
       const { stateDir, file } = await withIdentity(name, text);
-      const boot = Device.boot({ name, stateDir });
+      const boot = Device.boot({ clock: systemClock, name, stateDir });
       await expect(boot).rejects.toMatchObject({ code: ErrorCode.STATE_CORRUPT });
       await expect(boot).rejects.toThrow(message);
       await expect(boot).rejects.toThrow(file);

@@ -1,9 +1,10 @@
+import { Random } from '../../core/random.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3Server } from '../../broker-fixtures/s3/index.js';
-import { VirtualClock } from '../../core/clock.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
 import {
   DownloadClient,
   type DownloadClientCallback,
@@ -26,7 +27,7 @@ const cleanup: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-dlc-'));
-  s3 = await S3Server.start({ stateDir });
+  s3 = await S3Server.start({ clock: systemClock, random: new Random('s3'), stateDir });
   await s3.store.createBucket('firmware');
   await s3.store.putObject('firmware', 'v1.0.1/app_update.bin', image);
 });

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
@@ -34,7 +35,7 @@ function appEvents(device: Device) {
 
 async function shadowDevice(thing: string, extra: Record<string, unknown> = {}) {
   const creds = await createThing(s.fixtures, thing);
-  const device = await Device.boot({ name: thing });
+  const device = await Device.boot({ clock: systemClock, name: thing });
   cleanup.push(() => device.close());
   await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
   const rec = appEvents(device);
@@ -90,7 +91,7 @@ describe('the freertos_shadow demo application', () => {
   });
 
   it('reports a configuration it cannot use instead of running', async () => {
-    const device = await Device.boot({ name: 'demo-misconfigured' });
+    const device = await Device.boot({ clock: systemClock, name: 'demo-misconfigured' });
     cleanup.push(() => device.close());
     const { until } = appEvents(device);
     await device.control.program(

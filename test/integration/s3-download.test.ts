@@ -1,3 +1,4 @@
+import { Random } from '../../core/random.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ async function curl(...args: string[]): Promise<{ status: number; headers: strin
 
 beforeAll(async () => {
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-s3-'));
-  s3 = await S3Server.start({ stateDir, clock });
+  s3 = await S3Server.start({ random: new Random('s3'), stateDir, clock });
   agent = new Agent({ connect: { ca: readFileSync(s3.caFile, 'utf8') } });
   // Writes need a signature: presigned PUT URLs, as the CLI and the broker's fota command use.
   const put = await request(s3.presign('firmware', '', { https: false, method: 'PUT' }), { method: 'PUT' });

@@ -1,3 +1,4 @@
+import { Random } from '../../core/random.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +15,14 @@ const image = Buffer.from(Array.from({ length: 4096 }, (_, i) => i & 0xff));
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nrf91sim-s3w-'));
-  s3 = await S3Server.start({ stateDir: dir, clock, httpsPort: null });
-  open = await S3Server.start({ stateDir: dir, clock, httpsPort: null, anonymousWrites: true });
+  s3 = await S3Server.start({ random: new Random('s3'), stateDir: dir, clock, httpsPort: null });
+  open = await S3Server.start({
+    random: new Random('s3'),
+    stateDir: dir,
+    clock,
+    httpsPort: null,
+    anonymousWrites: true,
+  });
   await s3.store.createBucket('firmware');
   await s3.store.putObject('firmware', 'app.bin', image);
 });

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { describe, expect, it } from 'vitest';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
@@ -9,7 +10,7 @@ async function at(device: Device, line: string): Promise<string> {
 
 describe('the Serial LTE Modem is an application, not part of the modem', () => {
   it('answers #X commands on the factory image, and a device running aws_iot answers ERROR', async () => {
-    const device = await Device.boot({ name: 'slm-or-not' });
+    const device = await Device.boot({ clock: systemClock, name: 'slm-or-not' });
     try {
       expect(device.manifest?.app).toBe('serial_lte_modem');
       expect(await at(device, 'AT#XSOCKET=1,1,0')).toBe('#XSOCKET: 0,1,6\r\nOK');
@@ -37,7 +38,7 @@ describe('the Serial LTE Modem is an application, not part of the modem', () => 
   });
 
   it('stops answering #X when it stops, without a reset of the modem in between', async () => {
-    const device = await Device.boot({ name: 'slm-stop' });
+    const device = await Device.boot({ clock: systemClock, name: 'slm-stop' });
     try {
       const modem = device.modem;
       expect(await at(device, 'AT#XSOCKET=?')).toBe('#XSOCKET: (0,1,2),(1,2,3),(0,1),<cid>\r\nOK');
@@ -50,7 +51,7 @@ describe('the Serial LTE Modem is an application, not part of the modem', () => 
   });
 
   it('answers every SLM failure with a plain ERROR, whatever +CMEE says', async () => {
-    const device = await Device.boot({ name: 'slm-cmee' });
+    const device = await Device.boot({ clock: systemClock, name: 'slm-cmee' });
     try {
       const channel = device.modem.channel();
       await channel.send('AT+CMEE=1');

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,7 +85,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
 };
 
 function slowModem(): Modem {
-  const modem = new Modem({ name: 'conformance' });
+  const modem = new Modem({ clock: systemClock, name: 'conformance' });
   modem.commands.register({
     name: '#SLOW',
     ref: 'test',
@@ -130,7 +131,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
   it('carries an AT round trip', async () => {
     const { h, modem } = await setup();
     const c = await h.connect();
-    const client = new AtClient(c.link);
+    const client = new AtClient(c.link, { clock: systemClock });
     expect(await client.send('AT+CGSN')).toEqual({ lines: [modem.identity.imei], final: 'OK', ok: true });
     await c.close();
   });
@@ -138,7 +139,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
   it('assembles commands written one byte at a time', async () => {
     const { h, modem } = await setup();
     const c = await h.connect();
-    const client = new AtClient(c.link);
+    const client = new AtClient(c.link, { clock: systemClock });
     const got = new Promise<string[]>((resolve) => {
       let text = '';
       c.link.onData((d) => {
@@ -158,7 +159,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
   it('carries large writes both ways intact', async () => {
     const { h } = await setup();
     const c = await h.connect();
-    const client = new AtClient(c.link);
+    const client = new AtClient(c.link, { clock: systemClock });
     const payload = 'P'.repeat(12_000);
     expect((await client.send(`AT#LEN="${payload}"`)).lines).toEqual(['#LEN: 12000']);
     const bulk = await client.send('AT#BULK=3000', 20_000);
@@ -175,7 +176,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
     await first.close();
     await new Promise((r) => setTimeout(r, 400));
     const second = await h.connect();
-    const client = new AtClient(second.link);
+    const client = new AtClient(second.link, { clock: systemClock });
     expect(await client.send('AT+CGMM')).toEqual({ lines: ['nRF9160-SICA'], final: 'OK', ok: true });
     await second.close();
   });
@@ -186,7 +187,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
     try {
       for (let i = 0; i < 15; i++) {
         const c = await h.connect();
-        const client = new AtClient(c.link);
+        const client = new AtClient(c.link, { clock: systemClock });
         expect((await client.send('AT+CGMR')).lines).toEqual(['mfw_nrf9160_1.3.5']);
         client.close();
         await c.close();
@@ -204,7 +205,7 @@ describe.each(Object.keys(harnesses))('Transport conformance: %s', (kind) => {
     await first.close();
     await new Promise((r) => setTimeout(r, 30));
     const second = await h.connect();
-    const client = new AtClient(second.link);
+    const client = new AtClient(second.link, { clock: systemClock });
     const r = await client.send('AT');
     if (kind === 'pty') {
       // A PTY cannot tell clients apart: the kernel hands the bytes over as one stream.
@@ -244,7 +245,7 @@ describe('TCP serial: one client at a time', () => {
     b.on('data', (d: Buffer) => (bText += d.toString()));
     await new Promise((r) => b.once('close', r));
     expect(bText).toContain('in use');
-    const client = new AtClient(duplexLink(a));
+    const client = new AtClient(duplexLink(a), { clock: systemClock });
     expect((await client.send('AT')).final).toBe('OK');
     a.destroy();
   });
@@ -293,7 +294,7 @@ describe('PTY serial', () => {
     port.on('error', () => {});
     // A client that does not flush first sees the backlog, then its own answer. Opening the port
     // flushes the kernel's input queue at an arbitrary byte, so at most one line arrives cut short.
-    const client = new AtClient(duplexLink(port));
+    const client = new AtClient(duplexLink(port), { clock: systemClock });
     const urcs: string[] = [];
     client.on('urc', (l) => urcs.push(l));
     const r = await client.send('AT+CGMM', 10_000);

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
@@ -53,7 +54,7 @@ async function scriptedPeer(reply: string): Promise<{ port: number; close(): Pro
 }
 
 beforeAll(async () => {
-  device = await createDevice({ name: 'term', serial: 'pty' });
+  device = await createDevice({ clock: systemClock, name: 'term', serial: 'pty' });
 });
 afterAll(async () => {
   await device.close();

@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/clock.js';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isSimError } from '../../core/errors.js';
 import { AppRegistry } from '../../firmware/app-registry.js';
@@ -44,6 +45,7 @@ describe('the application registry', () => {
       },
     });
     const device = await Device.boot({
+      clock: systemClock,
       name: 'registry-own',
       apps,
       firmware: { image: buildAppImage({ app: 'at_client', version: '1.0.0' }) },
@@ -55,6 +57,7 @@ describe('the application registry', () => {
 
   it('boots an image whose application it does not have: nothing runs and the device says why', async () => {
     const device = await Device.boot({
+      clock: systemClock,
       name: 'registry-missing',
       firmware: { image: buildAppImage({ app: 'nrf_cloud', version: '1.0.0' }) },
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/clock.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
 import { AtClient, emitterLink } from '../../modem/at/client.js';
 import { Modem } from '../../modem/modem.js';
 import { createMemoryPair } from '../../modem/transport/memory.js';
@@ -8,7 +8,7 @@ function setup(): { modem: Modem; client: AtClient } {
   const modem = new Modem({ clock: new VirtualClock() });
   const { device, host } = createMemoryPair();
   modem.attach(device);
-  return { modem, client: new AtClient(emitterLink(host)) };
+  return { modem, client: new AtClient(emitterLink(host), { clock: systemClock }) };
 }
 
 describe('AtClient', () => {
@@ -50,7 +50,7 @@ describe('AtClient', () => {
 
   it('rejects a pending command when the link closes, and times out when nothing answers', async () => {
     const { device, host } = createMemoryPair();
-    const client = new AtClient(emitterLink(host));
+    const client = new AtClient(emitterLink(host), { clock: systemClock });
     await expect(client.send('AT', 30)).rejects.toThrow(/no final result for AT within 30 ms/);
     const pending = client.send('AT');
     await host.close();

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/clock.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
 import { fromBase64url, verifyCoseSign1 } from '../../modem/credentials/cose.js';
 import { parseAttestationToken } from '../../modem/credentials/nrf-messages.js';
 import { modemFirmwareUuid } from '../../modem/identity.js';
@@ -31,7 +31,7 @@ describe('%ATTESTTOKEN', () => {
   });
 
   it('signs the claims in a detached COSE_Sign1 that verifies with the device identity key only', async () => {
-    const modem = new Modem({ name: 'attest-test' });
+    const modem = new Modem({ clock: systemClock, name: 'attest-test' });
     const { token, cose } = await attest(modem);
     const key = createPublicKey(modem.control.identityPublicKey());
     const checked = verifyCoseSign1(cose, key, token);
@@ -40,12 +40,14 @@ describe('%ATTESTTOKEN', () => {
     const tampered = Buffer.from(token);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
     expect(verifyCoseSign1(cose, key, tampered).valid).toBe(false);
-    const stranger = createPublicKey(new Modem({ name: 'someone-else' }).control.identityPublicKey());
+    const stranger = createPublicKey(
+      new Modem({ clock: systemClock, name: 'someone-else' }).control.identityPublicKey(),
+    );
     expect(verifyCoseSign1(cose, stranger, token).valid).toBe(false);
   });
 
   it('uses a fresh nonce each time and works in any functional mode', async () => {
-    const modem = new Modem({ name: 'attest-test' });
+    const modem = new Modem({ clock: systemClock, name: 'attest-test' });
     const first = parseAttestationToken((await attest(modem)).token);
     await modem.channel().command('AT+CFUN=1');
     const second = parseAttestationToken((await attest(modem)).token);

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/clock.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
 import type { AtChannel } from '../../modem/at/channel.js';
 import type { CredentialBackend } from '../../modem/credentials/backend.js';
 import { MemoryCredentialBackend } from '../../modem/credentials/backend.js';
@@ -130,7 +130,11 @@ describe('%CMNG refusals lose nothing', () => {
   });
 
   it('answers 515 over the per-credential budget and over the total budget', async () => {
-    const small = new Modem({ name: 'small', profile: { credentials: { maxTotalBytes: 6000 } } });
+    const small = new Modem({
+      clock: systemClock,
+      name: 'small',
+      profile: { credentials: { maxTotalBytes: 6000 } },
+    });
     const ch = small.channel();
     await ch.command('AT+CMEE=1');
     expect((await ch.send(`AT%CMNG=0,1,4,"${'a'.repeat(4097)}"`)).finalLine).toBe('+CME ERROR: 515');
@@ -168,7 +172,11 @@ describe('%CMNG refusals lose nothing', () => {
       load: () => inner.load(),
       save: (items) => (broken ? Promise.reject(new Error('EIO: flash write failed')) : inner.save(items)),
     };
-    const flaky = new Modem({ name: 'flaky', credentials: await CredentialStore.open(backend) });
+    const flaky = new Modem({
+      clock: systemClock,
+      name: 'flaky',
+      credentials: await CredentialStore.open(backend),
+    });
     const errors: unknown[] = [];
     flaky.on('internal-error', (_command, error) => errors.push(error));
     const ch = flaky.channel();

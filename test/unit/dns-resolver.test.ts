@@ -4,7 +4,7 @@ import { Modem } from '../../modem/modem.js';
 import { AF_INET, AF_INET6, DnsEai, DnsError, gaiStrerror } from '../../modem/sockets/index.js';
 import { untilRegistered } from '../helpers/registered.js';
 
-async function online(profile: ConstructorParameters<typeof Modem>[0] = {}): Promise<Modem> {
+async function online(profile: Partial<ConstructorParameters<typeof Modem>[0]> = {}): Promise<Modem> {
   const modem = new Modem({ name: 'dns', clock: new VirtualClock(), ...profile });
   await modem.channel().command('AT+CFUN=1');
   await untilRegistered(modem);
@@ -52,7 +52,25 @@ describe('modem DNS resolver', () => {
     });
   });
 
-  it('returns one address, IPv6 first for AF_UNSPEC as nrf_getaddrinfo does, or the family asked for', async () => {
+  it('returns every A record of a name in table order (one per broker cluster node)', async () => {
+    const modem = await online({
+      profile: { dns: { table: { 'cluster.example.com': ['127.0.0.2', '127.0.0.3', '127.0.0.4'] } } },
+    });
+    const all = await modem.sockets.getaddrinfo('cluster.example.com', '8883', { family: AF_INET });
+    expect(all.map((i) => `${i.addr.address}:${i.addr.port}`)).toEqual([
+      '127.0.0.2:8883',
+      '127.0.0.3:8883',
+      '127.0.0.4:8883',
+    ]);
+    // AF_UNSPEC without IPv6 records: all the IPv4 ones.
+    expect((await modem.dns.getaddrinfo('cluster.example.com')).map((i) => i.addr.address)).toEqual([
+      '127.0.0.2',
+      '127.0.0.3',
+      '127.0.0.4',
+    ]);
+  });
+
+  it('prefers IPv6 for AF_UNSPEC as nrf_getaddrinfo does, or answers the family asked for', async () => {
     const modem = await online();
     expect((await modem.dns.getaddrinfo('localhost'))[0]?.addr.address).toBe('::1');
     expect((await modem.dns.getaddrinfo('localhost', undefined, { family: AF_INET }))[0]?.addr.address).toBe(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isValidImei } from '../../modem/identity.js';
 import {
+  fleetImei,
   fleetSpecs,
   parseDeviceSpec,
   serializeDeviceSpec,
@@ -57,6 +59,15 @@ describe('device specs', () => {
     ['fleet-1', /expected an object/],
   ])('refuse %#: a wrong field is named', (input, message) => {
     expect(() => parseDeviceSpec(input)).toThrow(message);
+  });
+
+  it('give the devices of a fleet distinct, valid IMEIs, the same on every run', () => {
+    const specs = fleetSpecs({ count: 20_000, image: spec.image, credentials: { kind: 'none' } });
+    const imeis = specs.map((s) => s.profile?.identity?.imei as string);
+    expect(new Set(imeis).size).toBe(20_000);
+    for (const imei of imeis.slice(0, 50)) expect(isValidImei(imei)).toBe(true);
+    expect(fleetImei('fleet', 7)).toBe(imeis[7]);
+    expect(fleetImei('other', 7)).not.toBe(imeis[7]);
   });
 
   it('make a fleet of N devices on one image', () => {

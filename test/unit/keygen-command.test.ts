@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as x509 from '@peculiar/x509';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/clock.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
 import { ErrorCode } from '../../core/errors.js';
 import type { AtChannel } from '../../modem/at/channel.js';
 import { fromBase64url, verifyCoseSign1 } from '../../modem/credentials/cose.js';
@@ -149,7 +149,11 @@ describe('%KEYGEN refusals', () => {
   });
 
   it('answers 515 when the key does not fit, keeping what was there', async () => {
-    const full = new Modem({ name: 'full', profile: { credentials: { maxTotalBytes: 300 } } });
+    const full = new Modem({
+      clock: systemClock,
+      name: 'full',
+      profile: { credentials: { maxTotalBytes: 300 } },
+    });
     const ch = full.channel();
     await ch.command('AT+CMEE=1');
     await ch.command(`AT%CMNG=0,1,4,"${'i'.repeat(200)}"`);
@@ -162,8 +166,8 @@ describe('%KEYGEN refusals', () => {
 
 describe('device identity key', () => {
   it('is the same for the same device after a reboot and differs between devices', () => {
-    const again = new Modem({ name: 'keygen-test' });
-    const other = new Modem({ name: 'another-device' });
+    const again = new Modem({ clock: systemClock, name: 'keygen-test' });
+    const other = new Modem({ clock: systemClock, name: 'another-device' });
     expect(again.control.identityPublicKey()).toBe(modem.control.identityPublicKey());
     expect(other.control.identityPublicKey()).not.toBe(modem.control.identityPublicKey());
   });

@@ -19,8 +19,44 @@ export interface CancelOptions {
  * continuous jobs following their groups), acting on executions through the same engine as the
  * devices, so a job created or canceled here notifies devices at once.
  */
+/** Another broker node changed a job record between our read and our write. */
+class JobConflict extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} changed while being written`);
+  }
+}
+
+/** Conflicting writes in a row (other broker nodes) before a control-plane call fails. */
+const MAX_ATTEMPTS = 50;
+
 export class JobsControlPlane {
   private readonly jobQueue = new KeyedQueue();
+
+  /**
+   * Runs `work` for one job, one at a time on this node, and again when {@link writeJob} found the
+   * record changed by another broker node since `work` read it.
+   */
+  private serial<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+    return this.jobQueue.run(jobId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await work();
+        } catch (err) {
+          if (!(err instanceof JobConflict) || attempt >= MAX_ATTEMPTS) throw err;
+        }
+      }
+    });
+  }
+
+  /** Writes the job record if it is still `before` (undefined: absent), checked in the store. */
+  private async writeJob(jobId: string, before: JobRecord | undefined, after: JobRecord): Promise<void> {
+    const { applied, durable } = this.ctx.store.commitIf(
+      [{ collection: 'jobs', key: jobId, value: before }],
+      [{ collection: 'jobs', key: jobId, value: after }],
+    );
+    if (!(await applied)) throw new JobConflict(jobId);
+    await durable;
+  }
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -46,12 +82,11 @@ export class JobsControlPlane {
 
   /** Adds `things` to the job's record of things with executions. */
   private recordThings(jobId: string, things: string[]): Promise<void> {
-    return this.jobQueue.run(jobId, async () => {
+    return this.serial(jobId, async () => {
       const job = await this.engine.getJob(jobId);
       if (!job) return;
       const added = things.filter((t) => !job.things.includes(t));
-      if (added.length)
-        await this.ctx.store.put<JobRecord>('jobs', jobId, { ...job, things: [...job.things, ...added] });
+      if (added.length) await this.writeJob(jobId, job, { ...job, things: [...job.things, ...added] });
     });
   }
 
@@ -84,7 +119,7 @@ export class JobsControlPlane {
 
   /** CreateJob: an execution, QUEUED, for every target thing and every member of a target group. */
   async createJob(jobId: string, body: unknown): Promise<JsonObject> {
-    const { config, clock, store } = this.ctx;
+    const { config, clock } = this.ctx;
     const { resolvedTargets, ...definition } = parseJobDefinition(
       jobId,
       body,
@@ -94,7 +129,7 @@ export class JobsControlPlane {
     const things: string[] = [];
     for (const target of resolvedTargets)
       for (const t of await this.thingsOf(target)) if (!things.includes(t)) things.push(t);
-    const job = await this.jobQueue.run(jobId, async () => {
+    const job = await this.serial(jobId, async () => {
       if (await this.engine.getJob(jobId))
         throw new SimError(ErrorCode.ALREADY_EXISTS, `job ${jobId} already exists`);
       const now = clock.now();
@@ -105,7 +140,7 @@ export class JobsControlPlane {
         createdAt: now,
         lastUpdatedAt: now,
       };
-      await store.put<JobRecord>('jobs', jobId, record);
+      await this.writeJob(jobId, undefined, record);
       return record;
     });
     this.ctx.log.add({ type: 'job-created', detail: `${jobId} for ${things.length} thing(s)` });
@@ -147,7 +182,7 @@ export class JobsControlPlane {
 
   /** CancelJob: QUEUED executions become CANCELED, IN_PROGRESS ones too with `force`. */
   async cancelJob(jobId: string, options: CancelOptions = {}): Promise<JsonObject> {
-    const job = await this.jobQueue.run(jobId, async () => {
+    const job = await this.serial(jobId, async () => {
       const job = await this.requireJob(jobId);
       const { status } = jobStatusOf(job, await this.queries.latestExecutions(job));
       if (
@@ -168,7 +203,7 @@ export class JobsControlPlane {
         ...(options.reasonCode !== undefined ? { reasonCode: options.reasonCode } : {}),
         lastUpdatedAt: this.ctx.clock.now(),
       };
-      await this.ctx.store.put<JobRecord>('jobs', jobId, record);
+      await this.writeJob(jobId, job, record);
       return record;
     });
     for (const thing of job.things) {
@@ -215,7 +250,7 @@ export class JobsControlPlane {
 
   /** DeleteJob: the job and all its executions; one still in progress needs `force`. */
   async deleteJob(jobId: string, force = false): Promise<void> {
-    const job = await this.jobQueue.run(jobId, async () => {
+    const job = await this.serial(jobId, async () => {
       const job = await this.requireJob(jobId);
       const latest = await this.queries.latestExecutions(job);
       const { status } = jobStatusOf(job, latest);
@@ -227,7 +262,7 @@ export class JobsControlPlane {
         status: 'DELETION_IN_PROGRESS',
         lastUpdatedAt: this.ctx.clock.now(),
       };
-      await this.ctx.store.put<JobRecord>('jobs', jobId, record);
+      await this.writeJob(jobId, job, record);
       return record;
     });
     for (const thing of job.things) {

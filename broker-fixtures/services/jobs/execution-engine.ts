@@ -1,4 +1,5 @@
 import type { TimerHandle } from '../../../core/clock.js';
+import { ErrorCode, SimError } from '../../../core/errors.js';
 import type { JsonValue } from '../shadow/json.js';
 import { KeyedQueue } from '../shadow/keyed-queue.js';
 import type { ServiceContext } from '../service.js';
@@ -13,6 +14,9 @@ export interface Outcome<T> {
   executions: JobExecutionRecord[];
   result: T;
 }
+
+/** Conflicting writes in a row (other broker nodes) before a request fails. */
+const MAX_ATTEMPTS = 50;
 
 const keyOf = (e: JobExecutionRecord | undefined): string => (e ? `${e.jobId}#${e.executionNumber}` : '');
 
@@ -81,20 +85,42 @@ export class ExecutionEngine {
   ): Promise<T> {
     return this.queue.run(thingName, async () => {
       const { store, clock } = this.ctx;
-      const stored = (await store.get<ThingJobs>('job-executions', thingName))?.executions ?? [];
-      const model: ModelContext = { now: clock.now(), jobs: await this.jobsOf(stored) };
-      const timed = applyTimeouts(stored, model);
-      const outcome = await change(timed.executions, model);
-      const after = outcome.executions;
-      if (JSON.stringify(after) !== JSON.stringify(stored)) {
-        if (after.length) await store.put<ThingJobs>('job-executions', thingName, { executions: after });
-        else await store.delete('job-executions', thingName);
-        this.logChanges(thingName, stored, after);
+      for (let attempt = 1; ; attempt++) {
+        const record = await store.get<ThingJobs>('job-executions', thingName);
+        const stored = record?.executions ?? [];
+        const model: ModelContext = { now: clock.now(), jobs: await this.jobsOf(stored) };
+        const timed = applyTimeouts(stored, model);
+        const outcome = await change(timed.executions, model);
+        const after = outcome.executions;
+        if (JSON.stringify(after) !== JSON.stringify(stored)) {
+          // Checked against the record as read, in the store: on a shared store another broker
+          // node may have changed this thing's executions (a version, a new execution number)
+          // since; then the request is decided again on what is there now.
+          const { applied, durable } = store.commitIf(
+            [{ collection: 'job-executions', key: thingName, value: record }],
+            [
+              after.length
+                ? { collection: 'job-executions', key: thingName, value: { executions: after } }
+                : { collection: 'job-executions', key: thingName, deleted: true },
+            ],
+          );
+          if (!(await applied)) {
+            if (attempt >= MAX_ATTEMPTS) {
+              throw new SimError(
+                ErrorCode.INVALID_STATE,
+                `job executions of ${thingName}: ${MAX_ATTEMPTS} conflicting writes in a row`,
+              );
+            }
+            continue;
+          }
+          await durable;
+          this.logChanges(thingName, stored, after);
+        }
+        if (respond) await respond(outcome.result, model);
+        await this.notify(thingName, pendingExecutions(stored), pendingExecutions(after), model);
+        this.schedule(thingName, after);
+        return outcome.result;
       }
-      if (respond) await respond(outcome.result, model);
-      await this.notify(thingName, pendingExecutions(stored), pendingExecutions(after), model);
-      this.schedule(thingName, after);
-      return outcome.result;
     });
   }
 

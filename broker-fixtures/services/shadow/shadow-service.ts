@@ -1,4 +1,5 @@
 import { ErrorCode, SimError } from '../../../core/errors.js';
+import type { StateChange, StateExpectation } from '../../store/store.js';
 import type {
   ApiRequest,
   ApiResponse,
@@ -62,6 +63,10 @@ interface Tombstone {
 }
 
 const INTERNAL_FAILURE = new ShadowError(500, 'Internal service failure');
+/** Another broker node changed the shadow between our read and our write: read again. */
+const RETRY = Symbol('retry');
+/** Conflicts in a row before a request is answered 500 (a shared store under a storm of writes). */
+const MAX_ATTEMPTS = 50;
 
 /**
  * AWS IoT Device Shadow over MQTT (cloud-services.md §1): classic and named shadows, get / update /
@@ -120,12 +125,16 @@ export class ShadowService implements BrokerService {
     }
     const key = shadowKey(address);
     const { sent } = await this.queue.run(key, async () => {
-      const decision =
-        operation === 'update'
-          ? await this.update(address, payload)
-          : operation === 'get'
-            ? await this.get(address, payload)
-            : await this.delete(address, payload);
+      let decision: Decision | typeof RETRY = RETRY;
+      for (let attempt = 0; decision === RETRY && attempt < MAX_ATTEMPTS; attempt++) {
+        decision =
+          operation === 'update'
+            ? await this.update(address, payload)
+            : operation === 'get'
+              ? await this.get(address, payload)
+              : await this.delete(address, payload);
+      }
+      if (decision === RETRY) decision = this.rejected(INTERNAL_FAILURE, payload);
       return { sent: this.send(key, address, operation, payload, decision) };
     });
     return sent;
@@ -219,7 +228,22 @@ export class ShadowService implements BrokerService {
     );
   }
 
-  private async update(address: ShadowAddress, payload: Buffer | string): Promise<Decision> {
+  /**
+   * Commits `changes` if the records read are unchanged. `applied` is known at once on an embedded
+   * store (the next request does not wait for the disk) and on the shared store's answer on a
+   * shared one, where another node may have won: then the request is decided again.
+   */
+  private async commitIfUnchanged(
+    expect: readonly StateExpectation[],
+    changes: readonly StateChange[],
+  ): Promise<{ durable: Promise<void> } | typeof RETRY> {
+    const { applied, durable } = this.context.store.commitIf(expect, changes);
+    // A store failure is reported by `durable` (answered 500 by send).
+    const ok = await applied.catch(() => true);
+    return ok ? { durable } : RETRY;
+  }
+
+  private async update(address: ShadowAddress, payload: Buffer | string): Promise<Decision | typeof RETRY> {
     const { store, clock } = this.context;
     const request = parseUpdateRequest(payload, this.limits);
     if (request instanceof ShadowError) return this.rejected(request, payload);
@@ -231,10 +255,18 @@ export class ShadowService implements BrokerService {
     const now = this.nowSeconds();
     const outcome = applyUpdate(current, request, now, baseVersion, this.limits);
     if (outcome instanceof ShadowError) return this.rejected(outcome, payload);
-    const durable = store.commit([
-      { collection: 'shadows', key, value: outcome.shadow },
-      ...(tomb ? [{ collection: 'shadow-tombstones' as const, key, deleted: true as const }] : []),
-    ]);
+    const committed = await this.commitIfUnchanged(
+      [
+        { collection: 'shadows', key, value: current },
+        ...(current ? [] : [{ collection: 'shadow-tombstones' as const, key, value: tomb }]),
+      ],
+      [
+        { collection: 'shadows', key, value: outcome.shadow },
+        ...(tomb ? [{ collection: 'shadow-tombstones' as const, key, deleted: true as const }] : []),
+      ],
+    );
+    if (committed === RETRY) return RETRY;
+    const { durable } = committed;
     const token: JsonObject = request.clientToken !== undefined ? { clientToken: request.clientToken } : {};
     const prefix = shadowPrefix(address);
     const accepted: JsonObject = { ...outcome.accepted, ...token };
@@ -279,17 +311,22 @@ export class ShadowService implements BrokerService {
     };
   }
 
-  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Decision> {
+  private async delete(address: ShadowAddress, payload: Buffer | string): Promise<Decision | typeof RETRY> {
     const { store, clock } = this.context;
     const request = parseSimpleRequest(payload);
     if (request instanceof ShadowError) return this.rejected(request, payload);
     const key = shadowKey(address);
     const shadow = await store.get<StoredShadow>('shadows', key);
     if (!shadow) return this.noShadow(address, payload);
-    const durable = store.commit([
-      { collection: 'shadows', key, deleted: true },
-      { collection: 'shadow-tombstones', key, value: { version: shadow.version, deletedAt: clock.now() } },
-    ]);
+    const committed = await this.commitIfUnchanged(
+      [{ collection: 'shadows', key, value: shadow }],
+      [
+        { collection: 'shadows', key, deleted: true },
+        { collection: 'shadow-tombstones', key, value: { version: shadow.version, deletedAt: clock.now() } },
+      ],
+    );
+    if (committed === RETRY) return RETRY;
+    const { durable } = committed;
     const body: JsonObject = {
       version: shadow.version,
       timestamp: this.nowSeconds(),

@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+import type { Clock } from '../../core/clock.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
+import { CertificateAuthority } from '../pki/certificate-authority.js';
+import { connectRedis, parseRedisUrl, type RedisLocation } from '../store/redis-connection.js';
+import { RedisStore } from '../store/redis-store.js';
+
+export interface ClusterOptions {
+  /** `redis://HOST:PORT[/db]`, `rediss://…` or `unix:///path/redis.sock`. */
+  redisUrl: string;
+  /** This node's name: aedes' broker id, the writer name in change notices (default: random). */
+  nodeId?: string;
+  /** Prefix of the stand-in's own keys (default `nrf91sim`); aedes' keys are its own. */
+  prefix?: string;
+}
+
+/**
+ * The async persistence of aedes-persistence-redis 11 (aedes 1.x needs an async `setup`; the
+ * package's main export wraps it in the callback API of aedes 0.x). Untyped: the part used is
+ * aedes' persistence interface plus `destroy`.
+ */
+interface AsyncRedisPersistence {
+  setup(broker: unknown): Promise<void>;
+  createRetainedStreamCombi(patterns: string[]): unknown;
+  destroy(): Promise<void>;
+}
+const require = createRequire(import.meta.url);
+const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (
+  options: object,
+) => AsyncRedisPersistence;
+
+/** What a broker node shares with the others: state, routing, sessions, and the local CA. */
+export interface ClusterParts {
+  nodeId: string;
+  location: RedisLocation;
+  store: RedisStore;
+  /** aedes' emitter: a publish on any node reaches subscribers on every node. */
+  mq: unknown;
+  /** Sessions, subscriptions, retained messages and QoS 1 in-flight messages, in Redis. */
+  persistence: AsyncRedisPersistence;
+  /** The cluster's CA, created by the first node and copied into `dir` (ca.crt, ca.key). */
+  certificateAuthority(dir: string, commonName: string, clock: Clock): Promise<CertificateAuthority>;
+  close(): Promise<void>;
+}
+
+const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export async function openCluster(options: ClusterOptions, random: Random): Promise<ClusterParts> {
+  const location = parseRedisUrl(options.redisUrl);
+  const nodeId = options.nodeId ?? `node-${random.bytes(6).toString('hex')}`;
+  if (!NODE_ID.test(nodeId)) {
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      `--node-id ${JSON.stringify(nodeId)}: use 1-64 of [A-Za-z0-9_.-]`,
+    );
+  }
+  const prefix = options.prefix ?? 'nrf91sim';
+  const store = await RedisStore.open({ location, writer: nodeId, prefix });
+  let admin: Redis | undefined;
+  try {
+    admin = await connectRedis(location, `nrf91sim-admin-${nodeId}`);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const mq = mqemitterRedis({ ...location.options });
+  const persistence = new AsyncPersistence({ ...location.options });
+  // aedes 1.2 pipes the retained messages of a SUBSCRIBE (`.pipe`), persistence-redis 11 hands
+  // back an async iterator of them: give aedes a stream over it.
+  const iterate = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns: string[]) =>
+    Readable.from(iterate(patterns) as AsyncIterable<unknown>);
+  const shared = admin;
+  return {
+    nodeId,
+    location,
+    store,
+    mq,
+    persistence,
+    async certificateAuthority(dir, commonName, clock) {
+      const key = `${prefix}:ca`;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const stored = await shared.get(key);
+        if (stored) {
+          const { cert, privateKey } = JSON.parse(stored) as { cert: string; privateKey: string };
+          const ca = await CertificateAuthority.fromPem(cert, privateKey, clock, key);
+          await ca.save(dir);
+          return ca;
+        }
+        const made = await CertificateAuthority.create(commonName, clock);
+        const body = JSON.stringify({ cert: made.certificatePem, privateKey: await made.privateKeyPem() });
+        // The first node to get here makes the cluster's CA; the others take it.
+        if ((await shared.set(key, body, 'NX')) === 'OK') {
+          await made.save(dir);
+          return made;
+        }
+      }
+      throw new SimError(
+        ErrorCode.STATE_UNREACHABLE,
+        `cannot agree on the cluster CA in ${location.display}`,
+      );
+    },
+    async close() {
+      await Promise.allSettled([
+        persistence.destroy(),
+        store.close(),
+        shared.quit().catch(() => shared.disconnect()),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, type CliProcess } from '../helpers/cli.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { missingTools, tools } from '../helpers/system-tools.js';
+import { OPEN_POLICY } from './broker-helpers.js';
+import { Inbox } from './cluster-helpers.js';
+
+const skip = missingTools(tools.redisServer);
+
+interface Ready {
+  host: string;
+  mqttPort: number;
+  apiUrl: string;
+  caFile: string;
+  nodeId: string;
+}
+
+interface Thing {
+  thingName: string;
+  certificatePem: string;
+  privateKey: string;
+}
+
+async function api(node: Ready, method: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${node.apiUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+function connect(
+  node: Ready,
+  ca: string,
+  thing: Thing,
+  extra: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  const client = mqtt.connect({
+    protocol: 'mqtts',
+    host: node.host,
+    port: node.mqttPort,
+    ca,
+    cert: thing.certificatePem,
+    key: thing.privateKey,
+    clientId: thing.thingName,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...extra,
+  });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+}
+
+describe.skipIf(skip !== undefined)('nrf91sim broker --cluster: two node processes on one Redis', () => {
+  let redis: TestRedis;
+  let work: string;
+  const nodes: CliProcess[] = [];
+  let a: Ready;
+  let b: Ready;
+  let ca: string;
+  let device: Thing;
+  let observer: Thing;
+
+  async function startNode(nodeId: string, host: string, ports: number[]): Promise<Ready> {
+    const cli = startCli([
+      'broker',
+      ...['--cluster', redis.url, '--node-id', nodeId, '--host', host],
+      ...['--port', String(ports[0]), '--alpn-port', String(ports[1]), '--api-port', String(ports[2])],
+      ...['--no-s3', '--json', '--state', path.join(work, nodeId)],
+    ]);
+    nodes.push(cli);
+    return (await cli.nextEvent('ready', 60_000)) as unknown as Ready;
+  }
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    work = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-cluster-cli-'));
+    const ports = [await freePort('127.0.0.2'), await freePort('127.0.0.2'), await freePort('127.0.0.2')];
+    a = await startNode('node-a', '127.0.0.2', ports);
+    b = await startNode('node-b', '127.0.0.3', ports);
+    ca = await readFile(a.caFile, 'utf8');
+    await api(a, 'POST', '/policies/open', { policyDocument: OPEN_POLICY });
+    const made = (await api(a, 'POST', '/provision-things', { thingNames: ['cli-dev'] })) as {
+      things: Thing[];
+    };
+    device = made.things[0]!;
+    const watcher = (await api(b, 'POST', '/provision-things', {
+      thingNames: ['cli-obs'],
+      policyName: 'open',
+    })) as {
+      things: Thing[];
+    };
+    observer = watcher.things[0]!;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const n of nodes) await n.stop('SIGKILL');
+    await redis?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('runs both nodes on the same ports of 127.0.0.2 and 127.0.0.3, with one CA', async () => {
+    expect([a.nodeId, b.nodeId]).toEqual(['node-a', 'node-b']);
+    expect(b.mqttPort).toBe(a.mqttPort);
+    expect(await readFile(b.caFile, 'utf8')).toBe(ca);
+  });
+
+  it('lets mosquitto_sub on node B see a device publishing on node A', async (ctx) => {
+    if (missingTools(tools.mosquittoSub)) return ctx.skip();
+    const files = path.join(work, 'obs');
+    await mkdir(files, { recursive: true });
+    await writeFile(path.join(files, 'cert.pem'), observer.certificatePem);
+    await writeFile(path.join(files, 'key.pem'), observer.privateKey);
+    const sub = spawn('mosquitto_sub', [
+      ...['-h', b.host, '-p', String(b.mqttPort), '--cafile', b.caFile],
+      ...['--cert', path.join(files, 'cert.pem'), '--key', path.join(files, 'key.pem')],
+      ...['-i', 'cli-obs', '-t', 'cli-dev/out', '-q', '1', '-C', '1', '-W', '30'],
+    ]);
+    let out = '';
+    sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => sub.once('exit', resolve));
+    const dev = await connect(a, ca, device);
+    // Publish until the subscriber (connecting on its own time) has it.
+    for (let i = 0; i < 100 && sub.exitCode === null && out === ''; i++) {
+      await dev.publishAsync('cli-dev/out', 'from node A', { qos: 1 });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await done).toBe(0);
+    expect(out.trim()).toBe('from node A');
+    await dev.endAsync();
+  });
+
+  it('keeps a persistent session, subscriptions and queued QoS 1, across kill -9 of its node', async () => {
+    const first = await connect(a, ca, device, { clean: false });
+    await first.subscribeAsync('cli-dev/inbox', { qos: 1 });
+    const killed = nodes[0]!;
+    await killed.stop('SIGKILL');
+    first.end(true);
+    const obs = await connect(b, ca, observer);
+    await obs.publishAsync('cli-dev/inbox', JSON.stringify({ queued: 1 }), { qos: 1 });
+    await obs.publishAsync('cli-dev/inbox', JSON.stringify({ queued: 2 }), { qos: 1 });
+    // The device's next connect goes to node B (127.0.0.2 is dead): the session is there.
+    const again = mqtt.connect({
+      protocol: 'mqtts',
+      host: b.host,
+      port: b.mqttPort,
+      ca,
+      cert: device.certificatePem,
+      key: device.privateKey,
+      clientId: device.thingName,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clean: false,
+    });
+    const inbox = new Inbox(again);
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
+      again.once('connect', (p) => resolve(p as { sessionPresent: boolean }));
+      again.once('error', reject);
+    });
+    expect(connack.sessionPresent).toBe(true);
+    expect(await inbox.wait('cli-dev/inbox', 2, 30_000)).toEqual([{ queued: 1 }, { queued: 2 }]);
+    // Still subscribed without subscribing again.
+    await obs.publishAsync('cli-dev/inbox', JSON.stringify({ live: true }), { qos: 1 });
+    expect((await inbox.wait('cli-dev/inbox', 3, 30_000))[2]).toEqual({ live: true });
+    await Promise.all([again.endAsync(), obs.endAsync()]);
+  });
+});
