@@ -91,6 +91,33 @@ export { type DfuTargetEvt, type DfuTargetImageType } from './cloud-libs/dfu-tar
 export { createModemMqttClient, modemStreamBuilder } from './cloud-libs/common/index.js';
 export { type ModemMqttClientOptions, type ModemMqttTransport } from './cloud-libs/common/index.js';
 export { lteLcInitAndConnect } from './cloud-libs/lte-lc/index.js';
+export { MemoryNrfCloudSettings, NCT_MSG_ID, NRF_CLOUD_DEFAULTS } from './cloud-libs/nrf-cloud/index.js';
+export { NRF_CLOUD_FOTA_ERROR_TEXT, NrfCloud, NrfCloudConnectResult } from './cloud-libs/nrf-cloud/index.js';
+export {
+  NrfCloudDisconnectStatus,
+  NrfCloudErrStatus,
+  NrfCloudFotaStatus,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudConfig,
+  type NrfCloudEvt,
+  type NrfCloudEvtHandler,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudEvtType,
+  type NrfCloudFotaEvt,
+  type NrfCloudFotaType,
+} from './cloud-libs/nrf-cloud/index.js';
+export {
+  type NrfCloudSensor,
+  type NrfCloudSensorData,
+  type NrfCloudSettings,
+} from './cloud-libs/nrf-cloud/index.js';
+export { type NrfCloudState, type NrfCloudTxData } from './cloud-libs/nrf-cloud/index.js';
+export { AwsIotBackend, cloudGetBinding, CloudConnectResult } from './cloud-libs/cloud-api/index.js';
+export { CloudDisconnectReason, NrfCloudBackend, type CloudBackend } from './cloud-libs/cloud-api/index.js';
+export { type CloudBindingEnv, type CloudEvent, type CloudEventType } from './cloud-libs/cloud-api/index.js';
+export { type CloudMsg } from './cloud-libs/cloud-api/index.js';
 
 // FreeRTOS coreMQTT-Agent and Device Shadow ports.
 export { AWS_IOT_ALPN_MQTT, isShadowJsonError, isShadowRejection } from './cloud-libs/freertos/index.js';
@@ -136,7 +163,7 @@ export { type SlmState, type UpgradeMode } from './firmware/index.js';
 // Firmware images: MCUboot application images, modem deltas, signing keys.
 export { assertVerified, buildAppImage, buildImage, buildModemDelta } from './firmware/index.js';
 export { compareVersions, dfuImageType, formatVersion, generateSigningKey } from './firmware/index.js';
-export { inspectImage, keyHash, KNOWN_APPS, loadSigningKey, loadVerifyKey } from './firmware/index.js';
+export { inspectImage, keyHash, loadSigningKey, loadVerifyKey } from './firmware/index.js';
 export { parseImage, parseModemDelta, parseVersion, readAppImage, verifyImage } from './firmware/index.js';
 export { type AppImageOptions, type AppManifest, type DfuImageType } from './firmware/index.js';
 export { type ImageBuildOptions, type ImageHeader, type ImageProblem } from './firmware/index.js';
@@ -184,3 +211,15 @@ export {
 export { type FleetRunnerOptions, type FleetSession, type FleetSessionOptions } from './fleet/index.js';
 export { type FleetSummary, type ImageSpec, type ThingRegistrar, type WorkerKind } from './fleet/index.js';
 export { type FleetStats, type WorkerMetrics, type WorkerSpawner } from './fleet/index.js';
+
+// The local nRF Cloud stand-in (BrokerFixturesOptions.nrfCloud): CA, REST client, firmware bundles.
+export { loadNrfCloudCa, makeBundle, NRF_CLOUD_ENDPOINT, nrfCloudCaDir } from './broker-fixtures/index.js';
+export { openNrfCloudApi, readBundle } from './broker-fixtures/index.js';
+export { type FirmwareBundle, type NrfCloudApi, type NrfCloudCaPem } from './broker-fixtures/index.js';
+export {
+  type NrfCloudDevice,
+  type NrfCloudEndpoints,
+  type NrfCloudExecution,
+} from './broker-fixtures/index.js';
+export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
+export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';

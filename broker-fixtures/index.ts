@@ -173,3 +173,32 @@ export {
   xmlDocument,
   xmlElements,
 } from './s3/index.js';
+export { loadNrfCloudCa, nrfCloudCaDir, type NrfCloudCaPem } from './nrf-cloud/ca.js';
+export { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
+export { deviceTopics, topicPrefix, allowedSubscriptions, type DeviceTopics } from './nrf-cloud/topics.js';
+export {
+  NRF_CLOUD_ENDPOINT,
+  NRF_CLOUD_DOWNLOAD_HOST,
+  NRF_CLOUD_API_HOST,
+  FIRMWARE_TYPE_NUMBER,
+  FIRMWARE_TYPES,
+  type AssociationState,
+  type NrfCloudDevice,
+  type NrfCloudMessage,
+  type NrfCloudFirmware,
+  type NrfCloudJob,
+  type NrfCloudExecution,
+  type FirmwareType,
+  type ExecutionStatus,
+} from './nrf-cloud/types.js';
+export { makeBundle, readBundle, type FirmwareBundle } from './nrf-cloud/fota/bundle-zip.js';
+export {
+  encodeJob,
+  decodeJobRequest,
+  decodeJobUpdate,
+  STATUS_BY_NUMBER,
+} from './nrf-cloud/fota/job-arrays.js';
+export { evaluateTransform, TransformError } from './nrf-cloud/jsonata.js';
+export { associationTransition, desiredForAssociation } from './nrf-cloud/association.js';
+export { DISCON_MESSAGE } from './nrf-cloud/devices.js';
+export { openNrfCloudApi, type NrfCloudApi, type NrfCloudReply } from './nrf-cloud/rest/client.js';

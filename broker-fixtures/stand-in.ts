@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
@@ -10,7 +9,7 @@ import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
-import { applyAwsRetainedRule, awsPersistence } from './mqtt/retained.js';
+import { createAedes } from './mqtt/create-aedes.js';
 import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
@@ -26,6 +25,7 @@ import type { BrokerService, StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
 import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
+import { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
@@ -78,6 +78,11 @@ export interface BrokerFixturesOptions {
   subscribeDenial?: 'disconnect' | 'suback-failure';
   /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
   retainedOnWildcard?: boolean;
+  /**
+   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
+   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
+   */
+  nrfCloud?: NrfCloudOptions;
 }
 
 export interface BrokerEndpoints {
@@ -94,6 +99,8 @@ export interface BrokerEndpoints {
   caFile: string;
   /** The hosted S3 stand-in, when the broker serves one. */
   s3?: S3Endpoints;
+  /** The local nRF Cloud, when the broker runs one. */
+  nrfCloud?: NrfCloudEndpoints;
 }
 
 export interface BrokerState {
@@ -106,6 +113,8 @@ export interface BrokerState {
   readonly jobs: JobsService;
   readonly provisioning: RegistryApiService;
   readonly console: ApiRouter;
+  /** The local nRF Cloud (`options.nrfCloud`), or undefined. */
+  readonly nrfCloud: NrfCloudStandIn | undefined;
   close(): Promise<void>;
 }
 
@@ -163,6 +172,22 @@ async function assemble(
   const log = new EventLog(clock);
   for (const file of opened.leftovers)
     log.add({ type: 'state-recovered', detail: `removed ${file}, left by an interrupted write` });
+  let nrfCloud: NrfCloudStandIn | undefined;
+  try {
+    nrfCloud = options.nrfCloud
+      ? await NrfCloudStandIn.open({
+          stateDir: options.stateDir,
+          store: opened.store,
+          clock,
+          random,
+          log,
+          options: options.nrfCloud,
+        })
+      : undefined;
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
   const services = new ServiceRegistry();
   const shadows = new ShadowService(options.shadow);
   const s3 = options.s3
@@ -213,6 +238,7 @@ async function assemble(
     jobs,
     provisioning,
     console: router,
+    nrfCloud,
     authorizer,
     store: opened.store,
     config,
@@ -234,6 +260,7 @@ async function assemble(
     },
     async close() {
       try {
+        await nrfCloud?.close();
         await services.stop();
       } finally {
         registry.close();
@@ -256,45 +283,6 @@ export async function openBrokerState(options: BrokerFixturesOptions): Promise<B
     throw err;
   }
   return state;
-}
-
-/** aedes over the embedded persistence (retained messages in the state store) or the cluster's. */
-async function createAedes(
-  options: BrokerFixturesOptions,
-  state: Assembly,
-  cluster: ClusterParts | undefined,
-): Promise<Aedes> {
-  const hooks = {
-    // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
-    maxClientsIdLength: 128,
-    ...state.authorizer.hooks(),
-  };
-  let aedes: Aedes;
-  if (cluster) {
-    aedes = await Aedes.createBroker({
-      id: cluster.nodeId,
-      mq: cluster.mq,
-      persistence: applyAwsRetainedRule(cluster.persistence, options.retainedOnWildcard),
-      ...hooks,
-    } as Parameters<typeof Aedes.createBroker>[0]);
-  } else {
-    const retained = awsPersistence({
-      store: state.store,
-      ...(options.retainedOnWildcard ? { deliverOnWildcard: true } : {}),
-    });
-    aedes = await Aedes.createBroker({ persistence: retained.persistence, ...hooks });
-    await retained.restore(aedes);
-  }
-  (aedes as unknown as EventEmitter).on('error', (err: Error) =>
-    state.log.add({ type: 'broker-error', detail: err.message }),
-  );
-  try {
-    await state.startServices(aedes);
-  } catch (err) {
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw err;
-  }
-  return aedes;
 }
 
 /** Starts the AWS IoT Core stand-in: aedes behind two mutual-TLS listeners, the services, the console. */
@@ -365,6 +353,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       apiUrl: api.url,
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
+      ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host, mqtt) } : {}),
     };
     const marker = consoleFile(options.stateDir);
     await writeJsonAtomic(marker, { pid: process.pid, ...endpoints });
@@ -385,6 +374,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     jobs: state.jobs,
     provisioning: state.provisioning,
     console: state.console,
+    nrfCloud: state.nrfCloud,
     aedes,
     s3: state.s3?.server,
     endpoints: ready,

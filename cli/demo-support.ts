@@ -82,11 +82,17 @@ export async function startDemoFixtures(
   });
   run.fixtures = fixtures;
   const e = fixtures.endpoints;
-  out.event(
-    'broker',
-    { endpoint: e.endpoint, mqttPort: e.mqttPort, console: e.apiUrl, s3: e.s3?.http },
-    `broker   AWS IoT stand-in ${e.endpoint} on mqtts://${e.host}:${e.mqttPort}, S3 on ${e.s3?.http}`,
-  );
+  try {
+    out.event(
+      'broker',
+      { endpoint: e.endpoint, mqttPort: e.mqttPort, console: e.apiUrl, s3: e.s3?.http },
+      `broker   AWS IoT stand-in ${e.endpoint} on mqtts://${e.host}:${e.mqttPort}, S3 on ${e.s3?.http}`,
+    );
+  } catch (err) {
+    // The run timed out while the stand-in was starting: nobody else holds it to close it.
+    await fixtures.close();
+    throw err;
+  }
   return fixtures;
 }
 

@@ -10,6 +10,7 @@ import { registerFleet } from './commands/fleet.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerNrfCloud } from './commands/nrfcloud.js';
 import { registerS3 } from './commands/s3.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerProject } from './commands/project.js';
@@ -43,6 +44,7 @@ export function buildProgram(env: CliEnv = processEnv): Command {
   registerThingGroups(program, env);
   registerJobs(program, env);
   registerFota(program, env);
+  registerNrfCloud(program, env);
   registerDemo(program, env);
   registerScenario(program, env);
   registerFleet(program, env);

@@ -1,10 +1,12 @@
 import { ErrorCode, isSimError } from '../core/errors.js';
 import type { BootReport } from './boot/bootloader.js';
 import type { DeviceFlash } from './boot/device-flash.js';
+import type { DeviceButtons } from './buttons.js';
 
 /** What the backend face needs of a device: its power switch and its flash. */
 export interface ControlledDevice {
   readonly flash: DeviceFlash;
+  readonly buttons: DeviceButtons;
   powerOn(): Promise<BootReport>;
   powerOff(): Promise<void>;
 }
@@ -53,6 +55,11 @@ export class DeviceControl {
       return { interruptedAtFlashOperation: at, report: await this.device.powerOn() };
     }
     return { report: await this.device.powerOn() };
+  }
+
+  /** Presses and releases DK button `button` (1–4); the running application sees both. */
+  pressButton(button: number): void {
+    this.device.buttons.press(button);
   }
 
   /** Reprograms the primary slot (like `west flash`) and resets the device. */

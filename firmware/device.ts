@@ -22,6 +22,8 @@ import type { FlashLayout } from './boot/layout.js';
 import type { ModemDfuOutcome } from './boot/modem-dfu.js';
 import { DeviceControl } from './device-control.js';
 import { DeviceDfuTarget } from './boot/device-dfu-target.js';
+import { FlashSettings } from './boot/flash-settings.js';
+import { DeviceButtons } from './buttons.js';
 import { buildAppImage } from './image/app-image.js';
 import type { KeyInput } from './image/keys.js';
 import type { AppManifest } from './image/manifest.js';
@@ -105,6 +107,8 @@ export class Device extends TypedEmitter<DeviceEvents> {
   private powerState: DevicePower = 'off';
   private dfuTarget: DeviceDfuTarget | undefined;
   private lastReport: BootReport | undefined;
+  /** The DK's buttons, pressed through `control.pressButton`. */
+  readonly buttons = new DeviceButtons();
   /** The backend face: reset, power cut (also during a swap), reflash. */
   readonly control: DeviceControl;
 
@@ -268,6 +272,10 @@ export class Device extends TypedEmitter<DeviceEvents> {
         manifest,
         image: this.flash.imageControl(),
         dfu: this.dfuTarget,
+        settings: new FlashSettings(this.flash.storage),
+        buttons: this.buttons,
+        modemDfu: dfu,
+        modemLibReinit: () => this.modemLibReinit(),
         reboot: () => {
           clock.setTimeout(() => {
             if (this.powerState === 'running') void this.control.reboot().catch(() => undefined);
@@ -281,10 +289,26 @@ export class Device extends TypedEmitter<DeviceEvents> {
     return report;
   }
 
+  /**
+   * The modem library re-initialised by the application (no device reset): the modem goes to
+   * CFUN=0, a scheduled delta is applied as at boot, and the running modem reports the new firmware.
+   */
+  private async modemLibReinit(): Promise<ModemDfuOutcome | undefined> {
+    const modem = this.currentModem;
+    await modem.channel().command('AT+CFUN=0');
+    const dfu = await this.flash.modemDfu.applyAtBoot(modem.identity.firmwareVersion);
+    if (dfu?.result === 'ok') {
+      modem.profile.identity = { ...modem.identity, firmwareVersion: dfu.to };
+      if (this.stateDir) await writeJsonAtomic(path.join(this.stateDir, 'identity.json'), modem.identity);
+    }
+    return dfu;
+  }
+
   /** Power removed: the application and the modem stop where they are; flash keeps what was written. */
   async powerOff(): Promise<void> {
     this.app?.stop();
     this.app = undefined;
+    this.buttons.clear();
     this.missingApp = undefined;
     this.dfuTarget = undefined;
     this.runningManifest = undefined;

@@ -23,6 +23,15 @@ export interface TlsListenerOptions {
   onClientError?(error: Error, socket: tls.TLSSocket): void;
 }
 
+/** Another endpoint served on the same port, chosen by the SNI host name a client sends. */
+export interface VirtualHost {
+  servername: string;
+  key: string;
+  cert: string;
+  ca: string;
+  onConnection(socket: tls.TLSSocket): void;
+}
+
 /**
  * A mutual-TLS listener. Client certificates are requested but checked after the handshake, by the
  * broker's gate, because an unknown certificate may still be provisioned (JITP) — as on AWS, where
@@ -33,9 +42,25 @@ export class TlsListener {
     private readonly server: net.Server,
     private readonly tlsServer: tls.Server,
     private readonly sockets: Set<net.Socket>,
+    private readonly hosts: Map<string, VirtualHost & { context: tls.SecureContext }>,
     readonly host: string,
     readonly port: number,
   ) {}
+
+  /**
+   * Serves `host.servername` on this port too: a client whose SNI names it gets that host's
+   * certificate and CA and is handed to its `onConnection` (the nRF Cloud stand-in beside AWS IoT
+   * on 8883). Only for listeners without a required ALPN.
+   */
+  addVirtualHost(host: VirtualHost): void {
+    const context = tls.createSecureContext({
+      key: host.key,
+      cert: host.cert + host.ca,
+      ca: [host.ca],
+      minVersion: 'TLSv1.2',
+    });
+    this.hosts.set(host.servername.toLowerCase(), { ...host, context });
+  }
 
   static async listen(options: TlsListenerOptions): Promise<TlsListener> {
     const secure = {
@@ -45,8 +70,10 @@ export class TlsListener {
       // AWS IoT Core's default security policy: TLS 1.2 and 1.3.
       minVersion: 'TLSv1.2' as const,
     };
+    const hosts = new Map<string, VirtualHost & { context: tls.SecureContext }>();
     const tlsServer = tls.createServer({
       ...secure,
+      SNICallback: (name, cb) => cb(null, hosts.get(name.toLowerCase())?.context),
       requestCert: true,
       rejectUnauthorized: false,
       // Any offer is accepted: SDK v2 offers `x-amzn-mqtt-ca` even on 8883.
@@ -55,7 +82,9 @@ export class TlsListener {
     const sockets = new Set<net.Socket>();
     const accepted = (socket: tls.TLSSocket): void => {
       socket.setNoDelay(true);
-      options.onConnection(socket);
+      const name = (socket as tls.TLSSocket & { servername?: string | false }).servername;
+      const virtual = typeof name === 'string' ? hosts.get(name.toLowerCase()) : undefined;
+      (virtual?.onConnection ?? options.onConnection)(socket);
     };
     const rejected = (err: Error, socket: tls.TLSSocket): void => options.onClientError?.(err, socket);
     tlsServer.on('secureConnection', accepted);
@@ -82,7 +111,14 @@ export class TlsListener {
       );
       front.listen(options.port, options.host, () => resolve());
     });
-    return new TlsListener(front, tlsServer, sockets, options.host, (front.address() as AddressInfo).port);
+    return new TlsListener(
+      front,
+      tlsServer,
+      sockets,
+      hosts,
+      options.host,
+      (front.address() as AddressInfo).port,
+    );
   }
 
   /** Stops accepting and drops the connections still open (aedes has normally closed them already). */

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { certificateIdOf } from '../pki/x509.js';
 import { parsePolicyDocument } from '../policy/policy-document.js';
+import { NRF_CLOUD_VALIDATORS } from '../nrf-cloud/records.js';
 import { EXECUTION_STATUSES } from '../services/jobs/job-types.js';
 import type { RecordValidator } from '../store/file-store.js';
 import type { Collection } from '../store/store.js';
@@ -176,6 +177,7 @@ const VALIDATORS: Record<Collection, (key: string, value: unknown) => string | u
     );
     return other ? `an execution of thing ${other.thingName} is filed under ${key}` : undefined;
   },
+  ...NRF_CLOUD_VALIDATORS,
 };
 
 /** The {@link RecordValidator} for the stand-in's collections. */

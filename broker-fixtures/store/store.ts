@@ -19,7 +19,15 @@ export type Collection =
   | 'retained'
   | 'thing-groups'
   | 'jobs'
-  | 'job-executions';
+  | 'job-executions'
+  | 'nrfcloud-account'
+  | 'nrfcloud-devices'
+  | 'nrfcloud-shadows'
+  | 'nrfcloud-messages'
+  | 'nrfcloud-firmwares'
+  | 'nrfcloud-jobs'
+  | 'nrfcloud-executions'
+  | 'nrfcloud-bulk-ops';
 
 export const COLLECTIONS: readonly Collection[] = [
   'things',
@@ -33,6 +41,14 @@ export const COLLECTIONS: readonly Collection[] = [
   'thing-groups',
   'jobs',
   'job-executions',
+  'nrfcloud-account',
+  'nrfcloud-devices',
+  'nrfcloud-shadows',
+  'nrfcloud-messages',
+  'nrfcloud-firmwares',
+  'nrfcloud-jobs',
+  'nrfcloud-executions',
+  'nrfcloud-bulk-ops',
 ];
 
 export function isCollection(name: string): name is Collection {

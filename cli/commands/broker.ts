@@ -20,6 +20,12 @@ interface BrokerOptions {
   cluster?: string;
   nodeId?: string;
   json?: boolean;
+  nrfcloud: boolean;
+  nrfcloudPort: string;
+  nrfcloudApiPort: string;
+  nrfcloudDownloadPort: string;
+  nrfcloudTenant?: string;
+  nrfcloudApiKey?: string;
 }
 
 export function parsePort(value: string, option: string): number {
@@ -37,7 +43,7 @@ export function registerBroker(program: Command, env: CliEnv): void {
   program
     .command('broker')
     .description(
-      'run the local AWS IoT Core stand-in (mutual-TLS MQTT, Device Shadow, Jobs, S3, console) until SIGINT/SIGTERM',
+      'run the local AWS IoT Core and nRF Cloud stand-ins (mutual-TLS MQTT, shadows, jobs, FOTA, S3, REST, console) until SIGINT/SIGTERM',
     )
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -52,6 +58,20 @@ export function registerBroker(program: Command, env: CliEnv): void {
       '--anonymous-writes',
       'let S3 PUT and DELETE in without a presigned URL (any local process could replace an image)',
     )
+    .option(
+      '--nrfcloud-port <n>',
+      'nRF Cloud MQTT over mutual TLS (nRF Cloud: 8883); 0 picks a free port',
+      '0',
+    )
+    .option('--nrfcloud-api-port <n>', 'nRF Cloud REST API over HTTP (0 picks a free port)', '0')
+    .option(
+      '--nrfcloud-download-port <n>',
+      'nRF Cloud firmware downloads over HTTPS (0 picks a free port)',
+      '0',
+    )
+    .option('--nrfcloud-tenant <id>', 'tenant id of the nRF Cloud team (default: drawn once, then kept)')
+    .option('--nrfcloud-api-key <key>', 'API key of the nRF Cloud team (default: drawn once, then kept)')
+    .option('--no-nrfcloud', 'do not run the local nRF Cloud')
     .option('--seed <seed>', 'seed of the identifiers and tokens the stand-in draws (default: random)')
     .option(
       '--cluster <redis-url>',
@@ -86,6 +106,17 @@ export function registerBroker(program: Command, env: CliEnv): void {
                 },
               }
             : {}),
+          ...(options.nrfcloud
+            ? {
+                nrfCloud: {
+                  port: parsePort(options.nrfcloudPort, '--nrfcloud-port'),
+                  apiPort: parsePort(options.nrfcloudApiPort, '--nrfcloud-api-port'),
+                  downloadPort: parsePort(options.nrfcloudDownloadPort, '--nrfcloud-download-port'),
+                  ...(options.nrfcloudTenant !== undefined ? { tenantId: options.nrfcloudTenant } : {}),
+                  ...(options.nrfcloudApiKey !== undefined ? { apiKey: options.nrfcloudApiKey } : {}),
+                },
+              }
+            : {}),
           ...(options.s3
             ? {
                 s3: {
@@ -112,11 +143,24 @@ export function registerBroker(program: Command, env: CliEnv): void {
           `  console ${e.apiUrl}`,
           `  CA file ${e.caFile}`,
           ...(e.s3 ? [`  S3 ${e.s3.http} and ${e.s3.https} (CA ${e.s3.caFile})`] : []),
+          ...(e.nrfCloud
+            ? [
+                `nRF Cloud stand-in ready (endpoint ${e.nrfCloud.endpoint}, team ${e.nrfCloud.tenantId})`,
+                `  mqtts://${e.nrfCloud.host}:${e.nrfCloud.mqttPort}  (mutual TLS, topic prefix ${e.nrfCloud.topicPrefix})`,
+                `  REST ${e.nrfCloud.apiUrl}  (Authorization: Bearer ${e.nrfCloud.apiKey})`,
+                `  firmware https://${e.nrfCloud.downloadHost}:${e.nrfCloud.downloadPort}/`,
+                `  CA file ${e.nrfCloud.caFile}`,
+              ]
+            : []),
           '(Ctrl-C to stop)',
         ].join('\n'),
       );
       const signal = await untilSignal();
       await fixtures.close();
-      out.event('shutdown', { signal }, 'AWS IoT stand-in stopped');
+      out.event(
+        'shutdown',
+        { signal },
+        e.nrfCloud ? 'AWS IoT and nRF Cloud stand-ins stopped' : 'AWS IoT stand-in stopped',
+      );
     });
 }

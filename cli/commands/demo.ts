@@ -10,6 +10,7 @@ import type { BrokerFixtures } from '../../broker-fixtures/index.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { runFleetDemo } from './demo-fleet.js';
+import { runNrfCloudDemo } from './demo-nrf-cloud.js';
 import {
   BUCKET,
   nextAppEvent,
@@ -28,8 +29,11 @@ interface DemoOptions {
   devices: string;
   link: string;
   timeout: string;
+  cloud: string;
   json?: boolean;
 }
+
+const CLOUDS = ['aws-iot', 'nrf-cloud'];
 
 /**
  * The whole story on one machine: the AWS IoT stand-in and its S3 start, a thing is provisioned, a
@@ -172,8 +176,9 @@ export function registerDemo(program: Command, env: CliEnv): void {
   program
     .command('demo')
     .description(
-      'run the AWS IoT stand-in, boot a device with the aws_iot sample and update it over the air with a job',
+      'run a local cloud (AWS IoT or nRF Cloud), boot a device with its sample and update it over the air',
     )
+    .option('--cloud <cloud>', `which cloud: ${CLOUDS.join(' | ')}`, 'aws-iot')
     .option('--state <dir>', 'state directory to keep (default: a temporary one, removed afterwards)')
     .option('--devices <n>', 'update a fleet of N devices through one thing-group job', '1')
     .option('--link <preset>', `the device's radio link: ${LINK_PRESET_NAMES.join(' | ')}`, 'ideal')
@@ -201,6 +206,17 @@ export function registerDemo(program: Command, env: CliEnv): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
+      if (!CLOUDS.includes(options.cloud)) {
+        reportError(
+          new SimError(
+            ErrorCode.INVALID_ARGUMENT,
+            `--cloud ${options.cloud}: expected one of ${CLOUDS.join(', ')}`,
+          ),
+          out.json,
+        );
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
       const link = options.link;
       const devices = Number(options.devices);
       if (!Number.isInteger(devices) || devices < 1 || devices > 5000) {
@@ -217,7 +233,11 @@ export function registerDemo(program: Command, env: CliEnv): void {
       const run: DemoRun = { env, aborted: false, devices: [] };
       try {
         await Promise.race([
-          devices === 1 ? runDemo(out, stateDir, link, run) : runFleetDemo(out, stateDir, link, devices, run),
+          options.cloud === 'nrf-cloud'
+            ? runNrfCloudDemo(out, stateDir, link, run)
+            : devices === 1
+              ? runDemo(out, stateDir, link, run)
+              : runFleetDemo(out, stateDir, link, devices, run),
           new Promise<never>((_, reject) => {
             timer = env.clock.setTimeout(
               () =>

@@ -11,7 +11,7 @@ import { readAppImage } from '../../firmware/image/app-image.js';
 import { inspectImage } from '../../firmware/image/inspect.js';
 import type { KeyInput } from '../../firmware/image/keys.js';
 import { parseSerialSpec } from '../../firmware/serial.js';
-import { loadOrCreateLocalCa } from '../../modem/credentials/local-ca.js';
+import { loadNrfCloudCa, nrfCloudCaDir } from '../../broker-fixtures/index.js';
 import { loadCredentialManifest, provisionNrfCloud } from '../../modem/credentials/provision.js';
 import { NRF_CLOUD_SEC_TAG } from '../../modem/credentials/types.js';
 import { PtyTransport } from '../../modem/transport/pty.js';
@@ -43,7 +43,8 @@ const PROVISIONING_PROFILES = ['nrf-cloud'];
 
 /**
  * `--credentials FILE` writes every item of the manifest at each boot; `--provision nrf-cloud` fills
- * sec tag 16842753 with a CA, certificate and key from the local CA in `<state>/ca/` when missing.
+ * sec tag 16842753 with the nRF Cloud stand-in's CA (`<state>/nrf-cloud/ca/`, the one its broker
+ * trusts and its server certificate chains to) and a certificate and key it issued, when missing.
  */
 async function applyCredentials(
   device: Device,
@@ -63,12 +64,12 @@ async function applyCredentials(
   }
   if (options.provision !== undefined) {
     const now = device.clock.now();
-    const caDir = path.resolve(stateDir, 'ca');
-    const ca = await loadOrCreateLocalCa(caDir, now);
+    const caDir = nrfCloudCaDir(path.resolve(stateDir));
+    const ca = await loadNrfCloudCa(path.resolve(stateDir), device.clock);
     const written = await provisionNrfCloud(store, { ca, clientId: `nrf-${device.identity.imei}`, now });
     out.event(
       'provisioned',
-      { profile: options.provision, secTag: NRF_CLOUD_SEC_TAG, written, ca: path.join(caDir, 'ca.pem') },
+      { profile: options.provision, secTag: NRF_CLOUD_SEC_TAG, written, ca: path.join(caDir, 'ca.crt') },
       written.length > 0
         ? `provisioned nRF Cloud credentials at sec tag ${NRF_CLOUD_SEC_TAG} (types ${written.join(', ')}) from ${caDir}`
         : `nRF Cloud credentials already present at sec tag ${NRF_CLOUD_SEC_TAG}`,

@@ -28,8 +28,8 @@ export interface AwsIotAppConfig {
   appTopics?: string[];
   /**
    * The shadow responses to subscribe (CONFIG_AWS_IOT_TOPIC_GET_ACCEPTED_SUBSCRIBE and friends):
-   * `get/accepted`, `get/rejected`, `update/accepted`, `update/rejected`, `update/delta`, … None by
-   * default.
+   * `get/accepted`, `get/rejected`, `update/accepted`, `update/rejected`, `update/delta`, … By
+   * default the sample's prj.conf set: `update/delta`, `get/accepted`, `get/rejected`; `[]` for none.
    */
   shadowSubscriptions?: AwsIotShadowSubscription[];
   /** CONFIG_MQTT_KEEPALIVE in seconds (60). */
@@ -77,6 +77,13 @@ const SHADOW_SUBSCRIPTIONS: readonly string[] = [
   'update/delta',
   'delete/accepted',
   'delete/rejected',
+];
+
+/** CONFIG_AWS_IOT_TOPIC_{UPDATE_DELTA,GET_ACCEPTED,GET_REJECTED}_SUBSCRIBE=y in the sample's prj.conf. */
+const SAMPLE_SHADOW_SUBSCRIPTIONS: AwsIotShadowSubscription[] = [
+  'update/delta',
+  'get/accepted',
+  'get/rejected',
 ];
 
 /**
@@ -219,7 +226,7 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
         secTag: config.secTag,
         clientId: config.clientId,
         ...(config.keepaliveS !== undefined ? { keepaliveSeconds: config.keepaliveS } : {}),
-        ...(config.shadowSubscriptions ? { shadowSubscriptions: config.shadowSubscriptions } : {}),
+        shadowSubscriptions: config.shadowSubscriptions ?? SAMPLE_SHADOW_SUBSCRIPTIONS,
         fota: {
           dfu: ctx.dfu,
           fotaDownload: SAMPLE_FOTA_DOWNLOAD,

@@ -2,7 +2,9 @@ import { AppRegistry } from '../app-registry.js';
 import { startAtClient } from './at-client.js';
 import { startAwsFotaApp } from './aws-fota-app.js';
 import { startAwsIotApp } from './aws-iot-app.js';
+import { startCloudClientApp } from './cloud-client-app.js';
 import { startFreeRtosShadowApp } from './freertos-shadow-app.js';
+import { startNrfCloudApp } from './nrf-cloud-app.js';
 import { startSerialLteModem } from './serial-lte-modem/index.js';
 
 /**
@@ -24,9 +26,17 @@ export function builtInApps(): AppRegistry {
       start: startAwsIotApp,
       readyLines: (m) => [`The AWS IoT sample started, version: v${m.version}`],
     })
+    .register('cloud_client', {
+      start: startCloudClientApp,
+      readyLines: (m) => [`Cloud client has started, version: v${m.version}`],
+    })
     .register('freertos_shadow', {
       start: startFreeRtosShadowApp,
       readyLines: (m) => [`FreeRTOS Device Shadow demo, version: v${m.version}`],
+    })
+    .register('nrf_cloud', {
+      start: startNrfCloudApp,
+      readyLines: (m) => [`nRF Cloud sample started, version: v${m.version}`],
     })
     .register('serial_lte_modem', {
       start: startSerialLteModem,

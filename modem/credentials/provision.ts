@@ -25,7 +25,8 @@ export interface NrfCloudProvisioning {
  * Gives a device what a DK ships with for nRF Cloud (spec §2.4): at sec tag 16842753 the CA (type 0),
  * a client certificate (1) issued by `ca`, and its private key (2). Items already there are kept, so
  * the certificate stays the same from boot to boot; a missing certificate or key replaces both, so they
- * always match. Returns the types written.
+ * always match. A root CA other than `ca`'s (credentials from another CA) replaces all three.
+ * Returns the types written.
  */
 export async function provisionNrfCloud(
   store: CredentialStore,
@@ -33,11 +34,13 @@ export async function provisionNrfCloud(
 ): Promise<CredentialType[]> {
   const secTag = options.secTag ?? NRF_CLOUD_SEC_TAG;
   const written: CredentialType[] = [];
-  if (!store.has(secTag, 0)) {
+  const root = store.has(secTag, 0) ? store.read(secTag, 0).content : undefined;
+  const otherCa = root !== undefined && root.trim() !== options.ca.certPem.trim();
+  if (root === undefined || otherCa) {
     await store.put({ secTag, type: 0, content: options.ca.certPem });
     written.push(0);
   }
-  if (!store.has(secTag, 1) || !store.has(secTag, 2)) {
+  if (otherCa || !store.has(secTag, 1) || !store.has(secTag, 2)) {
     const issued = await issueDeviceCertificate(options.ca, options.clientId, options.now);
     await store.put({ secTag, type: 2, content: issued.keyPem });
     await store.put({ secTag, type: 1, content: issued.certPem });

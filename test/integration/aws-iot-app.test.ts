@@ -2,7 +2,14 @@ import { systemClock } from '../../core/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
-import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
+import {
+  connectClient,
+  createObserver,
+  createThing,
+  putThingCredentials,
+  startStandIn,
+  type StandIn,
+} from './broker-helpers.js';
 
 const TAG = 44;
 let s: StandIn;
@@ -63,4 +70,40 @@ describe('the aws_iot sample application', () => {
       await device.close();
     }
   });
+
+  it("subscribes what the sample's prj.conf sets: a desired change arrives as update/delta", async () => {
+    const thing = 'sample-defaults';
+    const creds = await createThing(s.fixtures, thing);
+    const observer = await connectClient(
+      s.fixtures,
+      await createObserver(s.fixtures, 'defaults-observer'),
+      'defaults-observer',
+    );
+    const device = await Device.boot({ clock: systemClock, name: thing });
+    try {
+      await putThingCredentials(device.modem, TAG, s.fixtures.ca.certificatePem, creds);
+      const { endpoint, mqttPort } = s.fixtures.endpoints;
+      // No shadowSubscriptions: the sample's defaults. The app topics are the thing's own (policy).
+      const config = { endpoint, port: mqttPort, secTag: TAG, clientId: thing, appTopics: [`${thing}/in`] };
+      const report = nextApp(device, 'shadow-update');
+      await device.control.program(buildAppImage({ app: 'aws_iot', version: '1.0.0', config }));
+      await report;
+
+      const delta = nextApp(device, 'data');
+      await new Promise<void>((resolve, reject) =>
+        observer.publish(
+          `$aws/things/${thing}/shadow/update`,
+          JSON.stringify({ state: { desired: { interval: 42 } } }),
+          { qos: 1 },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      );
+      const data = await delta;
+      expect(data.topic).toBe(`$aws/things/${thing}/shadow/update/delta`);
+      expect(JSON.parse(data.payload as string)).toMatchObject({ state: { interval: 42 } });
+    } finally {
+      await device.close();
+      observer.end(true);
+    }
+  }, 60_000);
 });

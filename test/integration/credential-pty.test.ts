@@ -169,7 +169,7 @@ describe('credential store over a real PTY with the CLI', () => {
       '%CMNG: 16842753,1,',
       '%CMNG: 16842753,2,',
     ]);
-    const ca = await fs.readFile(path.join(state, 'ca', 'ca.pem'), 'latin1');
+    const ca = await fs.readFile(path.join(state, 'nrf-cloud', 'ca', 'ca.crt'), 'latin1');
     expect(listed[0]).toBe(`%CMNG: 16842753,0,"${expectedSha(ca)}"`);
     await restart();
     at = await session(state, link, ['--provision', 'nrf-cloud']);

@@ -12,7 +12,9 @@ describe('the application registry', () => {
       'at_client',
       'aws_fota',
       'aws_iot',
+      'cloud_client',
       'freertos_shadow',
+      'nrf_cloud',
       'serial_lte_modem',
     ]);
   });
@@ -26,13 +28,13 @@ describe('the application registry', () => {
   it('answers an unknown name with APP_UNKNOWN naming the applications it has', () => {
     let error: unknown;
     try {
-      builtInApps().get('nrf_cloud');
+      builtInApps().get('asset_tracker');
     } catch (err) {
       error = err;
     }
     expect(isSimError(error, ErrorCode.APP_UNKNOWN)).toBe(true);
     expect((error as Error).message).toBe(
-      'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, freertos_shadow, serial_lte_modem)',
+      'no application named "asset_tracker" on this device (known: at_client, aws_fota, aws_iot, cloud_client, freertos_shadow, nrf_cloud, serial_lte_modem)',
     );
   });
 
@@ -59,7 +61,7 @@ describe('the application registry', () => {
     const device = await Device.boot({
       clock: systemClock,
       name: 'registry-missing',
-      firmware: { image: buildAppImage({ app: 'nrf_cloud', version: '1.0.0' }) },
+      firmware: { image: buildAppImage({ app: 'asset_tracker', version: '1.0.0' }) },
     });
     try {
       expect(device.power).toBe('running');
@@ -70,8 +72,8 @@ describe('the application registry', () => {
       );
       await device.control.reboot();
       expect(await missing).toEqual([
-        'nrf_cloud',
-        'no application named "nrf_cloud" on this device (known: at_client, aws_fota, aws_iot, freertos_shadow, serial_lte_modem)',
+        'asset_tracker',
+        'no application named "asset_tracker" on this device (known: at_client, aws_fota, aws_iot, cloud_client, freertos_shadow, nrf_cloud, serial_lte_modem)',
       ]);
     } finally {
       await device.close();
