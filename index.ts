@@ -223,3 +223,8 @@ export {
 } from './broker-fixtures/index.js';
 export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
 export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';
+
+// Scenarios: a fleet story from a file, judged by its expectations (docs/scenarios.md).
+export { loadScenario, parseScenario, runScenario, scenarioJsonSchema } from './fleet/scenario/index.js';
+export { type LoadedScenario, type ScenarioFile, type ScenarioReport } from './fleet/scenario/index.js';
+export { type ScenarioRunOptions, type ExpectationResult } from './fleet/scenario/index.js';

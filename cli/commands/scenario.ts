@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLogUpdate } from 'log-update';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { validateTimeScale } from '../../core/scaled-clock.js';
 import type { FleetRunner } from '../../fleet/index.js';
 import {
   expectationLine,
@@ -22,6 +23,7 @@ interface RunOptions {
   report?: string;
   trace?: string;
   workers?: string;
+  timeScale?: string;
   state?: string;
 }
 
@@ -62,6 +64,10 @@ export function registerScenario(program: Command, env: CliEnv): void {
     .option('--report <file>', 'write the report: out.json or out.html')
     .option('--trace <file>', 'write every device and timeline event as JSON lines')
     .option('--workers <n>', 'worker processes (default: one per 50 devices, at most one per core)')
+    .option(
+      '--time-scale <K>',
+      "run device time K times faster than wall time (default: the file's timeScale)",
+    )
     .option('--state <dir>', 'state directory (default: $NRF91SIM_STATE or ./.nrf91sim)')
     .action(async (file: string, options: RunOptions) => {
       const out = new Output(options.json === true);
@@ -78,6 +84,9 @@ export function registerScenario(program: Command, env: CliEnv): void {
           );
         }
         const loaded = await loadScenario(file);
+        if (options.timeScale !== undefined) {
+          loaded.scenario.timeScale = validateTimeScale(Number(options.timeScale), '--time-scale');
+        }
         const tty = !out.json && process.stdout.isTTY;
         const recent: string[] = [];
         const onEvent = (e: ScenarioEvent): void => {
