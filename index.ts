@@ -228,3 +228,12 @@ export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from '
 export { loadScenario, parseScenario, runScenario, scenarioJsonSchema } from './fleet/scenario/index.js';
 export { type LoadedScenario, type ScenarioFile, type ScenarioReport } from './fleet/scenario/index.js';
 export { type ScenarioRunOptions, type ExpectationResult } from './fleet/scenario/index.js';
+
+// The broker cluster on Redis (BrokerFixturesOptions.cluster) and its state store.
+export { parseRedisUrl, RedisStore, type ClusterOptions } from './broker-fixtures/index.js';
+export { type RedisLocation, type RedisStoreOptions } from './broker-fixtures/index.js';
+export {
+  type ConditionalCommit,
+  type ExternalChange,
+  type StateExpectation,
+} from './broker-fixtures/index.js';

@@ -2,106 +2,37 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import type { Clock } from '../core/clock.js';
-import type { Random } from '../core/random.js';
+import { ErrorCode, SimError } from '../core/errors.js';
+import { AwsApiServer } from './aws-api/aws-api-server.js';
+import { AwsApiService } from './aws-api/aws-api-service.js';
 import { createServiceContext } from './context.js';
 import { ApiRouter } from './control-api/router.js';
 import { ControlApiServer } from './control-api/http-server.js';
 import { EventLog } from './event-log.js';
 import { Authorizer } from './mqtt/authorizer.js';
+import { markClusterNodeState, refuseClusterNodeState } from './cluster/node-state.js';
+import { openCluster, type ClusterParts } from './cluster/redis-cluster.js';
 import { createAedes } from './mqtt/create-aedes.js';
-import { openCluster, type ClusterOptions, type ClusterParts } from './cluster/redis-cluster.js';
 import { AWS_MQTT_ALPN, TlsListener } from './mqtt/tls-listener.js';
 import { CertificateAuthority } from './pki/certificate-authority.js';
 import { Registry } from './registry/registry.js';
 import { FleetProvisioningService } from './services/fleet-provisioning.js';
 import { JitpService } from './services/jitp.js';
 import { JobsService } from './services/jobs/jobs-service.js';
-import type { ThrottleOptions } from './services/jobs/request-throttle.js';
 import { PresenceService } from './services/presence.js';
 import { RegistryApiService } from './services/registry-api.js';
-import { S3HostingService, type S3Endpoints } from './services/s3-hosting.js';
-import type { BrokerService, StandInConfig } from './services/service.js';
+import { S3HostingService } from './services/s3-hosting.js';
+import type { StandInConfig } from './services/service.js';
 import { ServiceRegistry } from './services/service-registry.js';
-import { ShadowService, type ShadowServiceOptions } from './services/shadow/shadow-service.js';
+import { ShadowService } from './services/shadow/shadow-service.js';
 import { ThingGroupsApiService } from './services/thing-groups-api.js';
-import { NrfCloudStandIn, type NrfCloudEndpoints, type NrfCloudOptions } from './nrf-cloud/stand-in.js';
+import { NrfCloudStandIn } from './nrf-cloud/stand-in.js';
 import { openBrokerStateDir } from './state/open-state.js';
 import type { StateStore } from './store/store.js';
 import type { S3Server } from './s3/server.js';
+import type { BrokerEndpoints, BrokerFixturesOptions } from './stand-in-options.js';
 
-export interface BrokerFixturesOptions {
-  /** The state directory; the stand-in keeps its files under `<stateDir>/broker/`. */
-  stateDir: string;
-  /** Replaces the embedded file store (e.g. a shared store for several nodes). */
-  store?: StateStore;
-  /**
-   * Run as one node of a cluster on Redis (docs/cluster.md): state in a {@link RedisStore}, aedes
-   * routing through mqemitter-redis and keeping sessions in aedes-persistence-redis, the CA shared.
-   */
-  cluster?: ClusterOptions;
-  /** Time for everything the stand-in dates or times out: `systemClock`, or a `VirtualClock` in tests. */
-  clock: Clock;
-  /**
-   * Every identifier and token the services draw (session ids, ownership tokens, request ids); a
-   * run given the same seed draws the same (`Random.fromEntropy()` for a fresh one).
-   */
-  random: Random;
-  host?: string;
-  /** MQTT over mutual TLS (AWS: 8883). 0 picks a free port. */
-  port?: number;
-  /** MQTT over mutual TLS with ALPN `x-amzn-mqtt-ca` required (AWS: 443; default 8443). */
-  alpnPort?: number;
-  /** The HTTP/JSON console. */
-  apiPort?: number;
-  /** The endpoint name in the server certificate, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
-  endpoint?: string;
-  region?: string;
-  accountId?: string;
-  /** More services (Jobs, nRF Cloud, …), started after the built-in ones. */
-  services?: BrokerService[];
-  shadow?: ShadowServiceOptions;
-  /**
-   * Serve the S3 stand-in from the broker process (state in `<stateDir>/s3/`); its presigned URLs
-   * replace the `${aws:iot:s3-presigned-url:…}` placeholders of job documents. Off unless given.
-   */
-  s3?: {
-    httpPort?: number | null;
-    httpsPort?: number | null;
-    region?: string;
-    presignScheme?: 'https' | 'http';
-    /** Accept PUT and DELETE without a presigned URL (default false: writes need credentials). */
-    anonymousWrites?: boolean;
-  };
-  /** Jobs API requests per second per thing before RequestThrottled (off by default). */
-  jobsThrottle?: ThrottleOptions;
-  subscribeDenial?: 'disconnect' | 'suback-failure';
-  /** Hand retained messages to wildcard subscriptions too (AWS documents exact filters only). */
-  retainedOnWildcard?: boolean;
-  /**
-   * Run the local nRF Cloud too (its state in the same store, its CA in `<stateDir>/nrf-cloud/ca/`),
-   * with its own mutual-TLS MQTT listener, REST API and firmware download server. Off unless given.
-   */
-  nrfCloud?: NrfCloudOptions;
-}
-
-export interface BrokerEndpoints {
-  /** This node's id when the stand-in runs as a cluster node. */
-  nodeId?: string;
-  /** The endpoint name devices use, and that the server certificate names. */
-  endpoint: string;
-  host: string;
-  mqttPort: number;
-  alpnPort: number;
-  alpn: string;
-  apiUrl: string;
-  /** PEM file of the local CA: clients' `--cafile`. */
-  caFile: string;
-  /** The hosted S3 stand-in, when the broker serves one. */
-  s3?: S3Endpoints;
-  /** The local nRF Cloud, when the broker runs one. */
-  nrfCloud?: NrfCloudEndpoints;
-}
+export type { BrokerEndpoints, BrokerFixturesOptions } from './stand-in-options.js';
 
 export interface BrokerState {
   readonly dir: string;
@@ -140,6 +71,7 @@ interface Assembly extends BrokerState {
   store: StateStore;
   config: StandInConfig;
   s3: S3HostingService | undefined;
+  awsApi: AwsApiService;
   startServices(aedes: Aedes | undefined): Promise<void>;
 }
 
@@ -225,7 +157,12 @@ async function assemble(
     .add(new JitpService())
     .add(new FleetProvisioningService());
   if (s3) services.add(s3);
-  services.add(jobs).add(new ThingGroupsApiService());
+  const awsApi = new AwsApiService({
+    shadows,
+    jobs,
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+  });
+  services.add(jobs).add(new ThingGroupsApiService()).add(awsApi);
   for (const extra of options.services ?? []) services.add(extra);
   const router = new ApiRouter(services.routes());
   return {
@@ -243,6 +180,7 @@ async function assemble(
     store: opened.store,
     config,
     s3,
+    awsApi,
     async startServices(aedes) {
       await services.start(
         createServiceContext({
@@ -275,6 +213,7 @@ async function assemble(
  * policies, shadows), publishing goes nowhere. The CLI uses this when no broker is running.
  */
 export async function openBrokerState(options: BrokerFixturesOptions): Promise<BrokerState> {
+  if (!options.store) await refuseClusterNodeState(options.stateDir);
   const state = await assemble(options, () => ({ running: false }));
   try {
     await state.startServices(undefined);
@@ -290,16 +229,26 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
   const random = options.random;
+  if (options.cluster && options.nrfCloud) {
+    // Its CA lives in each node's state directory and its registry is cached per process.
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      'the nRF Cloud stand-in does not run in a cluster yet: leave out nrfCloud (--no-nrfcloud) with cluster',
+    );
+  }
   const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
   let state: Assembly;
   try {
     state = await assemble({ ...options, random }, () => ({ running: true, ...endpoints }), cluster);
+    const log = state.log;
+    cluster?.onError((err) => log.add({ type: 'cluster-error', detail: err.message }));
   } catch (err) {
     await cluster?.close();
     throw err;
   }
   let aedes: Aedes;
   try {
+    if (cluster) await markClusterNodeState(options.stateDir, cluster);
     aedes = await createAedes(options, state, cluster);
   } catch (err) {
     // The state directory stays locked until closed: give it back.
@@ -343,6 +292,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     opened.push(alpn);
     const api = await ControlApiServer.listen(state.console, options.apiPort ?? 8880, host);
     opened.push(api);
+    const awsApi =
+      options.awsApiPort === null
+        ? undefined
+        : await AwsApiServer.listen(state.awsApi, options.awsApiPort ?? 0, host);
+    if (awsApi) opened.push(awsApi);
     endpoints = {
       ...(cluster ? { nodeId: cluster.nodeId } : {}),
       endpoint: state.config.endpoint,
@@ -351,6 +305,7 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
       alpnPort: alpn.port,
       alpn: AWS_MQTT_ALPN,
       apiUrl: api.url,
+      ...(awsApi ? { awsApiUrl: awsApi.url } : {}),
       caFile: path.join(state.dir, 'ca', 'ca.crt'),
       ...(state.s3?.endpoints ? { s3: state.s3.endpoints } : {}),
       ...(state.nrfCloud ? { nrfCloud: await state.nrfCloud.serve(host, mqtt) } : {}),

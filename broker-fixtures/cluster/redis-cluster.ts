@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import type { Redis } from 'ioredis';
+import type { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
@@ -42,6 +43,8 @@ export interface ClusterParts {
   mq: unknown;
   /** Sessions, subscriptions, retained messages and QoS 1 in-flight messages, in Redis. */
   persistence: AsyncRedisPersistence;
+  /** Where Redis connection errors of routing and sessions go (they reconnect on their own). */
+  onError(listener: (err: Error) => void): void;
   /** The cluster's CA, created by the first node and copied into `dir` (ca.crt, ca.key). */
   certificateAuthority(dir: string, commonName: string, clock: Clock): Promise<CertificateAuthority>;
   close(): Promise<void>;
@@ -67,8 +70,14 @@ export async function openCluster(options: ClusterOptions, random: Random): Prom
     await store.close();
     throw err;
   }
+  // A lost Redis must not crash the node: mqemitter-redis re-emits connection errors on `state`
+  // (an EventEmitter that throws without a listener), ioredis reconnects on its own.
+  let report: (err: Error) => void = () => undefined;
   const mq = mqemitterRedis({ ...location.options });
-  const persistence = new AsyncPersistence({ ...location.options });
+  (mq as unknown as { state: EventEmitter }).state.on('error', (err: Error) => report(err));
+  const persistenceConn = new Redis({ ...location.options, connectionName: `nrf91sim-sessions-${nodeId}` });
+  persistenceConn.on('error', (err: Error) => report(err));
+  const persistence = new AsyncPersistence({ conn: persistenceConn });
   // aedes 1.2 pipes the retained messages of a SUBSCRIBE (`.pipe`), persistence-redis 11 hands
   // back an async iterator of them: give aedes a stream over it.
   const iterate = persistence.createRetainedStreamCombi.bind(persistence);
@@ -81,6 +90,9 @@ export async function openCluster(options: ClusterOptions, random: Random): Prom
     store,
     mq,
     persistence,
+    onError(listener) {
+      report = listener;
+    },
     async certificateAuthority(dir, commonName, clock) {
       const key = `${prefix}:ca`;
       for (let attempt = 0; attempt < 5; attempt++) {

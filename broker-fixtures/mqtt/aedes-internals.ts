@@ -8,9 +8,9 @@ import type { Aedes, Client } from 'aedes';
  *   8-filter limit is per packet; `authorizeSubscribe` sees one filter at a time);
  * - `_disconnected`: set when the client sent DISCONNECT (presence `clientInitiatedDisconnect`);
  * - `subscriptions`: the filters of a connection, to keep `a/#` from matching `a` as AWS does.
- * And two of the broker: `mq`, to hear the `$SYS/<id>/new/clients` announcements by which aedes
- * nodes sharing an emitter take a client id over from each other, and `clients`, who is connected
- * to this node.
+ * And three of the broker: `mq`, to hear the `$SYS/<id>/new/clients` announcements by which aedes
+ * nodes sharing an emitter take a client id over from each other, `clients`, who is connected
+ * to this node, and `persistence`, for the retained messages the AWS data plane reads.
  */
 interface ClientInternals {
   _parser?: EventEmitter;
@@ -48,6 +48,25 @@ interface BrokerInternals {
     ): void;
   };
   clients?: Record<string, Client | undefined>;
+  persistence?: { createRetainedStream?(pattern: string): AsyncIterable<RetainedPacket> };
+}
+
+export interface RetainedPacket {
+  topic: string;
+  payload: Buffer | string;
+  qos: number;
+}
+
+/**
+ * The retained messages matching `pattern`, from the broker's own persistence (memory, or Redis
+ * when clustered): what a new subscription would be handed. Undefined if aedes moved it.
+ */
+export async function retainedMessages(aedes: Aedes, pattern: string): Promise<RetainedPacket[] | undefined> {
+  const persistence = (aedes as unknown as BrokerInternals).persistence;
+  if (typeof persistence?.createRetainedStream !== 'function') return undefined;
+  const out: RetainedPacket[] = [];
+  for await (const packet of persistence.createRetainedStream(pattern)) out.push(packet);
+  return out;
 }
 
 /** Calls `fn(brokerId, clientId)` for every connect any node of the cluster announces. */

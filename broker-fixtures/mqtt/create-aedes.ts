@@ -4,6 +4,7 @@ import type { ClusterParts } from '../cluster/redis-cluster.js';
 import type { EventLog } from '../event-log.js';
 import type { StateStore } from '../store/store.js';
 import type { Authorizer } from './authorizer.js';
+import { AWS_MQTT5_LIMITS } from './mqtt5-limits.js';
 import { applyAwsRetainedRule, awsPersistence } from './retained.js';
 
 /** What the broker is built around: the authorizer's hooks, the store, the log and the services. */
@@ -23,6 +24,7 @@ export async function createAedes(
   const hooks = {
     // AWS IoT allows 128-byte client ids on every protocol level (§3.2).
     maxClientsIdLength: 128,
+    ...AWS_MQTT5_LIMITS,
     ...state.authorizer.hooks(),
   };
   let aedes: Aedes;

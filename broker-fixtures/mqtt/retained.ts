@@ -32,6 +32,11 @@ export function applyAwsRetainedRule<P extends { createRetainedStreamCombi(patte
   const combi = persistence.createRetainedStreamCombi.bind(persistence);
   persistence.createRetainedStreamCombi = (patterns: string[]) =>
     combi(patterns.filter((p) => !p.includes('+') && !p.includes('#')));
+  // aedes hands retained messages to new subscriptions through the combined stream only; the single
+  // one stays whole (some persistences build it on the combined one) for readers such as the AWS
+  // data plane's ListRetainedMessages.
+  (persistence as { createRetainedStream?: unknown }).createRetainedStream = (pattern: string) =>
+    combi([pattern]);
   return persistence;
 }
 

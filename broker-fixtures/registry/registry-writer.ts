@@ -23,6 +23,15 @@ export function notFound(what: string, name: string): SimError {
   return new SimError(ErrorCode.NOT_FOUND, `${what} ${name} does not exist`);
 }
 
+function checkVersion(thing: ThingRecord, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && thing.version !== expectedVersion) {
+    throw new SimError(
+      ErrorCode.INVALID_STATE,
+      `thing ${thing.thingName} is at version ${thing.version}, not the expected ${expectedVersion}`,
+    );
+  }
+}
+
 /** A thing joining (`member` true) or leaving a thing group. */
 export interface MembershipChange {
   thingGroupName: string;
@@ -135,9 +144,29 @@ export class RegistryWriter {
     return thing;
   }
 
+  /**
+   * UpdateThing: replaces the attributes, or merges them (`merge`, where an empty value removes one);
+   * bumps the version. With `expectedVersion`, another version is refused (INVALID_STATE).
+   */
+  async updateThing(
+    thingName: string,
+    change: { attributes?: Record<string, string>; merge?: boolean; expectedVersion?: number },
+  ): Promise<ThingRecord> {
+    const thing = await this.requireThing(thingName);
+    checkVersion(thing, change.expectedVersion);
+    let attributes = thing.attributes;
+    if (change.attributes) {
+      attributes = change.merge ? { ...thing.attributes, ...change.attributes } : { ...change.attributes };
+      for (const [k, v] of Object.entries(attributes)) if (v === '') delete attributes[k];
+    }
+    const next: ThingRecord = { ...thing, attributes, version: thing.version + 1 };
+    this.write('things', thingName, next);
+    return next;
+  }
+
   /** DeleteThing: also leaves every thing group. */
-  async deleteThing(thingName: string): Promise<void> {
-    await this.requireThing(thingName);
+  async deleteThing(thingName: string, expectedVersion?: number): Promise<void> {
+    checkVersion(await this.requireThing(thingName), expectedVersion);
     this.remove('things', thingName);
     for (const group of await this.all<ThingGroupRecord>('thing-groups')) {
       if (group.things.includes(thingName))

@@ -155,8 +155,15 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return this.transaction((w) => w.createThing(thingName, attributes));
   }
 
-  deleteThing(thingName: string): Promise<void> {
-    return this.transaction((w) => w.deleteThing(thingName));
+  updateThing(
+    thingName: string,
+    change: { attributes?: Record<string, string>; merge?: boolean; expectedVersion?: number },
+  ): Promise<ThingRecord> {
+    return this.transaction((w) => w.updateThing(thingName, change));
+  }
+
+  deleteThing(thingName: string, expectedVersion?: number): Promise<void> {
+    return this.transaction((w) => w.deleteThing(thingName, expectedVersion));
   }
 
   attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {

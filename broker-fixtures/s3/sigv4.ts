@@ -30,8 +30,9 @@ function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
-function signingKey(secret: string, date: string, region: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'), 'aws4_request');
+/** The SigV4 signing key of a secret for one day, region and service (`s3`, `iot`, `iotdata`, …). */
+export function signingKey(secret: string, date: string, region: string, service = 's3'): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
 function canonicalQuery(params: [string, string][]): string {

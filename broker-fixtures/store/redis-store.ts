@@ -126,7 +126,7 @@ export class RedisStore implements StateStore {
     const text = await this.redis.hget(this.key('state', collection), key).catch((err: Error) => {
       throw this.unreachable(err);
     });
-    return text === null ? undefined : (JSON.parse(text) as T);
+    return text === null ? undefined : this.parse<T>(collection, key, text);
   }
 
   async list<T>(collection: Collection): Promise<Array<[string, T]>> {
@@ -137,7 +137,9 @@ export class RedisStore implements StateStore {
         throw this.unreachable(err);
       });
     const out: Array<[string, T]> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, JSON.parse(flat[i + 1]!) as T]);
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      out.push([flat[i]!, this.parse<T>(collection, flat[i]!, flat[i + 1]!)]);
+    }
     return out;
   }
 
@@ -264,6 +266,18 @@ export class RedisStore implements StateStore {
       this.redis.quit().catch(() => this.redis.disconnect()),
       this.subscriber?.quit().catch(() => this.subscriber?.disconnect()),
     ]);
+  }
+
+  /** Values are written by this store as JSON; anything else was put there by someone else. */
+  private parse<T>(collection: Collection, key: string, text: string): T {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new SimError(
+        ErrorCode.STATE_CORRUPT,
+        `${this.location}: ${collection}[${JSON.stringify(key)}] is not JSON (${text.slice(0, 40)})`,
+      );
+    }
   }
 
   private unreachable(err: Error): SimError {

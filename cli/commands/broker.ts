@@ -11,6 +11,8 @@ interface BrokerOptions {
   port: string;
   alpnPort: string;
   apiPort: string;
+  awsApiPort: string;
+  awsAccessKey?: string;
   endpoint: string;
   s3: boolean;
   s3Port: string;
@@ -39,6 +41,17 @@ export function parsePort(value: string, option: string): number {
   return n;
 }
 
+function parseAccessKey(value: string): { accessKeyId: string; secretAccessKey: string } {
+  const colon = value.indexOf(':');
+  if (colon < 1 || colon === value.length - 1) {
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      '--aws-access-key takes ACCESS_KEY_ID:SECRET_ACCESS_KEY, e.g. AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI',
+    );
+  }
+  return { accessKeyId: value.slice(0, colon), secretAccessKey: value.slice(colon + 1) };
+}
+
 export function registerBroker(program: Command, env: CliEnv): void {
   program
     .command('broker')
@@ -50,6 +63,11 @@ export function registerBroker(program: Command, env: CliEnv): void {
     .option('--port <n>', 'MQTT over mutual TLS (AWS: 8883); 0 picks a free port', '8883')
     .option('--alpn-port <n>', 'MQTT over mutual TLS requiring ALPN x-amzn-mqtt-ca (AWS: 443)', '8443')
     .option('--api-port <n>', 'HTTP/JSON console', '8880')
+    .option('--aws-api-port <n>', 'AWS IoT REST APIs for the AWS SDKs and CLI (0 picks a free port)', '0')
+    .option(
+      '--aws-access-key <id:secret>',
+      'verify SigV4 signatures against this key (default: accept any well-formed signature)',
+    )
     .option('--endpoint <name>', 'endpoint name in the server certificate', DEFAULT_ENDPOINT)
     .option('--s3-port <n>', 'HTTP port of the S3 stand-in serving firmware (0 picks a free port)', '0')
     .option('--s3-https-port <n>', 'HTTPS port of the S3 stand-in (0 picks a free port)', '0')
@@ -95,6 +113,10 @@ export function registerBroker(program: Command, env: CliEnv): void {
           port: parsePort(options.port, '--port'),
           alpnPort: parsePort(options.alpnPort, '--alpn-port'),
           apiPort: parsePort(options.apiPort, '--api-port'),
+          awsApiPort: parsePort(options.awsApiPort, '--aws-api-port'),
+          ...(options.awsAccessKey !== undefined
+            ? { awsCredentials: [parseAccessKey(options.awsAccessKey)] }
+            : {}),
           endpoint: options.endpoint,
           clock: env.clock,
           random: options.seed !== undefined ? new Random(options.seed) : env.fresh(),
@@ -106,7 +128,8 @@ export function registerBroker(program: Command, env: CliEnv): void {
                 },
               }
             : {}),
-          ...(options.nrfcloud
+          // The nRF Cloud stand-in keeps a CA and caches of its own per process: not in a cluster yet.
+          ...(options.nrfcloud && options.cluster === undefined
             ? {
                 nrfCloud: {
                   port: parsePort(options.nrfcloudPort, '--nrfcloud-port'),
@@ -141,12 +164,21 @@ export function registerBroker(program: Command, env: CliEnv): void {
           `  mqtts://${e.host}:${e.mqttPort}  (mutual TLS)`,
           `  mqtts://${e.host}:${e.alpnPort}  (mutual TLS, ALPN ${e.alpn})`,
           `  console ${e.apiUrl}`,
+          ...(e.awsApiUrl ? [`  AWS API ${e.awsApiUrl}  (AWS SDK endpoint / aws --endpoint-url)`] : []),
           `  CA file ${e.caFile}`,
           ...(e.s3 ? [`  S3 ${e.s3.http} and ${e.s3.https} (CA ${e.s3.caFile})`] : []),
+          ...(e.nodeId && options.nrfcloud
+            ? ['  (the nRF Cloud stand-in does not run in a cluster yet)']
+            : []),
           ...(e.nrfCloud
             ? [
                 `nRF Cloud stand-in ready (endpoint ${e.nrfCloud.endpoint}, team ${e.nrfCloud.tenantId})`,
                 `  mqtts://${e.nrfCloud.host}:${e.nrfCloud.mqttPort}  (mutual TLS, topic prefix ${e.nrfCloud.topicPrefix})`,
+                ...(e.nrfCloud.sniPort !== undefined
+                  ? [
+                      `  mqtts://${e.nrfCloud.host}:${e.nrfCloud.sniPort}  (the AWS port, for SNI ${e.nrfCloud.endpoint})`,
+                    ]
+                  : []),
                 `  REST ${e.nrfCloud.apiUrl}  (Authorization: Bearer ${e.nrfCloud.apiKey})`,
                 `  firmware https://${e.nrfCloud.downloadHost}:${e.nrfCloud.downloadPort}/`,
                 `  CA file ${e.nrfCloud.caFile}`,

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -30,6 +31,32 @@ interface BootOptions {
   link?: string;
   image?: string;
   timeScale?: string;
+  dns?: string[];
+}
+
+/**
+ * `--dns NAME=IP[,IP…]`: entries of the modem's resolver table, e.g. a cluster endpoint with one
+ * A record per broker node (the device tries them in order).
+ */
+export function parseDnsEntries(entries: readonly string[]): Record<string, string[]> {
+  const table: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const addresses = entry
+      .slice(eq + 1)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    if (eq <= 0 || addresses.length === 0 || !addresses.every((a) => net.isIP(a) !== 0)) {
+      throw new SimError(
+        ErrorCode.INVALID_ARGUMENT,
+        `--dns ${JSON.stringify(entry)}: expected NAME=IP[,IP...] with numeric addresses`,
+      );
+    }
+    table[name] = addresses;
+  }
+  return table;
 }
 
 /** `--time-scale K`: the device's clock runs K times faster than wall time (1: wall time itself). */
@@ -139,6 +166,11 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
       'program this firmware image (nrf91sim image build) before running, like west flash',
     )
     .option(
+      '--dns <name=ip,...>',
+      'a resolver entry, e.g. a cluster endpoint with one address per broker node (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
       '--link <preset>',
       `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
       'ideal',
@@ -166,6 +198,7 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
             `--link ${link}: expected one of ${LINK_PRESET_NAMES.join(', ')}`,
           );
         }
+        const dns = parseDnsEntries(options.dns ?? []);
         const serial = parseSerialSpec(options.serial);
         const clock = timeScaleClock(options.timeScale, env.clock);
         validateDeviceName(options.name);
@@ -182,6 +215,7 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
             ...(options.imei !== undefined ? { identity: { imei: options.imei } } : {}),
             link,
+            ...(Object.keys(dns).length ? { dns: { table: dns } } : {}),
           },
         });
       } catch (err) {

@@ -21,18 +21,23 @@ export const tools = {
   mosquitto: { command: 'mosquitto', probe: ['-h'], debianPackage: 'mosquitto' },
   socat: { command: 'socat', probe: ['-V'], debianPackage: 'socat' },
   curl: { command: 'curl', probe: ['--version'], debianPackage: 'curl' },
+  // By path: a pip-installed AWS CLI v1 may come first on PATH; Debian's is v2.
+  awscli: { command: '/usr/bin/aws', probe: ['--version'], debianPackage: 'awscli' },
+  boto3: { command: '/usr/bin/python3', probe: ['-c', 'import boto3'], debianPackage: 'python3-boto3' },
   redisServer: { command: 'redis-server', probe: ['--version'], debianPackage: 'redis-server' },
 } satisfies Record<string, SystemTool>;
 
 const cache = new Map<string, boolean>();
 
 function present(tool: SystemTool): boolean {
-  const known = cache.get(tool.command);
+  // By command and probe: one interpreter answers for several packages (pyserial, boto3).
+  const key = [tool.command, ...tool.probe].join('\0');
+  const known = cache.get(key);
   if (known !== undefined) return known;
   const r = spawnSync(tool.command, tool.probe, { stdio: 'ignore', timeout: 10_000 });
   // mosquitto's `-h`/`--help` exit non-zero on some versions; a spawn error is what "absent" means.
   const ok = r.error === undefined && (r.status === 0 || tool.command.startsWith('mosquitto'));
-  cache.set(tool.command, ok);
+  cache.set(key, ok);
   return ok;
 }
 

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
-import { VirtualClock } from '../../core/clock.js';
-import type { BrokerFixtures } from '../../broker-fixtures/index.js';
+import { rm } from 'node:fs/promises';
+import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
+import { systemClock, VirtualClock } from '../../core/clock.js';
+import { isSimError } from '../../core/errors.js';
+import { Random } from '../../core/random.js';
 import { Modem } from '../../modem/modem.js';
-import { freePort } from '../helpers/redis-server.js';
+import { freePort, startRedisOn } from '../helpers/redis-server.js';
 import { untilRegistered } from '../helpers/registered.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
-import { createThing, putThingCredentials } from './broker-helpers.js';
+import { createThing, putThingCredentials, tempStateDir } from './broker-helpers.js';
 import { startCluster, type TestCluster } from './cluster-helpers.js';
 
 const skip = missingTools(tools.redisServer);
@@ -38,53 +41,111 @@ async function device(node: BrokerFixtures, thing: string, order: string[]) {
   return { modem, iot, until, count };
 }
 
-describe.skipIf(skip !== undefined)('cluster nodes on 127.0.0.2 and 127.0.0.3 with the same ports', () => {
-  let cluster: TestCluster;
-  let a: BrokerFixtures;
-  let b: BrokerFixtures;
+describe.skipIf(skip !== undefined)(
+  'cluster nodes on 127.0.0.2 and 127.0.0.3 with the same ports',
+  { timeout: 90_000 },
+  () => {
+    let cluster: TestCluster;
+    let a: BrokerFixtures;
+    let b: BrokerFixtures;
 
-  beforeAll(async () => {
-    cluster = await startCluster([]);
-    const ports = {
-      port: await freePort('127.0.0.2'),
-      alpnPort: await freePort('127.0.0.2'),
-      apiPort: await freePort('127.0.0.2'),
-    };
-    a = await cluster.addNode('node-a', '127.0.0.2', ports);
-    b = await cluster.addNode('node-b', '127.0.0.3', ports);
-  }, 60_000);
-  afterAll(() => cluster?.stop());
+    beforeAll(async () => {
+      cluster = await startCluster([]);
+      const ports = {
+        port: await freePort('127.0.0.2'),
+        alpnPort: await freePort('127.0.0.2'),
+        apiPort: await freePort('127.0.0.2'),
+      };
+      a = await cluster.addNode('node-a', '127.0.0.2', ports);
+      b = await cluster.addNode('node-b', '127.0.0.3', ports);
+    }, 60_000);
+    afterAll(() => cluster?.stop());
 
-  it('listens on the same ports on both addresses', () => {
-    expect(b.endpoints.mqttPort).toBe(a.endpoints.mqttPort);
-    expect([a.endpoints.host, b.endpoints.host]).toEqual(['127.0.0.2', '127.0.0.3']);
-  });
+    it('listens on the same ports on both addresses', () => {
+      expect(b.endpoints.mqttPort).toBe(a.endpoints.mqttPort);
+      expect([a.endpoints.host, b.endpoints.host]).toEqual(['127.0.0.2', '127.0.0.3']);
+    });
 
-  it('connects aws_iot devices to the first A record; when that node goes, they reconnect to the next and are READY', async () => {
-    const onA = await device(a, 'fleet-1', ['127.0.0.2', '127.0.0.3']);
-    const onB = await device(a, 'fleet-2', ['127.0.0.3', '127.0.0.2']);
+    it('connects aws_iot devices to the first A record; when that node goes, they reconnect to the next and are READY', async () => {
+      const onA = await device(a, 'fleet-1', ['127.0.0.2', '127.0.0.3']);
+      const onB = await device(a, 'fleet-2', ['127.0.0.3', '127.0.0.2']);
+      try {
+        expect(onA.iot.connect()).toBe(0);
+        expect(onB.iot.connect()).toBe(0);
+        await onA.until('AWS_IOT_EVT_READY', 1);
+        await onB.until('AWS_IOT_EVT_READY', 1);
+        expect(a.log.recent({ type: 'connected', clientId: 'fleet-1' })).toHaveLength(1);
+        expect(b.log.recent({ type: 'connected', clientId: 'fleet-2' })).toHaveLength(1);
+
+        await a.close();
+        await onA.until('AWS_IOT_EVT_DISCONNECTED', 1);
+        // The application reconnects, as the NCS samples do on DISCONNECTED: 127.0.0.2 refuses now,
+        // the library goes on to 127.0.0.3.
+        expect(onA.iot.connect()).toBe(0);
+        await onA.until('AWS_IOT_EVT_READY', 2);
+        expect(b.log.recent({ type: 'connected', clientId: 'fleet-1' })).toHaveLength(1);
+        // The device on node B never noticed.
+        expect(onB.count('AWS_IOT_EVT_DISCONNECTED')).toBe(0);
+      } finally {
+        await onA.iot.disconnect();
+        await onB.iot.disconnect();
+        await onA.modem.close();
+        await onB.modem.close();
+      }
+    });
+  },
+);
+
+describe.skipIf(skip !== undefined)('a cluster node when Redis goes away', { timeout: 90_000 }, () => {
+  it('stays up, logs the lost connection, and serves again once Redis is back', async () => {
+    const cluster = await startCluster(['survivor']);
+    const node = cluster.nodes[0]!;
+    const port = cluster.redis.port;
     try {
-      expect(onA.iot.connect()).toBe(0);
-      expect(onB.iot.connect()).toBe(0);
-      await onA.until('AWS_IOT_EVT_READY', 1);
-      await onB.until('AWS_IOT_EVT_READY', 1);
-      expect(a.log.recent({ type: 'connected', clientId: 'fleet-1' })).toHaveLength(1);
-      expect(b.log.recent({ type: 'connected', clientId: 'fleet-2' })).toHaveLength(1);
-
-      await a.close();
-      await onA.until('AWS_IOT_EVT_DISCONNECTED', 1);
-      // The application reconnects, as the NCS samples do on DISCONNECTED: 127.0.0.2 refuses now,
-      // the library goes on to 127.0.0.3.
-      expect(onA.iot.connect()).toBe(0);
-      await onA.until('AWS_IOT_EVT_READY', 2);
-      expect(b.log.recent({ type: 'connected', clientId: 'fleet-1' })).toHaveLength(1);
-      // The device on node B never noticed.
-      expect(onB.count('AWS_IOT_EVT_DISCONNECTED')).toBe(0);
+      await createThing(node, 'before-outage');
+      await cluster.redis.stop();
+      // Routing and sessions notice at once; the node must not crash on their connection errors.
+      await expect
+        .poll(() => node.log.recent({ type: 'cluster-error' }).length, { timeout: 20_000 })
+        .toBeGreaterThan(0);
+      const again = await startRedisOn(port);
+      expect(again).toBeDefined();
+      cluster.redis = again!;
+      // The restarted Redis kept nothing (no persistence here), but the node writes to it again.
+      await expect
+        .poll(
+          async () => (await node.registry.getThing('after-outage').catch(() => undefined)) === undefined,
+          {
+            timeout: 20_000,
+          },
+        )
+        .toBe(true);
+      await createThing(node, 'after-outage');
+      expect(await node.registry.getThing('after-outage')).toMatchObject({ thingName: 'after-outage' });
     } finally {
-      await onA.iot.disconnect();
-      await onB.iot.disconnect();
-      await onA.modem.close();
-      await onB.modem.close();
+      await cluster.stop();
+    }
+  });
+});
+
+describe('the nRF Cloud stand-in and a cluster', () => {
+  it('refuses to start a cluster node with the nRF Cloud stand-in (its CA and caches are per process)', async () => {
+    const stateDir = await tempStateDir();
+    try {
+      const err = await startBrokerFixtures({
+        stateDir,
+        clock: systemClock,
+        random: new Random('nrfcloud-cluster'),
+        port: 0,
+        alpnPort: 0,
+        apiPort: 0,
+        cluster: { redisUrl: 'redis://127.0.0.1:1' },
+        nrfCloud: {},
+      }).catch((e: unknown) => e);
+      expect(isSimError(err, 'NRF91SIM_INVALID_ARGUMENT')).toBe(true);
+      expect((err as Error).message).toMatch(/nRF Cloud stand-in does not run in a cluster/);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });

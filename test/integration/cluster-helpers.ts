@@ -1,6 +1,10 @@
 import { rm } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
-import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
+import {
+  startBrokerFixtures,
+  type BrokerFixtures,
+  type BrokerFixturesOptions,
+} from '../../broker-fixtures/index.js';
 import { systemClock } from '../../core/clock.js';
 import { Random } from '../../core/random.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -8,6 +12,7 @@ import { tempStateDir } from './broker-helpers.js';
 
 /** Several stand-in nodes on one test Redis, each with its own state directory. */
 export interface TestCluster {
+  /** Replaced by a test that restarts Redis, so `stop` stops the new one. */
   redis: TestRedis;
   nodes: BrokerFixtures[];
   addNode(
@@ -18,7 +23,10 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(nodeIds: string[]): Promise<TestCluster> {
+export async function startCluster(
+  nodeIds: string[],
+  extra: Partial<BrokerFixturesOptions> = {},
+): Promise<TestCluster> {
   const redis = await startRedis();
   const dirs: string[] = [];
   const nodes: BrokerFixtures[] = [];
@@ -31,6 +39,7 @@ export async function startCluster(nodeIds: string[]): Promise<TestCluster> {
       const node = await startBrokerFixtures({
         clock: systemClock,
         random: new Random(`cluster-node-${nodeId}`),
+        ...extra,
         stateDir,
         host,
         ...ports,
@@ -41,7 +50,7 @@ export async function startCluster(nodeIds: string[]): Promise<TestCluster> {
     },
     async stop() {
       await Promise.allSettled(nodes.map((n) => n.close()));
-      await redis.stop();
+      await cluster.redis.stop();
       for (const d of dirs) await rm(d, { recursive: true, force: true });
     },
   };

@@ -48,6 +48,11 @@ describe('nRF Cloud stand-in: REST API', () => {
       body: { code: 40100, message: 'Unauthorized' },
     });
     expect((await api(h, 'GET', '/v1/account', { key: 'wrong' })).status).toBe(401);
+    const openapi = await api(h, 'GET', '/v1/openapi.json', { key: null });
+    expect(openapi.status).toBe(200);
+    expect(Object.keys(openapi.body.paths as object)).toEqual(
+      expect.arrayContaining(['/v1/devices/{id}', '/v1/fota-jobs', '/v1/messages']),
+    );
     expect(await api(h, 'GET', '/v1/account')).toEqual({
       status: 200,
       body: {

@@ -134,4 +134,44 @@ describe('nRF Cloud stand-in: shadow topics of every generation', () => {
     await client.publishAsync(`${p}${id}/jobs/update`, JSON.stringify([job.jobId, 3, '']), { qos: 1 });
     expect((await nrf.fota.getExecution(id, job.jobId))?.status).toBe('SUCCEEDED');
   });
+
+  it('takes garbage on every allowed topic without dropping the device, and keeps answering', async () => {
+    h = await startNrfCloud();
+    const id = 'nrf-352656100000053';
+    const { client } = await onboardAndConnect(h, id);
+    clients.push(client);
+    const p = h.nrf.topicPrefix;
+    await client.subscribeAsync(`${id}/shadow/get/accepted/tf`, { qos: 1 });
+    const garbage = [
+      '',
+      'not json',
+      '{',
+      '[]',
+      '[1,2,3]',
+      '{"t":5}',
+      '{"t":"(((","l":-1}',
+      '\u0000\u00ff',
+      'x'.repeat(5000),
+    ];
+    const topics = [
+      `${p}${id}/jobs/update`,
+      `${p}${id}/jobs/req`,
+      `${p}m/d/${id}/d2c`,
+      `${p}m/d/${id}/d2c/bulk`,
+      `${id}/shadow/update`,
+      `$aws/things/${id}/shadow/get`,
+    ];
+    for (const topic of topics) for (const g of garbage) await client.publishAsync(topic, g, { qos: 1 });
+    for (const g of garbage.slice(0, 7)) {
+      const answer = nextMessage(client, `${id}/shadow/get/accepted/tf`);
+      await client.publishAsync(`${id}/shadow/get/tf`, g, { qos: 1 });
+      expect(JSON.parse(await answer)).toHaveProperty('err');
+    }
+    expect(client.connected).toBe(true);
+    const ok = nextMessage(client, `${id}/shadow/get/accepted/tf`);
+    await client.publishAsync(`${id}/shadow/get/tf`, JSON.stringify({ t: 'state.desired.pairing.state' }), {
+      qos: 1,
+    });
+    expect(JSON.parse(await ok)).toEqual({ tf: 'not_associated' });
+  });
 });

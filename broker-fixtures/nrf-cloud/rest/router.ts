@@ -92,8 +92,32 @@ export class RestRouter {
     }
   }
 
+  /** An OpenAPI 3 outline of the routes served (paths, methods, Bearer auth); no request or reply schemas. */
+  openApi(): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const r of this.routes) {
+      const methods = (paths[r.path] ??= {});
+      const params = r.segments
+        .filter((s) => s.startsWith('{'))
+        .map((s) => ({ name: s.slice(1, -1), in: 'path', required: true, schema: { type: 'string' } }));
+      methods[r.method.toLowerCase()] = {
+        ...(params.length ? { parameters: params } : {}),
+        responses: { default: { description: 'see docs/nrf-cloud-stand-in.md' } },
+      };
+    }
+    return {
+      openapi: '3.0.3',
+      info: { title: 'nRF Cloud REST API (nrf91sim local stand-in)', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      paths,
+    };
+  }
+
   private async route(call: RestCall): Promise<{ status: number; body?: unknown; text?: string }> {
     const headers = call.headers ?? {};
+    if (call.method.toUpperCase() === 'GET' && /^\/v1\/openapi\.json(\?|$)/.test(call.url))
+      return { status: 200, body: this.openApi() };
     if (!keyMatches(headers.authorization, this.apiKey())) throw new RestError(401, 40100, 'Unauthorized');
     let url: URL;
     try {

@@ -78,7 +78,8 @@ export class JobsDeviceApi {
     }
   }
 
-  private dispatch(
+  /** One request, answered through `reply`: MQTT replies to the connection, the HTTP data plane to its caller. */
+  dispatch(
     thingName: string,
     operation: JobsOperation,
     jobId: string,

@@ -30,15 +30,30 @@ export class ExecutionEngine {
   private readonly queue = new KeyedQueue();
   private readonly timers = new Map<string, { due: number; handle: TimerHandle }>();
   private stopped = false;
+  private unwatch: () => void = () => undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly presigner: () => Presigner | undefined,
   ) {}
 
-  /** Timers for every stored deadline, so step timeouts survive a broker restart. */
+  /**
+   * Timers for every stored deadline, so step timeouts survive a broker restart; on a shared store
+   * also for the deadlines other nodes set, so a timeout fires even when the node that set it is
+   * gone. Every node may fire the same one: the first to commit times the execution out, the others
+   * then find nothing to change and publish nothing.
+   */
   async armTimers(): Promise<void> {
     if (!this.ctx.aedes) return;
+    this.unwatch = this.ctx.store.watch((changes) => {
+      for (const c of changes) {
+        if (c.collection !== 'job-executions' || this.stopped) continue;
+        this.ctx.store.get<ThingJobs>('job-executions', c.key).then(
+          (record) => this.schedule(c.key, record?.executions ?? []),
+          (err: Error) => this.ctx.log.add({ type: 'service-error', thingName: c.key, detail: err.message }),
+        );
+      }
+    });
     for (const [thingName, record] of await this.ctx.store.list<ThingJobs>('job-executions')) {
       this.schedule(thingName, record.executions);
     }
@@ -46,6 +61,7 @@ export class ExecutionEngine {
 
   stop(): void {
     this.stopped = true;
+    this.unwatch();
     for (const t of this.timers.values()) t.handle.cancel();
     this.timers.clear();
   }

@@ -6,7 +6,8 @@ import { JobQueries } from './job-queries.js';
 import { JobsDeviceApi } from './device-api.js';
 import { ExecutionEngine } from './execution-engine.js';
 import { jobsRoutes } from './jobs-routes.js';
-import { JOBS_REQUEST_FILTER } from './jobs-topics.js';
+import { JOBS_REQUEST_FILTER, type JobsOperation } from './jobs-topics.js';
+import type { JsonObject } from '../shadow/json.js';
 import type { Presigner } from './presigned-placeholders.js';
 import { RequestThrottle, type ThrottleOptions } from './request-throttle.js';
 
@@ -65,6 +66,26 @@ export class JobsService implements BrokerService {
     if (!this.api || message.clientId === undefined || !awsFilterMatches(JOBS_REQUEST_FILTER, message.topic))
       return;
     await this.api.onMessage(message);
+  }
+
+  /**
+   * A device request answered to the caller instead of over MQTT (the Jobs data plane over HTTP):
+   * the same parsing, state changes and answers, `accepted` or the Jobs ErrorResponse.
+   */
+  async deviceRequest(
+    thingName: string,
+    operation: JobsOperation,
+    jobId: string,
+    payload: Buffer,
+  ): Promise<{ accepted: boolean; body: JsonObject }> {
+    if (!this.api) throw new SimError(ErrorCode.INVALID_STATE, 'the jobs service has not been started');
+    let answer: { accepted: boolean; body: JsonObject } | undefined;
+    await this.api.dispatch(thingName, operation, jobId, payload, async (accepted, body) => {
+      answer = { accepted, body };
+    });
+    return (
+      answer ?? { accepted: false, body: { code: 'InternalError', message: 'the request got no answer' } }
+    );
   }
 
   async stop(): Promise<void> {
