@@ -142,6 +142,11 @@ export class ModemControl {
     return this.modem.energy.report(options);
   }
 
+  /** Starts the energy estimate afresh from now (e.g. once a fleet is up, to leave boot out). */
+  resetEnergy(): void {
+    this.modem.energy.reset();
+  }
+
   /** Sets the modem clock (`+CCLK?`), as network time would. */
   setTime(epochMs: number, timezoneQuarters = 0): void {
     this.modem.setTime(epochMs, timezoneQuarters);

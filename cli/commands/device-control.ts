@@ -13,6 +13,7 @@ interface ControlOptions {
   rsrq?: string;
   snr?: string;
   batteryMah?: string;
+  reset?: boolean;
 }
 
 const ACTIONS = [
@@ -83,10 +84,11 @@ export function parseControl(
     case 'battery':
       return { action, millivolts: number(value, 'battery <millivolts>') };
     case 'energy': {
-      if (options.batteryMah === undefined) return { action };
+      const reset = options.reset === true ? { reset: true } : {};
+      if (options.batteryMah === undefined) return { action, ...reset };
       const batteryMah = number(options.batteryMah, '--battery-mah');
       if (batteryMah <= 0) throw bad('--battery-mah: a capacity above 0 expected');
-      return { action, batteryMah };
+      return { action, batteryMah, ...reset };
     }
     case 'notify':
       if (value === undefined) throw bad('notify: give the notification line, e.g. "%MDMEV: ME OVERHEATED"');
@@ -113,6 +115,7 @@ export function registerDeviceControl(device: Command): void {
     .option('--rsrq <dB>', 'signal: RSRQ in dB (-19.5 … -3)')
     .option('--snr <dB>', 'signal: SNR in dB')
     .option('--battery-mah <mAh>', 'energy: battery capacity for the projected battery life')
+    .option('--reset', 'energy: print the figures so far and start counting afresh')
     .option('--json', 'print the result as JSON')
     .action(async (action: string, value: string | undefined, options: ControlOptions) => {
       const out = new Output(options.json === true);

@@ -27,7 +27,7 @@ export type ControlRequest =
   | { action: 'temperature'; celsius: number }
   | { action: 'battery'; millivolts: number }
   | { action: 'notify'; line: string }
-  | { action: 'energy'; batteryMah?: number }
+  | { action: 'energy'; batteryMah?: number; reset?: boolean }
   | { action: 'reboot' }
   | { action: 'power-cut' };
 

@@ -28,7 +28,10 @@ export async function applyControlRequest(device: Device, req: ControlRequest): 
       if (batteryMah !== undefined && (!isNumber(batteryMah) || batteryMah <= 0)) {
         throw new SimError(ErrorCode.INVALID_ARGUMENT, 'batteryMah must be a positive number');
       }
-      return control.energy(batteryMah === undefined ? {} : { batteryMah });
+      const report = control.energy(batteryMah === undefined ? {} : { batteryMah });
+      // `reset`: the figures so far, and a fresh count from now.
+      if (req.reset === true) control.resetEnergy();
+      return report;
     }
     case 'signal': {
       const signal: { rsrp?: number; rsrq?: number; snr?: number } = {};

@@ -203,6 +203,10 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
       if (!allReady && devices.every((x) => x.readyAt !== undefined)) {
         allReady = true;
         log({ kind: 'all-ready' });
+        // The energy figures cover the story from here: booting is wall-bound work that a time
+        // scale would stretch into hours of search and connection.
+        for (const x of devices)
+          void fleet.control(x.name, { action: 'energy', reset: true }).catch(() => undefined);
         s.timeline.forEach((step, j) => step.on === 'all-ready' && schedule(j));
       }
     });

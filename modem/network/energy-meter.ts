@@ -56,7 +56,7 @@ function zeroStates(): Record<EnergyState, number> {
  * the state may have changed and {@link traffic} for every chunk of socket data.
  */
 export class EnergyMeter {
-  private readonly startedAt: number;
+  private startedAt: number;
   private segmentStart: number;
   private segmentState: EnergyState;
   private segmentUa: number;
@@ -94,6 +94,18 @@ export class EnergyMeter {
     const key = direction === 'up' ? 'tx' : 'rx';
     this.air[key] += ms;
     this.charge[key] += (Math.max(0, extraMa) * 1000 * ms) / MS_PER_HOUR;
+  }
+
+  /** Starts counting afresh from now (the state the modem is in goes on). */
+  reset(): void {
+    if (this.stoppedAt !== undefined) return;
+    const now = this.clock.monotonic();
+    this.startedAt = now;
+    this.segmentStart = now;
+    for (const k of Object.keys(this.time) as EnergyState[]) this.time[k] = 0;
+    for (const k of Object.keys(this.charge) as Array<keyof typeof this.charge>) this.charge[k] = 0;
+    this.air.tx = 0;
+    this.air.rx = 0;
   }
 
   /** The modem stopped (power off): time stops counting. */

@@ -135,6 +135,10 @@ describe('a running device steered from another process (nrf91sim device control
     expect(e.averageUa).toBeGreaterThan(2.7);
     expect(e.battery.capacityMah).toBe(1000);
     expect(e.battery.lifeDays).toBeCloseTo(1_000_000 / e.averageUa / 24, 6);
+    const before = JSON.parse((await control('energy', '--reset', '--json')).stdout) as { elapsedMs: number };
+    const after = JSON.parse((await control('energy', '--json')).stdout) as { elapsedMs: number };
+    expect(before.elapsedMs).toBeGreaterThanOrEqual(e.elapsedMs);
+    expect(after.elapsedMs).toBeLessThan(before.elapsedMs);
     const text = await control('energy');
     expect(text.stdout).toMatch(/^elapsedMs: \d+/m);
     const bad = await control('energy', '--battery-mah', '0');

@@ -85,3 +85,16 @@ describe('energy estimate (modem.control.energy)', () => {
     expect(r.totalUah).toBeCloseTo(uah(2.7, 1000), 12);
   });
 });
+
+describe('energy estimate reset', () => {
+  it('counts afresh from the reset, the modem staying in its state', async () => {
+    const m = memoryModem();
+    await m.clock.advance(HOUR);
+    m.modem.control.resetEnergy();
+    await m.clock.advance(1000);
+    const r = m.modem.control.energy();
+    expect(r.elapsedMs).toBe(1000);
+    expect(r.timeMs.off).toBe(1000);
+    expect(r.totalUah).toBeCloseTo(uah(2.7, 1000), 12);
+  });
+});
