@@ -211,7 +211,6 @@ export {
 export { type FleetRunnerOptions, type FleetSession, type FleetSessionOptions } from './fleet/index.js';
 export { type FleetSummary, type ImageSpec, type ThingRegistrar, type WorkerKind } from './fleet/index.js';
 export { type FleetStats, type WorkerMetrics, type WorkerSpawner } from './fleet/index.js';
-
 // The local nRF Cloud stand-in (BrokerFixturesOptions.nrfCloud): CA, REST client, firmware bundles.
 export { loadNrfCloudCa, makeBundle, NRF_CLOUD_ENDPOINT, nrfCloudCaDir } from './broker-fixtures/index.js';
 export { openNrfCloudApi, readBundle } from './broker-fixtures/index.js';

@@ -26,7 +26,7 @@ export interface CrashTrialOptions {
   writers?: number;
   /** Updates in flight per writer. */
   window?: number;
-  /** The kill falls this many ms after the burst starts (uniform). */
+  /** The kill falls this many ms after the burst is under way: an update and a batch acknowledged (uniform). */
   killAfterMs?: [min: number, max: number];
 }
 
@@ -135,8 +135,16 @@ async function burst(
   history: History,
   provisioned: Set<string>,
   stop: Promise<void>,
+  running: () => void,
 ): Promise<void> {
   let stopped = false;
+  // The kill is timed from the moment the burst is under way (an update and a provisioning batch
+  // acknowledged), not from its start, so a slow machine still kills it mid-burst.
+  let firstUpdate = false;
+  let firstThings = false;
+  const progressed = (): void => {
+    if (firstUpdate && firstThings) running();
+  };
   void stop.then(() => (stopped = true));
   const clients: MqttClient[] = [];
   const updates = writers.map(async (w, wi) => {
@@ -180,6 +188,8 @@ async function burst(
       if (seen.has(body.version))
         seen.set(-body.version, { seq: body.state.reported.seq, at: Date.now() }); // a repeat
       else seen.set(body.version, { seq: body.state.reported.seq, at: Date.now() });
+      firstUpdate = true;
+      progressed();
       send();
     });
     await new Promise<void>((resolve) => {
@@ -193,7 +203,11 @@ async function burst(
       const names = Array.from({ length: 3 }, (_, i) => `crash-${trial}-${batch}-${i}`);
       try {
         const r = await api(broker, 'POST', '/provision-things', { thingNames: names });
-        if (r.status === 201) for (const n of names) provisioned.add(n);
+        if (r.status === 201) {
+          for (const n of names) provisioned.add(n);
+          firstThings = true;
+          progressed();
+        }
       } catch {
         return; // the broker is gone
       }
@@ -232,13 +246,22 @@ export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashR
     const after = random.int(minKill, maxKill);
     kills.push(after);
     let killedAt = 0;
-    const stop = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        killedAt = Date.now();
-        void kill(broker.child).then(resolve);
-      }, after),
+    let running = (): void => undefined;
+    // A broker that never gets going is killed after 30 s all the same (the check then reports it).
+    const underWay = new Promise<void>((resolve) => {
+      running = resolve;
+      setTimeout(resolve, 30_000).unref();
+    });
+    const stop = underWay.then(
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            killedAt = Date.now();
+            void kill(broker.child).then(resolve);
+          }, after),
+        ),
     );
-    await burst(broker, writers, window, trial, history, provisioned, stop);
+    await burst(broker, writers, window, trial, history, provisioned, stop, () => running());
     for (const seen of history.values())
       for (const [v, e] of seen) if (v > 0 && killedAt - e.at <= 50 && e.at <= killedAt) recentAcks++;
 

@@ -52,6 +52,7 @@ const TIMEOUT_MS = Number(arg('--timeout', '900')) * 1000;
 function standIn(fixtures: BrokerFixtures): FleetBroker {
   return {
     endpoint: fixtures.endpoints.endpoint,
+    host: fixtures.endpoints.host,
     mqttPort: fixtures.endpoints.mqttPort,
     caPem: fixtures.ca.certificatePem,
     started: true,

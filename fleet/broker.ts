@@ -18,6 +18,8 @@ import { fleetCaDir } from './worker.js';
 /** The broker a fleet talks to: where devices connect, what they trust, and its console. */
 export interface FleetBroker {
   endpoint: string;
+  /** The address it listens on (a cluster node may be on 127.0.0.2, …). */
+  host: string;
   mqttPort: number;
   caPem: string;
   /** True when this process started the stand-in (it stops with the fleet). */
@@ -58,6 +60,7 @@ export async function fleetBroker(
     const console = await openBrokerConsole(stateDir, env);
     return {
       endpoint: running.endpoint,
+      host: running.host,
       mqttPort: running.mqttPort,
       caPem: await readFile(running.caFile, 'utf8'),
       started: false,
@@ -69,6 +72,7 @@ export async function fleetBroker(
   let fixtures = await startStandIn(stateDir, env);
   return {
     endpoint: fixtures.endpoints.endpoint,
+    host: fixtures.endpoints.host,
     mqttPort: fixtures.endpoints.mqttPort,
     caPem: fixtures.ca.certificatePem,
     started: true,

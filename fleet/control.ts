@@ -67,9 +67,7 @@ export class FleetControlServer {
   static async start(runner: FleetRunner, stateDir: string): Promise<FleetControlServer> {
     const file = fleetControlFile(stateDir);
     const socket = socketPath(stateDir);
-    if (await fleetRunning(stateDir)) {
-      throw new SimError(ErrorCode.STATE_IN_USE, `a fleet is already running on ${stateDir}`);
-    }
+    await ensureNoFleet(stateDir);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.rm(socket, { force: true });
     const server = http.createServer((req, res) => void handle(runner, req, res));
@@ -120,6 +118,13 @@ async function handle(
   } catch (err) {
     const code = isSimError(err) ? err.code : ErrorCode.INVALID_ARGUMENT;
     send(400, { ok: false, error: { code, message: (err as Error).message } });
+  }
+}
+
+/** Fails with STATE_IN_USE while another process runs a fleet on `stateDir` (its devices' folders). */
+export async function ensureNoFleet(stateDir: string): Promise<void> {
+  if (await fleetRunning(stateDir)) {
+    throw new SimError(ErrorCode.STATE_IN_USE, `a fleet is already running on ${stateDir}`);
   }
 }
 

@@ -1,5 +1,11 @@
 export { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from './broker.js';
-export { fleetControlFile, FleetControlServer, sendFleetRequest, type FleetRequest } from './control.js';
+export {
+  ensureNoFleet,
+  fleetControlFile,
+  FleetControlServer,
+  sendFleetRequest,
+  type FleetRequest,
+} from './control.js';
 export { DeviceHost, type HostContext } from './device-host.js';
 export type {
   DevicePhase,

@@ -6,7 +6,7 @@ import { ErrorCode, isSimError, SimError } from '../core/errors.js';
 import type { LinkPresetName } from '../core/link.js';
 import { builtInApps } from '../firmware/apps/built-in.js';
 import { consoleRegistrar, fleetBroker, prepareFleetCa, type FleetBroker } from './broker.js';
-import { FleetControlServer } from './control.js';
+import { ensureNoFleet, FleetControlServer } from './control.js';
 import { FleetRunner } from './runner.js';
 import { fleetSpecs, type CredentialRecipe, type ImageSpec } from './spec.js';
 import type { FleetSummary } from './stats.js';
@@ -38,14 +38,14 @@ export const FLEET_APPS: Readonly<Record<string, FleetApp>> = {
     },
     credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
   }),
-  nrf_cloud: (broker) => ({
-    image: {
-      app: 'nrf_cloud',
-      version: '1.0.0',
-      config: { endpoint: broker.endpoint, port: broker.mqttPort, secTag: FLEET_SEC_TAG },
-    },
-    credentials: { kind: 'fleet-ca', secTag: FLEET_SEC_TAG },
-  }),
+  nrf_cloud: () => {
+    // The nrf_cloud sample onboards by JITP with a certificate of the nRF Cloud CA, then waits to be
+    // associated with a team: the fleet does neither yet, so its devices would never get READY.
+    throw new SimError(
+      ErrorCode.INVALID_ARGUMENT,
+      '--app nrf_cloud: a fleet cannot provision and associate nRF Cloud devices yet; use --app aws_iot',
+    );
+  },
 };
 
 export interface FleetSessionOptions {
@@ -95,16 +95,22 @@ export async function startFleet(options: FleetSessionOptions): Promise<FleetSes
     throw new SimError(ErrorCode.APP_UNKNOWN, `--app ${appName}: this build has no ${appName} application`);
   }
   const stateDir = path.resolve(options.stateDir);
+  // Before anything boots: two fleets on one state would run the same devices from the same files.
+  await ensureNoFleet(stateDir);
   const broker = await fleetBroker(stateDir, { clock: options.clock, random: options.random });
   let runner: FleetRunner | undefined;
   let control: FleetControlServer | undefined;
   try {
     const fleetCaDir = await prepareFleetCa(stateDir, broker, options.clock);
     const { image, credentials } = recipe(broker);
+    // The devices resolve the endpoint name in their modem: point it at a broker not on 127.0.0.1.
+    const profile =
+      broker.host === '127.0.0.1' ? undefined : { dns: { table: { [broker.endpoint]: broker.host } } };
     const specs = fleetSpecs({
       count: options.count,
       image,
       credentials,
+      ...(profile ? { profile } : {}),
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.link ? { link: options.link } : {}),
     });

@@ -44,6 +44,9 @@ class ProcessLink extends TypedEmitter<WorkerLinkEvents> implements WorkerLink {
       execArgv: [...loader, ...execArgv],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
+      // Thousands of devices write their files (each write fsync'd) through libuv's pool: more than
+      // its default 4 threads keeps a slow disk from queueing every boot behind a few fsyncs.
+      env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
     });
     this.child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-STDERR_TAIL);

@@ -144,6 +144,11 @@ describe('nrf91sim fleet', () => {
       };
       expect(s.summary.ready).toBe(6);
 
+      // A second fleet on the same state would run the same devices: refused before anything boots.
+      const second = await runCli(['fleet', 'boot', '--count', '2', '--state', state]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/a fleet is already running on/);
+
       // fleet attach: one device's AT port, opened now, answers like the device's UART.
       const attached = await runCli([
         'fleet',
@@ -204,6 +209,56 @@ describe('nrf91sim fleet', () => {
     },
   );
 
+  it(
+    'uses the broker running on its state directory, on another loopback address',
+    { timeout: 90_000 },
+    async () => {
+      const state = await tempState();
+      const broker = startCli([
+        'broker',
+        '--host',
+        '127.0.0.2',
+        '--port',
+        '0',
+        '--alpn-port',
+        '0',
+        '--api-port',
+        '0',
+        '--json',
+        '--state',
+        state,
+      ]);
+      running.push(broker);
+      const ready = await broker.nextEvent('ready', 30_000);
+      expect(ready.host).toBe('127.0.0.2');
+      const r = await runCli([
+        'fleet',
+        'boot',
+        '--count',
+        '4',
+        '--workers',
+        '2',
+        '--until-ready',
+        '--json',
+        '--state',
+        state,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const events = lines(r.stdout);
+      expect(events[0]).toMatchObject({
+        event: 'fleet',
+        brokerStarted: false,
+        broker: `${ready.endpoint}:${ready.mqttPort}`,
+      });
+      expect(events.at(-1)).toMatchObject({ event: 'summary', devices: 4, ready: 4, failed: 0 });
+      // The things are in the running broker's registry.
+      const res = await fetch(`${ready.apiUrl as string}/things`);
+      const { things } = (await res.json()) as { things: unknown[] };
+      expect(things).toHaveLength(4);
+      await broker.stop('SIGINT');
+    },
+  );
+
   it('refuses a bad count and an unknown application with a clear message', async () => {
     const state = await tempState();
     const zero = await runCli(['fleet', 'boot', '--count', '0', '--state', state]);
@@ -212,6 +267,11 @@ describe('nrf91sim fleet', () => {
     const app = await runCli(['fleet', 'boot', '--count', '1', '--app', 'zephyr_blinky', '--state', state]);
     expect(app.code).toBe(1);
     expect(app.stderr).toMatch(/--app zephyr_blinky: a fleet runs aws_iot or nrf_cloud/);
+    const cloud = await runCli(['fleet', 'boot', '--count', '1', '--app', 'nrf_cloud', '--state', state]);
+    expect(cloud.code).toBe(1);
+    expect(cloud.stderr).toMatch(
+      /--app nrf_cloud: a fleet cannot provision and associate nRF Cloud devices yet/,
+    );
     const none = await runCli(['fleet', 'status', '--state', state]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no fleet is running/);
