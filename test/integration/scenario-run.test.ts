@@ -43,7 +43,8 @@ timeline:
       version: 1.1.0
       stages: [{ share: 50% }, { share: 100%, minSuccess: 95% }]
 expect:
-  - { expect: all-ready, within: 60s }
+  # Boot is wall-bound work: at time scale 20 a loaded machine's second is 20 s of device time.
+  - { expect: all-ready, within: 3m }
   - { expect: no-bricked }
   - { expect: ready-at-end, atLeast: 100% }
   - { expect: shadow-updated, atLeast: 100% }
@@ -96,7 +97,7 @@ describe('nrf91sim scenario run', () => {
     // Measured values are in the report: the last READY in device time, the sensors' mean current.
     const allReady = first.report.expectations[0];
     expect(allReady?.measured).toBeGreaterThan(0);
-    expect(allReady?.measured).toBeLessThanOrEqual(60_000);
+    expect(allReady?.measured).toBeLessThanOrEqual(180_000);
     expect(first.report.expectations[4]?.measured).toBeGreaterThan(2.7);
     const [cut, signal, shadow, fota] = first.report.steps;
     expect(cut?.targets).toHaveLength(1);
