@@ -80,7 +80,8 @@ describe('accelerated device time (--time-scale)', () => {
       const cycles = psmEntries.slice(1).map((t, i) => t - (psmEntries[i] ?? 0));
       for (const cycle of cycles.slice(-2)) {
         expect(cycle).toBeGreaterThanOrEqual(60_000);
-        expect(cycle).toBeLessThan(120_000);
+        // Event-loop lag on a loaded machine is stretched 60 times in device time: a generous bound.
+        expect(cycle).toBeLessThan(180_000);
       }
       expect(tauConnections).toBeGreaterThanOrEqual(3);
       // Three minutes of device life; at time scale 60 about three seconds of wall time.
