@@ -4,7 +4,15 @@
 
 // Time, randomness, errors, tracing, the radio link model.
 export { ErrorCode, isLinkPresetName, isSimError, LINK_PRESET_NAMES, LINK_PRESETS } from './core/index.js';
-export { Random, SimError, systemClock, traceChannels, VirtualClock, type Clock } from './core/index.js';
+export {
+  Random,
+  ScaledClock,
+  SimError,
+  systemClock,
+  traceChannels,
+  VirtualClock,
+  type Clock,
+} from './core/index.js';
 export { type LinkDirection, type LinkPresetName, type LinkProfile } from './core/index.js';
 export { type StateMachine, type StateMachineEvents, type TimerHandle } from './core/index.js';
 export { type TraceAddress, type TraceChannelName, type TraceMessages } from './core/index.js';
@@ -215,6 +223,11 @@ export {
 } from './broker-fixtures/index.js';
 export { type NrfCloudFirmware, type NrfCloudJob, type NrfCloudMessage } from './broker-fixtures/index.js';
 export { type NrfCloudOptions, type NrfCloudReply, type NrfCloudStandIn } from './broker-fixtures/index.js';
+
+// Scenarios: a fleet story from a file, judged by its expectations (docs/scenarios.md).
+export { loadScenario, parseScenario, runScenario, scenarioJsonSchema } from './fleet/scenario/index.js';
+export { type LoadedScenario, type ScenarioFile, type ScenarioReport } from './fleet/scenario/index.js';
+export { type ScenarioRunOptions, type ExpectationResult } from './fleet/scenario/index.js';
 
 // The broker cluster on Redis (BrokerFixturesOptions.cluster) and its state store.
 export { parseRedisUrl, RedisStore, type ClusterOptions } from './broker-fixtures/index.js';

@@ -12,6 +12,7 @@ import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerNrfCloud } from './commands/nrfcloud.js';
 import { registerS3 } from './commands/s3.js';
+import { registerScenario } from './commands/scenario.js';
 import { registerProject } from './commands/project.js';
 import { registerShadow } from './commands/shadow.js';
 import { registerThingGroups } from './commands/thing-groups.js';
@@ -45,6 +46,7 @@ export function buildProgram(env: CliEnv = processEnv): Command {
   registerFota(program, env);
   registerNrfCloud(program, env);
   registerDemo(program, env);
+  registerScenario(program, env);
   registerFleet(program, env);
   const exitOverride = (c: Command): void => {
     c.exitOverride();

@@ -22,6 +22,16 @@ export interface Clock {
   setInterval(fn: () => void, ms: number): TimerHandle;
   /** Resolves after `ms`; rejects with the signal's reason when aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * How many times faster than wall time this clock runs (a `ScaledClock`); absent means 1. Code that
+   * tells a party in wall time about a device-time interval (an MQTT keep-alive in CONNECT) divides by it.
+   */
+  readonly rate?: number;
+}
+
+/** The clock's {@link Clock.rate}: 1 for wall time and for virtual time, K for accelerated time. */
+export function clockRate(clock: Clock): number {
+  return clock.rate ?? 1;
 }
 
 function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {

@@ -2,6 +2,7 @@
 // these; code inside the layer and its tests import files directly. A name added here is public: list it in
 // docs/api.md too.
 export { type Clock, systemClock, type TimerHandle, VirtualClock } from './clock.js';
+export { ScaledClock } from './scaled-clock.js';
 export { ErrorCode, isSimError, SimError } from './errors.js';
 export { Random } from './random.js';
 export { StateMachine, type StateMachineEvents } from './state-machine.js';

@@ -12,6 +12,10 @@ export class ScopedClock implements Clock {
 
   constructor(readonly parent: Clock) {}
 
+  get rate(): number | undefined {
+    return this.parent.rate;
+  }
+
   now(): number {
     return this.parent.now();
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isSystemClock, type Clock } from '../core/clock.js';
+import { VirtualClock, type Clock } from '../core/clock.js';
 import { ScopedClock } from '../core/scoped-clock.js';
 import { ErrorCode, SimError, isSimError } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
@@ -321,12 +321,12 @@ export class Device extends TypedEmitter<DeviceEvents> {
 
   /**
    * The clock of one power cycle: the device's clock, with every timer set on it cancelled at power
-   * off. A virtual clock is used as it is: its timers hold nothing, and a test advancing it sees
-   * every one.
+   * off (wall time or accelerated time alike). A virtual clock is used as it is: its timers hold
+   * nothing, and a test advancing it sees every one.
    */
   private powerCycleClock(): Clock {
     this.cycleScope?.dispose();
-    this.cycleScope = isSystemClock(this.clock) ? new ScopedClock(this.clock) : undefined;
+    this.cycleScope = this.clock instanceof VirtualClock ? undefined : new ScopedClock(this.clock);
     return this.cycleScope ?? this.clock;
   }
 

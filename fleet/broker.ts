@@ -30,6 +30,11 @@ export interface FleetBroker {
   /** The local nRF Cloud beside it, when it runs one (always when asked for by `fleetBroker`). */
   nrfCloud: NrfCloudEndpoints | undefined;
   request<T>(method: string, url: string, body?: unknown): Promise<T>;
+  /**
+   * The stand-in this process runs stops (every connection drops) and, after `pause`, starts again
+   * on the same MQTT port and state; undefined for a broker this process does not run.
+   */
+  restart?: (pause: () => Promise<void>) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,15 +81,25 @@ export async function fleetBroker(
       close: () => console.close(),
     };
   }
-  const fixtures = await startStandIn(stateDir, env, want.nrfCloud === true);
+  const withNrfCloud = want.nrfCloud === true;
+  let fixtures = await startStandIn(stateDir, env, withNrfCloud);
   return {
     endpoint: fixtures.endpoints.endpoint,
     host: fixtures.endpoints.host,
     mqttPort: fixtures.endpoints.mqttPort,
     caPem: fixtures.ca.certificatePem,
     started: true,
-    fixtures,
-    nrfCloud: fixtures.endpoints.nrfCloud,
+    get fixtures() {
+      return fixtures;
+    },
+    get nrfCloud() {
+      return fixtures.endpoints.nrfCloud;
+    },
+    async restart(pause) {
+      await fixtures.close();
+      await pause();
+      fixtures = await startStandIn(stateDir, env, withNrfCloud);
+    },
     async request<T>(method: string, url: string, body?: unknown): Promise<T> {
       const reply = await fixtures.console.dispatch({ method, url, body });
       if (reply.status >= 300) {
@@ -119,12 +134,14 @@ async function startStandIn(
   const port = typeof saved?.mqttPort === 'number' ? saved.mqttPort : 0;
   let fixtures: BrokerFixtures;
   try {
+    // With the S3 stand-in on HTTP: a scenario's FOTA campaigns put their images there.
     fixtures = await startBrokerFixtures({
       ...env,
       stateDir,
       port,
       alpnPort: 0,
       apiPort: 0,
+      s3: { httpPort: 0, httpsPort: null },
       // nRF Cloud devices connect on the AWS port with SNI mqtt.nrfcloud.com: the port kept above.
       ...(nrfCloud ? { nrfCloud: { port: 0, apiPort: 0, downloadPort: 0 } } : {}),
     });

@@ -31,6 +31,8 @@ export interface WorkerInit {
   nrfCloudCa?: { certPem: string; keyPem: string };
   /** Milliseconds between two metrics messages. */
   metricsIntervalMs: number;
+  /** Device time runs this many times faster than wall time (accelerated device time; default 1). */
+  timeScale?: number;
   /** Collect garbage before measuring (needs `--expose-gc`): steadier figures for a bench. */
   gcBeforeMetrics?: boolean;
 }

@@ -29,6 +29,8 @@ export interface FleetRunnerOptions {
   gcBeforeMetrics?: boolean;
   /** How long a worker gets to close its devices on stop before it is killed (default 20 s). */
   stopTimeoutMs?: number;
+  /** Device time runs this many times faster than wall time in every worker (default 1). */
+  timeScale?: number;
 }
 
 export type FleetRunnerEvents = {
@@ -124,6 +126,7 @@ export class FleetRunner extends TypedEmitter<FleetRunnerEvents> {
           ...(this.options.brokerCaPem ? { brokerCaPem: this.options.brokerCaPem } : {}),
           ...(this.options.nrfCloudCa ? { nrfCloudCa: this.options.nrfCloudCa } : {}),
           metricsIntervalMs: this.options.metricsIntervalMs ?? 1000,
+          ...(this.options.timeScale !== undefined ? { timeScale: this.options.timeScale } : {}),
           ...(this.options.gcBeforeMetrics ? { gcBeforeMetrics: true } : {}),
         },
       });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { ScaledClock } from '../core/scaled-clock.js';
 import { CertificateAuthority } from '../broker-fixtures/index.js';
 import { buildAppImage } from '../firmware/image/app-image.js';
 import { issueDeviceCertificate } from '../modem/credentials/index.js';
@@ -31,6 +32,7 @@ export class FleetWorker {
   private readonly waiting = new Map<string, PendingRegistration>();
   private flushTimer: TimerHandle | undefined;
   private metricsTimer: TimerHandle | undefined;
+  private scaled: Clock | undefined;
   private messages = 0;
   private lastCpu = process.cpuUsage();
   private readonly baseRss: number;
@@ -69,6 +71,14 @@ export class FleetWorker {
     }
   }
 
+  /** The devices' clock: the worker's, or accelerated device time on top of it (one for all devices). */
+  private deviceClock(init: WorkerInit): Clock {
+    const scale = init.timeScale ?? 1;
+    if (scale === 1) return this.clock;
+    this.scaled ??= new ScaledClock(this.clock, scale);
+    return this.scaled;
+  }
+
   private async boot(input: DeviceSpec): Promise<void> {
     const init = this.requireInit();
     let spec: DeviceSpec;
@@ -86,7 +96,7 @@ export class FleetWorker {
     }
     const host = new DeviceHost(spec, {
       stateDir: init.stateDir,
-      clock: this.clock,
+      clock: this.deviceClock(init),
       brokerCaPem: init.brokerCaPem,
       image: (s) => this.image(s),
       provision: (s, thing) => this.provision(s, thing),

@@ -3,6 +3,7 @@ import { deviceIdentityKey } from './credentials/identity-key.js';
 import type { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
 import type { DataPath } from './network/data-path.js';
+import type { EnergyMeter, EnergyReport } from './network/energy-meter.js';
 import type { FunctionalModeState } from './network/functional-mode.js';
 import type { NetworkService } from './network/network.js';
 import type { ModemSensors } from './sensors.js';
@@ -21,6 +22,7 @@ export interface ControlledModem {
   readonly credentials: CredentialStore;
   readonly link: Link;
   readonly dns: DnsResolver;
+  readonly energy: EnergyMeter;
   setTime(epochMs: number, timezoneQuarters: number): void;
   notify(line: string): void;
 }
@@ -130,6 +132,19 @@ export class ModemControl {
       temperatureC: this.modem.sensors.temperatureC,
       batteryMv: this.modem.sensors.batteryMv,
     };
+  }
+
+  /**
+   * The estimated charge the modem used since it started, from the device time it spent in each
+   * state and the data it moved (docs/scenarios.md#energy); with `batteryMah`, the projected battery life.
+   */
+  energy(options: { batteryMah?: number } = {}): EnergyReport {
+    return this.modem.energy.report(options);
+  }
+
+  /** Starts the energy estimate afresh from now (e.g. once a fleet is up, to leave boot out). */
+  resetEnergy(): void {
+    this.modem.energy.reset();
   }
 
   /** Sets the modem clock (`+CCLK?`), as network time would. */

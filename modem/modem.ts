@@ -16,6 +16,7 @@ import { ModemControl } from './control.js';
 import { CredentialStore } from './credentials/store.js';
 import type { ModemIdentity } from './identity.js';
 import { DataPath } from './network/data-path.js';
+import { meterModem, type EnergyMeter } from './network/energy-meter.js';
 import { FunctionalModeState } from './network/functional-mode.js';
 import { ModemClock, type ModemTime } from './network/modem-time.js';
 import { NetworkService } from './network/network.js';
@@ -89,6 +90,8 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
   readonly dns: DnsResolver;
   /** The offloaded socket API (nrf_modem style) for code running on the device. */
   readonly sockets: ModemSockets;
+  /** The estimate of the charge this modem used since it started (`control.energy()`). */
+  readonly energy: EnergyMeter;
   private readonly sessions = new Set<AtSession>();
   private isClosed = false;
 
@@ -146,6 +149,7 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
       },
       this.dns,
     );
+    this.energy = meterModem(this);
     this.control = new ModemControl(this);
   }
 
@@ -242,6 +246,7 @@ export class Modem extends TypedEmitter<ModemEvents> implements AtHost {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.energy.stop();
     this.sockets.shutdown();
     this.network.dispose();
     this.dataPath.setDown('power');

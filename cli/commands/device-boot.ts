@@ -2,6 +2,8 @@ import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { clockRate, type Clock } from '../../core/clock.js';
+import { ScaledClock, validateTimeScale } from '../../core/scaled-clock.js';
 import type { CliEnv } from '../env.js';
 import { ErrorCode, isSimError, SimError } from '../../core/errors.js';
 import { isLinkPresetName, LINK_PRESET_NAMES } from '../../core/link.js';
@@ -28,6 +30,7 @@ interface BootOptions {
   credentials?: string;
   link?: string;
   image?: string;
+  timeScale?: string;
   dns?: string[];
 }
 
@@ -54,6 +57,13 @@ export function parseDnsEntries(entries: readonly string[]): Record<string, stri
     table[name] = addresses;
   }
   return table;
+}
+
+/** `--time-scale K`: the device's clock runs K times faster than wall time (1: wall time itself). */
+export function timeScaleClock(text: string | undefined, wall: Clock): Clock {
+  if (text === undefined) return wall;
+  const scale = validateTimeScale(Number(text), '--time-scale');
+  return scale === 1 ? wall : new ScaledClock(wall, scale);
 }
 
 const PROVISIONING_PROFILES = ['nrf-cloud'];
@@ -165,6 +175,10 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
       `radio link of the device's sockets: ${LINK_PRESET_NAMES.join(' | ')}`,
       'ideal',
     )
+    .option(
+      '--time-scale <K>',
+      "run the device's clock K times faster than wall time (PSM, TAU, eDRX, RRC and app timers); sockets and the broker stay real",
+    )
     .action(async (options: BootOptions) => {
       const out = new Output(options.json === true);
       let device;
@@ -186,16 +200,17 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
         }
         const dns = parseDnsEntries(options.dns ?? []);
         const serial = parseSerialSpec(options.serial);
+        const clock = timeScaleClock(options.timeScale, env.clock);
         validateDeviceName(options.name);
         await ensureNotRunning(
           path.resolve(stateDirFrom(options.state), 'devices', options.name),
           options.name,
         );
         device = await createDevice({
-          clock: env.clock,
           name: options.name,
           serial,
           stateDir: stateDirFrom(options.state),
+          clock,
           profile: {
             ...(options.seed !== undefined ? { seed: options.seed } : {}),
             ...(options.imei !== undefined ? { identity: { imei: options.imei } } : {}),
@@ -285,8 +300,10 @@ export function registerDeviceBoot(device: Command, env: CliEnv): void {
           imsi: identity.imsi,
           firmware: identity.firmwareVersion,
           link: device.modem.link.profile.name,
+          timeScale: clockRate(device.clock),
         },
-        `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion} (Ctrl-C to stop)`,
+        `device ${device.name} ready: IMEI ${identity.imei}, modem firmware ${identity.firmwareVersion}` +
+          `${clockRate(device.clock) === 1 ? '' : `, time ×${clockRate(device.clock)}`} (Ctrl-C to stop)`,
       );
       const signal = await stopped;
       await control?.close();

@@ -12,6 +12,8 @@ interface ControlOptions {
   rsrp?: string;
   rsrq?: string;
   snr?: string;
+  batteryMah?: string;
+  reset?: boolean;
 }
 
 const ACTIONS = [
@@ -26,6 +28,7 @@ const ACTIONS = [
   'temperature',
   'battery',
   'notify',
+  'energy',
   'reboot',
   'power-cut',
 ] as const;
@@ -80,6 +83,13 @@ export function parseControl(
       return { action, celsius: number(value, 'temperature <celsius>') };
     case 'battery':
       return { action, millivolts: number(value, 'battery <millivolts>') };
+    case 'energy': {
+      const reset = options.reset === true ? { reset: true } : {};
+      if (options.batteryMah === undefined) return { action, ...reset };
+      const batteryMah = number(options.batteryMah, '--battery-mah');
+      if (batteryMah <= 0) throw bad('--battery-mah: a capacity above 0 expected');
+      return { action, batteryMah, ...reset };
+    }
     case 'notify':
       if (value === undefined) throw bad('notify: give the notification line, e.g. "%MDMEV: ME OVERHEATED"');
       return { action, line: value };
@@ -104,6 +114,8 @@ export function registerDeviceControl(device: Command): void {
     .option('--rsrp <dBm>', 'signal: RSRP in dBm (-140 … -44)')
     .option('--rsrq <dB>', 'signal: RSRQ in dB (-19.5 … -3)')
     .option('--snr <dB>', 'signal: SNR in dB')
+    .option('--battery-mah <mAh>', 'energy: battery capacity for the projected battery life')
+    .option('--reset', 'energy: print the figures so far and start counting afresh')
     .option('--json', 'print the result as JSON')
     .action(async (action: string, value: string | undefined, options: ControlOptions) => {
       const out = new Output(options.json === true);

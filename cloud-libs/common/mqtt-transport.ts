@@ -1,6 +1,6 @@
 import { MqttClient, type IClientOptions, type Timer } from 'mqtt';
 import type { DeviceModem } from '../../modem/device-modem.js';
-import { clockIntervalTimer } from '../../modem/sockets/interval-timer.js';
+import { mqttKeepAlive } from '../../modem/sockets/interval-timer.js';
 import { ModemSocketStream, type ModemStreamOptions } from '../../modem/sockets/socket-stream.js';
 import { splitTlsSocketOptions, type TlsSocketOptions } from '../../modem/sockets/tls-socket-options.js';
 import { tracedStreamBuilder } from './mqtt-trace.js';
@@ -35,18 +35,21 @@ export type ModemMqttClientOptions = ModemMqttTransport &
   Omit<IClientOptions, 'host' | 'hostname' | 'port' | 'protocol' | 'servers' | 'timerVariant'>;
 
 /**
- * An mqtt.js client whose connection is a modem socket. Keep-alive runs on the modem's clock; MQTT
- * 3.1.1 and no automatic reconnect unless asked for (the NCS libraries reconnect themselves).
+ * An mqtt.js client whose connection is a modem socket. Keep-alive runs on the modem's clock (on
+ * accelerated device time CONNECT announces it in wall time, see `mqttKeepAlive`); MQTT 3.1.1 and no
+ * automatic reconnect unless asked for (the NCS libraries reconnect themselves).
  */
 export function createModemMqttClient(modem: DeviceModem, options: ModemMqttClientOptions): MqttClient {
   const { host, port, family, ...rest } = options;
   const { tls, rest: mqttOptions } = splitTlsSocketOptions(rest);
   const transport: ModemMqttTransport = { host, port, ...(family !== undefined ? { family } : {}), ...tls };
   const build = tracedStreamBuilder(modemStreamBuilder(modem, transport), modem.name, transport);
+  const keepAlive = mqttKeepAlive(modem.clock, mqttOptions.keepalive ?? 60);
   return new MqttClient(build, {
     protocolVersion: 4,
     reconnectPeriod: 0,
     ...mqttOptions,
-    timerVariant: clockIntervalTimer(modem.clock) as unknown as Timer,
+    keepalive: keepAlive.keepalive,
+    timerVariant: keepAlive.timerVariant as unknown as Timer,
   });
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { TypedEmitter } from '../../core/events.js';
+import { wireKeepAliveSeconds } from '../../modem/sockets/interval-timer.js';
 import type { StateMachine } from '../../core/state-machine.js';
 import { agentConfig, checkTimeoutMs, type MqttAgentConfig } from './agent-config.js';
 import { AgentConnection, type AgentTarget } from './agent-connection.js';
@@ -204,7 +205,8 @@ export class MqttAgent extends TypedEmitter<MqttAgentEvents> {
       connect = packets.connectPacket({
         clientId: p.clientId,
         userName: this.config.userName,
-        keepAliveSeconds: this.config.keepAliveIntervalSeconds,
+        // Accelerated device time: the broker counts the keep-alive in wall time.
+        keepAliveSeconds: wireKeepAliveSeconds(this.clock, this.config.keepAliveIntervalSeconds),
       });
     } catch {
       // A client id MQTT cannot carry: refused before a socket is opened.

@@ -1,1 +1,1 @@
-export { lteLcInitAndConnect } from './lte-lc.js';
+export { type LteLcConfig, lteLcInitAndConnect } from './lte-lc.js';

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { AwsIot, type AwsIotEvt, type AwsIotShadowSubscription } from '../../cloud-libs/aws-iot/index.js';
-import { lteLcInitAndConnect } from '../../cloud-libs/lte-lc/index.js';
+import { lteLcInitAndConnect, type LteLcConfig } from '../../cloud-libs/lte-lc/index.js';
 import type { AppContext, RunningApp } from '../app-context.js';
 
 /** The image configuration of the `aws_iot` sample (its prj.conf options). */
@@ -32,6 +32,41 @@ export interface AwsIotAppConfig {
    * default the sample's prj.conf set: `update/delta`, `get/accepted`, `get/rejected`; `[]` for none.
    */
   shadowSubscriptions?: AwsIotShadowSubscription[];
+  /** CONFIG_MQTT_KEEPALIVE in seconds (60). */
+  keepaliveS?: number;
+  /** CONFIG_LTE_PSM_REQ with CONFIG_LTE_PSM_REQ_RPTAU / _RAT: 3GPP timer bit strings. */
+  psm?: { periodicTau: string; activeTime: string };
+  /** CONFIG_LTE_EDRX_REQ with CONFIG_LTE_EDRX_REQ_VALUE_LTE_M: a 4-bit eDRX value string. */
+  edrx?: string;
+}
+
+const TIMER_BITS = /^[01]{8}$/;
+
+/** The lte_lc requests of the image configuration, or a message naming the field that is wrong. */
+function readLteConfig(config: Record<string, unknown>): LteLcConfig | string {
+  const out: LteLcConfig = {};
+  const { psm, edrx } = config;
+  if (psm !== undefined) {
+    const p = psm as { periodicTau?: unknown; activeTime?: unknown } | null;
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      typeof p.periodicTau !== 'string' ||
+      !TIMER_BITS.test(p.periodicTau) ||
+      typeof p.activeTime !== 'string' ||
+      !TIMER_BITS.test(p.activeTime)
+    ) {
+      return 'config.psm must be { periodicTau, activeTime } as 8-bit timer strings, e.g. "00100001"';
+    }
+    out.psm = { periodicTau: p.periodicTau, activeTime: p.activeTime };
+  }
+  if (edrx !== undefined) {
+    if (typeof edrx !== 'string' || !/^[01]{4}$/.test(edrx)) {
+      return 'config.edrx must be a 4-bit eDRX value string, e.g. "0101"';
+    }
+    out.edrx = { ltem: edrx };
+  }
+  return out;
 }
 
 const SHADOW_SUBSCRIPTIONS: readonly string[] = [
@@ -82,6 +117,7 @@ function readConfig(
     ...num('connectionRetryTimeoutS'),
     ...num('downloadSecTag'),
     ...num('fragmentSize'),
+    ...num('keepaliveS'),
     ...(Array.isArray(config.appTopics) && config.appTopics.every((t) => typeof t === 'string')
       ? { appTopics: config.appTopics as string[] }
       : {}),
@@ -175,11 +211,12 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
     // modem_info's IMEI: the default client id is built from it.
     const [imei = ''] = await ctx.modem.channel().command('AT+CGSN');
     const config = readConfig(ctx.manifest.config, imei);
-    if (typeof config === 'string') {
-      ctx.report('config-error', { message: config });
+    const lte = readLteConfig(ctx.manifest.config);
+    if (typeof config === 'string' || typeof lte === 'string') {
+      ctx.report('config-error', { message: typeof config === 'string' ? config : String(lte) });
       return;
     }
-    await lteLcInitAndConnect(ctx.modem);
+    await lteLcInitAndConnect(ctx.modem, lte);
     if (stopped) return;
     const created = AwsIot.init(
       ctx.modem,
@@ -188,6 +225,7 @@ export function startAwsIotApp(ctx: AppContext): RunningApp {
         port: config.port ?? 8883,
         secTag: config.secTag,
         clientId: config.clientId,
+        ...(config.keepaliveS !== undefined ? { keepaliveSeconds: config.keepaliveS } : {}),
         shadowSubscriptions: config.shadowSubscriptions ?? SAMPLE_SHADOW_SUBSCRIPTIONS,
         fota: {
           dfu: ctx.dfu,

@@ -6,7 +6,7 @@ import path from 'node:path';
  * The device control protocol: a process running a device (`nrf91sim device boot`, a fleet runner)
  * serves it on a Unix socket, HTTP `POST /control` with one JSON {@link ControlRequest}, so other
  * processes (`nrf91sim device control …`) can steer the device's modem: signal, coverage, denial,
- * roaming, PDN drop, SIM, sensors, reboot and power cut. `<deviceDir>/control.json` says where the
+ * roaming, PDN drop, SIM, sensors, reboot and power cut, and read its status and energy estimate. `<deviceDir>/control.json` says where the
  * socket is; a second process serving the same device (same state, same name) finds it alive and
  * refuses to start.
  */
@@ -27,6 +27,7 @@ export type ControlRequest =
   | { action: 'temperature'; celsius: number }
   | { action: 'battery'; millivolts: number }
   | { action: 'notify'; line: string }
+  | { action: 'energy'; batteryMah?: number; reset?: boolean }
   | { action: 'reboot' }
   | { action: 'power-cut' };
 

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { readJsonFile, writeJsonAtomic } from '../../core/atomic-file.js';
+import { clockRate } from '../../core/clock.js';
 import { ErrorCode, SimError, isSimError } from '../../core/errors.js';
 import type { Device } from '../device.js';
 import { controlFile, socketPathFor, type ControlEndpoint, type ControlRequest } from './protocol.js';
@@ -15,7 +16,23 @@ export async function applyControlRequest(device: Device, req: ControlRequest): 
   const control = device.modem.control;
   switch (req.action) {
     case 'status':
-      return { ...control.status(), power: device.power, app: device.manifest?.app };
+      return {
+        ...control.status(),
+        power: device.power,
+        app: device.manifest?.app,
+        version: device.manifest?.version,
+        timeScale: clockRate(device.clock),
+      };
+    case 'energy': {
+      const batteryMah = req.batteryMah;
+      if (batteryMah !== undefined && (!isNumber(batteryMah) || batteryMah <= 0)) {
+        throw new SimError(ErrorCode.INVALID_ARGUMENT, 'batteryMah must be a positive number');
+      }
+      const report = control.energy(batteryMah === undefined ? {} : { batteryMah });
+      // `reset`: the figures so far, and a fresh count from now.
+      if (req.reset === true) control.resetEnergy();
+      return report;
+    }
     case 'signal': {
       const signal: { rsrp?: number; rsrq?: number; snr?: number } = {};
       for (const k of ['rsrp', 'rsrq', 'snr'] as const) {

@@ -85,7 +85,12 @@ export {
   isSocketError,
   SocketError,
 } from './errno.js';
-export { clockIntervalTimer, type IntervalTimer } from './interval-timer.js';
+export {
+  clockIntervalTimer,
+  type IntervalTimer,
+  mqttKeepAlive,
+  wireKeepAliveSeconds,
+} from './interval-timer.js';
 export { ModemSocket, type ModemSocketEvents, type Received, type SocketState } from './modem-socket.js';
 export type { DeviceSockets } from './device-sockets.js';
 export { ModemSockets, type SocketInfo } from './modem-sockets.js';

@@ -199,6 +199,40 @@ describe('nrf91sim device boot lifecycle', () => {
     expect(r.stdout).toBe(`${ready.imei as string}\nOK\n`);
     await cli.stop();
   });
+
+  it('--time-scale 60 runs the modem clock 60 times faster: a minute of +CCLK passes in about a second', async () => {
+    const cli = startCli([
+      'device',
+      'boot',
+      '--serial',
+      'tcp:0',
+      '--time-scale',
+      '60',
+      '--json',
+      '--state',
+      path.join(dir, 'scaled'),
+    ]);
+    const serial = await cli.nextEvent('serial');
+    const ready = await cli.nextEvent('ready');
+    expect(ready.timeScale).toBe(60);
+    const port = (serial.address as string).split(':')[1] as string;
+    const cclk = async (): Promise<number> => {
+      const r = await runCli(['at', `tcp:${port}`, '-c', 'AT+CCLK="24/01/01,00:00:00+00"', '-c', 'AT+CCLK?']);
+      const m = /\+CCLK: "24\/01\/01,(\d\d):(\d\d):(\d\d)/.exec(r.stdout);
+      if (!m) throw new Error(`no +CCLK answer: ${r.stdout}`);
+      return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+    };
+    // Set and read back in one session; the gap between them is one AT round trip of wall time.
+    expect(await cclk()).toBeLessThan(60);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const later = await runCli(['at', `tcp:${port}`, '-c', 'AT+CCLK?']);
+    const m = /\+CCLK: "24\/01\/01,(\d\d):(\d\d):(\d\d)/.exec(later.stdout);
+    expect(m).not.toBeNull();
+    const seconds = Number(m?.[1]) * 3600 + Number(m?.[2]) * 60 + Number(m?.[3]);
+    // 1.5 s of wall time is 90 s of device time (two CLI runs add more, never less).
+    expect(seconds).toBeGreaterThanOrEqual(90);
+    await cli.stop();
+  });
 });
 
 describe('nrf91sim device boot errors: one clear line and a non-zero exit', () => {
@@ -232,6 +266,9 @@ describe('nrf91sim device boot errors: one clear line and a non-zero exit', () =
     ]);
     expect(imei.code).toBe(1);
     expect(imei.stderr).toMatch(/IMEI 123 is not 15 digits/);
+    const scale = await runCli(['device', 'boot', '--serial', 'none', '--time-scale', '0']);
+    expect(scale.code).toBe(1);
+    expect(scale.stderr).toBe('nrf91sim: --time-scale 0: expected a number from 1 to 1000000\n');
   });
 
   it('an unwritable state path or link path', async () => {

@@ -117,6 +117,35 @@ describe('a running device steered from another process (nrf91sim device control
     await seen('+CGEV: ME PDN ACT 0\r\n', from);
   });
 
+  it('reports the energy estimate: time in each state, charge, mean current and battery life', async () => {
+    const r = await control('energy', '--battery-mah', '1000', '--json');
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout) as {
+      elapsedMs: number;
+      timeMs: Record<string, number>;
+      totalUah: number;
+      averageUa: number;
+      battery: { capacityMah: number; lifeDays: number };
+    };
+    const states = Object.values(e.timeMs).reduce((a, b) => a + b, 0);
+    expect(states).toBeCloseTo(e.elapsedMs, 6);
+    // The device registered (idle and connected time) and is on: more than the PSM floor.
+    expect(e.timeMs.connected).toBeGreaterThan(0);
+    expect(e.totalUah).toBeGreaterThan(0);
+    expect(e.averageUa).toBeGreaterThan(2.7);
+    expect(e.battery.capacityMah).toBe(1000);
+    expect(e.battery.lifeDays).toBeCloseTo(1_000_000 / e.averageUa / 24, 6);
+    const before = JSON.parse((await control('energy', '--reset', '--json')).stdout) as { elapsedMs: number };
+    const after = JSON.parse((await control('energy', '--json')).stdout) as { elapsedMs: number };
+    expect(before.elapsedMs).toBeGreaterThanOrEqual(e.elapsedMs);
+    expect(after.elapsedMs).toBeLessThan(before.elapsedMs);
+    const text = await control('energy');
+    expect(text.stdout).toMatch(/^elapsedMs: \d+/m);
+    const bad = await control('energy', '--battery-mah', '0');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('nrf91sim: --battery-mah: a capacity above 0 expected\n');
+  });
+
   it('reboots and power-cycles: the modem starts over in CFUN=0 and the serial port keeps working', async () => {
     expect(await at('AT+CFUN?')).toBe('+CFUN: 1\r\nOK\r\n');
     let from = received.length;

@@ -4,7 +4,7 @@ import { tracedStreamBuilder } from '../../../cloud-libs/common/mqtt-trace.js';
 import type { DeviceModem } from '../../../modem/device-modem.js';
 import { AF_INET, AF_INET6 } from '../../../modem/sockets/constants.js';
 import { Errno, errnoOf } from '../../../modem/sockets/errno.js';
-import { clockIntervalTimer } from '../../../modem/sockets/interval-timer.js';
+import { mqttKeepAlive } from '../../../modem/sockets/interval-timer.js';
 import type { ModemSocketStream } from '../../../modem/sockets/socket-stream.js';
 import { slmError } from './slm-errors.js';
 
@@ -81,15 +81,16 @@ export class SlmMqtt {
       stream.once('error', (err) => reject(err));
       stream.once('close', () => reject(new Error('closed')));
     });
+    const keepAlive = mqttKeepAlive(this.modem.clock, this.config.keepAlive);
     const options: IClientOptions = {
       clientId: this.config.clientId,
-      keepalive: this.config.keepAlive,
+      keepalive: keepAlive.keepalive,
       clean: this.config.cleanSession === 1,
       protocolVersion: 4,
       reconnectPeriod: 0,
       ...(target.username ? { username: target.username } : {}),
       ...(target.username && target.password ? { password: target.password } : {}),
-      timerVariant: clockIntervalTimer(this.modem.clock) as unknown as Timer,
+      timerVariant: keepAlive.timerVariant as unknown as Timer,
     };
     const client = new MqttClient((c): ModemSocketStream => traced(c), options);
     client.on('error', () => undefined);
