@@ -45,6 +45,13 @@ export interface BrokerRouting {
   persistence: AsyncRedisPersistence;
 }
 
+/** Binary files kept in Redis for every node (each node keeps its own copy on disk as well). */
+export interface SharedFiles {
+  put(name: string, content: Buffer): Promise<void>;
+  get(name: string): Promise<Buffer | undefined>;
+  delete(name: string): Promise<void>;
+}
+
 /** What a broker node shares with the others: state, routing, sessions, and the local CA. */
 export interface ClusterParts {
   nodeId: string;
@@ -72,6 +79,8 @@ export interface ClusterParts {
    * Opened on first call; closed with the cluster.
    */
   nrfCloudRouting(): BrokerRouting;
+  /** Files every node serves (firmware images), in Redis under `<prefix>:file:<name>`. */
+  files: SharedFiles;
   close(): Promise<void>;
 }
 
@@ -127,6 +136,17 @@ export async function openCluster(options: ClusterOptions, random: Random): Prom
     persistence,
     onError(listener) {
       report = listener;
+    },
+    files: {
+      async put(name, content) {
+        await shared.set(`${prefix}:file:${name}`, content);
+      },
+      async get(name) {
+        return (await shared.getBuffer(`${prefix}:file:${name}`)) ?? undefined;
+      },
+      async delete(name) {
+        await shared.del(`${prefix}:file:${name}`);
+      },
     },
     nrfCloudRouting() {
       if (nrfCloud) return nrfCloud;

@@ -125,6 +125,7 @@ export class NrfCloudStandIn {
       clock,
       random,
       path.join(parts.stateDir, 'nrf-cloud', 'firmwares'),
+      parts.cluster?.files,
     );
     this.fota = new NrfCloudFota(
       firmwares,

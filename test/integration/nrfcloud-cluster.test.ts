@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBundle, type BrokerFixtures, type NrfCloudEndpoints } from '../../broker-fixtures/index.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
@@ -184,6 +185,17 @@ describe.skipIf(skip !== undefined)(
       expect(created.status).toBe(200);
       const job = JSON.parse(await offered) as unknown[];
       expect(job[0]).toBe(created.body.jobId);
+      // Sent by node B, the job array names B's download port (nodes normally share one port on
+      // their own addresses); node A's download server has the image uploaded through B as well.
+      expect(job[3]).toBe(`firmware.nrfcloud.com:${b.nrf.downloadPort}`);
+      const agent = new Agent({ connect: { ca: a.caPem, servername: 'firmware.nrfcloud.com' } });
+      const part = await undiciFetch(`https://127.0.0.1:${a.nrf.downloadPort}/${String(job[4])}`, {
+        headers: { range: 'bytes=0-1023' },
+        dispatcher: agent,
+      });
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer())).toEqual(image.subarray(0, 1024));
+      await agent.close();
       // The device's status report through node A is what node B's REST shows.
       await client.publishAsync(
         `${a.nrf.topicPrefix}${id}/jobs/update`,
