@@ -91,6 +91,8 @@ export default tseslint.config(
       'core/**',
       'bin/**',
       'cli/main.ts',
+      // The fleet's worker processes start here.
+      'fleet/worker-entry.ts',
       'test/**',
       'bench/**',
       'eslint.config.js',

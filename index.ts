@@ -191,6 +191,18 @@ export { type StandInConfig, type StateChange, type StateStore } from './broker-
 export { type TargetSelection, type ThingGroupRecord, type ThingRecord } from './broker-fixtures/index.js';
 export { type ThrottleOptions } from './broker-fixtures/index.js';
 
+// Fleets: many devices over worker processes.
+export { FleetRunner, fleetImei, fleetSpecs, nodeWorkers, parseDeviceSpec } from './fleet/index.js';
+export { sendFleetRequest, serializeDeviceSpec, startFleet } from './fleet/index.js';
+export {
+  type CredentialRecipe,
+  type DevicePhase,
+  type DeviceSpec,
+  type FleetRunnerEvents,
+} from './fleet/index.js';
+export { type FleetRunnerOptions, type FleetSession, type FleetSessionOptions } from './fleet/index.js';
+export { type FleetSummary, type ImageSpec, type ThingRegistrar, type WorkerKind } from './fleet/index.js';
+export { type FleetStats, type WorkerMetrics, type WorkerSpawner } from './fleet/index.js';
 // The local nRF Cloud stand-in (BrokerFixturesOptions.nrfCloud): CA, REST client, firmware bundles.
 export { loadNrfCloudCa, makeBundle, NRF_CLOUD_ENDPOINT, nrfCloudCaDir } from './broker-fixtures/index.js';
 export { openNrfCloudApi, readBundle } from './broker-fixtures/index.js';

@@ -1,105 +1,300 @@
-import { Random } from '../core/random.js';
-import { systemClock } from '../core/clock.js';
 /**
- * A fleet in one process: N devices running the `aws_iot` sample connect to the AWS IoT stand-in
- * (mutual TLS over each device's modem socket) and report to their shadows. Measures the time until
- * every device has reported, and the memory the fleet holds. Prints one JSON object.
+ * A fleet of full devices against a bare-client baseline, in one run: N aws_iot devices through the
+ * fleet runner (worker processes, each device with its own modem, credential store, flash and state
+ * on disk), then (with --baseline) N bare mqtt.js mTLS clients in as many worker processes doing
+ * the same connect / subscribe / get / report against the same AWS IoT stand-in. Prints one JSON
+ * object: devices READY, time until all READY, boot-to-READY percentiles, RSS and heap per device,
+ * idle CPU per device, and the ratios to the baseline.
  *
- *   npm run build:bench && node --expose-gc dist/bench/fleet.js [--devices N]
+ *   npm run build:bench && node dist/bench/fleet.js --count 50 --baseline [--workers W]
+ *     [--kind process|thread] [--idle S] [--lte instant|real] [--provision ahead|workers]
+ *
+ * --lte instant (default) sets the simulated LTE search and attach to 0 ms, so both sides do the
+ * same work; real keeps the modem's 1.5 s search + 0.5 s attach. --provision ahead (default) makes
+ * every key and certificate before the clock starts, on both sides; workers has the fleet's workers
+ * make them (as `nrf91sim fleet boot` does).
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startBrokerFixtures } from '../broker-fixtures/index.js';
-import { Device } from '../firmware/device.js';
-import { buildAppImage } from '../firmware/image/app-image.js';
+import { startBrokerFixtures, type BrokerFixtures } from '../broker-fixtures/index.js';
+import { systemClock } from '../core/clock.js';
+import { Random } from '../core/random.js';
+import { deriveIdentity } from '../modem/identity.js';
+import {
+  FleetRunner,
+  fleetSpecs,
+  FLEET_APPS,
+  FLEET_SEC_TAG,
+  nodeWorkers,
+  prepareFleetCa,
+  type DeviceSpec,
+  type FleetBroker,
+  type WorkerKind,
+} from '../fleet/index.js';
+import type { BaselineJob } from './fleet-baseline-worker.js';
+import { idleFigures, pct, round, rssOf, type Measured } from './fleet-measure.js';
 
-const arg = (name: string, fallback: number): number => {
+const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
-const DEVICES = arg('--devices', 100);
-const TAG = 201;
+const COUNT = Number(arg('--count', '100'));
+const WORKERS = Number(arg('--workers', String(os.availableParallelism())));
+const KIND = arg('--kind', 'process') as WorkerKind;
+const IDLE_MS = Number(arg('--idle', '5')) * 1000;
+const LTE = arg('--lte', 'instant');
+const PROVISION = arg('--provision', 'ahead');
+const BASELINE = process.argv.includes('--baseline');
+const TIMEOUT_MS = Number(arg('--timeout', '900')) * 1000;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-const heapMb = (): number => {
-  gc?.();
-  return process.memoryUsage().heapUsed / 1e6;
-};
+function standIn(fixtures: BrokerFixtures): FleetBroker {
+  return {
+    endpoint: fixtures.endpoints.endpoint,
+    host: fixtures.endpoints.host,
+    mqttPort: fixtures.endpoints.mqttPort,
+    caPem: fixtures.ca.certificatePem,
+    started: true,
+    fixtures,
+    async request<T>(method: string, url: string, body?: unknown): Promise<T> {
+      const reply = await fixtures.console.dispatch({ method, url, body });
+      if (reply.status >= 300) throw new Error(`${method} ${url}: ${JSON.stringify(reply.body)}`);
+      return reply.body as T;
+    },
+    close: () => fixtures.close(),
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof systemClock.setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = systemClock.setTimeout(
+      () => reject(new Error(`${what} did not finish within ${TIMEOUT_MS / 1000} s`)),
+      TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, expired]).finally(() => timer?.cancel());
+}
+
+async function runFleet(broker: FleetBroker, stateDir: string): Promise<Measured & Record<string, unknown>> {
+  const recipe = FLEET_APPS.aws_iot!(broker);
+  const profile = LTE === 'instant' ? { network: { timings: { searchMs: 0, attachMs: 0 } } } : undefined;
+  let specs: DeviceSpec[] = fleetSpecs({
+    count: COUNT,
+    image: recipe.image,
+    credentials: recipe.credentials,
+    ...(profile ? { profile } : {}),
+  });
+  if (PROVISION === 'ahead') {
+    const names = specs.map((s) => `nrf-${s.profile?.identity?.imei ?? deriveIdentity(s.name).imei}`);
+    const things = await broker.fixtures!.provisioning.provisionThings(names);
+    specs = specs.map((s, i) => ({
+      ...s,
+      credentials: {
+        kind: 'pem',
+        secTag: FLEET_SEC_TAG,
+        caPem: broker.caPem,
+        certificatePem: things[i]!.certificatePem,
+        privateKeyPem: things[i]!.privateKey as string,
+      },
+    }));
+  }
+  const fleetCaDir = await prepareFleetCa(stateDir, broker, systemClock);
+  const parentRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const runner = await FleetRunner.start({
+    specs,
+    workers: WORKERS,
+    stateDir,
+    clock: systemClock,
+    // Threads take no V8 flags of their own: run the bench with --expose-gc for them.
+    spawn: nodeWorkers(KIND, KIND === 'process' ? ['--expose-gc'] : []),
+    registrar: async (things) => {
+      await broker.request('POST', '/register-things', {
+        things: things.map((t) => ({ thingName: t.thingName, certificatePem: t.certificatePem })),
+      });
+    },
+    fleetCaDir,
+    brokerCaPem: broker.caPem,
+  });
+  const started = performance.now() - t0;
+  await withTimeout(runner.whenSettled(), 'the fleet');
+  // Idle CPU from /proc over the idle window, then memory after a collection in every worker.
+  const pids =
+    KIND === 'thread'
+      ? [{ pid: process.pid, baseRss: 0 }]
+      : runner.stats.workers().map((w) => ({ pid: w.pid ?? process.pid, baseRss: 0 }));
+  const idle = await idleFigures(pids, COUNT, IDLE_MS, (ms) => systemClock.sleep(ms));
+  const metrics = [...(await runner.measure(true)).values()];
+  // Threads share this process: its growth is the fleet's.
+  const rss =
+    KIND === 'thread'
+      ? rssOf(process.pid) - parentRss
+      : metrics.reduce((sum, m) => sum + m.rssBytes - m.baseRssBytes, 0);
+  const heap = metrics.reduce((sum, m) => sum + m.heapUsedBytes - m.baseHeapBytes, 0);
+  const summary = runner.stats.summary();
+  await runner.stop();
+  const ready = runner.stats.everReady();
+  return {
+    ready: summary.ready,
+    failed: summary.failed,
+    errors: summary.errors,
+    workers_started_ms: round(started),
+    // From the first boot command (the workers are up by then), as for the baseline's clients.
+    all_ready_ms: summary.all_ready_ms ?? -1,
+    ready_ms: { p50: round(pct(ready, 50)), p95: round(pct(ready, 95)), p99: round(pct(ready, 99)) },
+    rss_per_device_kb: round(rss / 1024 / COUNT),
+    heap_per_device_kb: round(heap / 1024 / COUNT),
+    idle_cpu_per_device_percent: idle.idleCpuPercent,
+  };
+}
+
+async function runBaseline(fixtures: BrokerFixtures): Promise<Measured> {
+  const names = Array.from({ length: COUNT }, (_, i) => `bare-${i}`);
+  const things = await fixtures.provisioning.provisionThings(names);
+  const entry = new URL('./fleet-baseline-worker.js', import.meta.url);
+  const children = Array.from({ length: WORKERS }, () =>
+    fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc'] }),
+  );
+  const readyMs: number[] = [];
+  const errors: string[] = [];
+  const bases = await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<number>((resolve) =>
+          c.on(
+            'message',
+            (m: { type: string; baseRssBytes?: number; readyMs?: number; message?: string }) => {
+              if (m.type === 'ready') resolve(m.baseRssBytes ?? 0);
+              else if (m.type === 'client') readyMs.push(m.readyMs ?? 0);
+              else if (m.type === 'client-error') errors.push(m.message ?? '');
+            },
+          ),
+        ),
+    ),
+  );
+  const t0 = performance.now();
+  const allDone = new Promise<void>((resolve) => {
+    const check = systemClock.setInterval(() => {
+      if (readyMs.length + errors.length >= COUNT) {
+        check.cancel();
+        resolve();
+      }
+    }, 5);
+  });
+  children.forEach((c, w) => {
+    const job: BaselineJob = {
+      host: '127.0.0.1',
+      port: fixtures.endpoints.mqttPort,
+      servername: fixtures.endpoints.endpoint,
+      caPem: fixtures.ca.certificatePem,
+      things: things
+        .filter((_, i) => i % WORKERS === w)
+        .map((t) => ({
+          thingName: t.thingName,
+          certificatePem: t.certificatePem,
+          privateKey: t.privateKey as string,
+        })),
+    };
+    c.send({ type: 'run', job });
+  });
+  await withTimeout(allDone, 'the baseline');
+  const allReady = performance.now() - t0;
+  const idle = await idleFigures(
+    children.map((c, i) => ({ pid: c.pid as number, baseRss: bases[i] as number })),
+    COUNT,
+    IDLE_MS,
+    (ms) => systemClock.sleep(ms),
+  );
+  // Memory after a collection in every client process, as for the fleet's workers.
+  const memory = await Promise.all(
+    children.map(
+      (c, i) =>
+        new Promise<{ rss: number; heap: number }>((resolve) => {
+          c.on(
+            'message',
+            (m: { type: string; rssBytes?: number; heapUsedBytes?: number; baseHeapBytes?: number }) => {
+              if (m.type !== 'metrics') return;
+              resolve({
+                rss: (m.rssBytes ?? 0) - (bases[i] as number),
+                heap: (m.heapUsedBytes ?? 0) - (m.baseHeapBytes ?? 0),
+              });
+            },
+          );
+          c.send({ type: 'metrics', intervalMs: IDLE_MS });
+        }),
+    ),
+  );
+  await Promise.all(
+    children.map(
+      (c) => new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.send({ type: 'stop' }))),
+    ),
+  );
+  readyMs.sort((a, b) => a - b);
+  return {
+    ready: readyMs.length,
+    all_ready_ms: round(allReady),
+    ready_ms: { p50: round(pct(readyMs, 50)), p95: round(pct(readyMs, 95)), p99: round(pct(readyMs, 99)) },
+    rss_per_device_kb: round(memory.reduce((a, b) => a + b.rss, 0) / 1024 / COUNT),
+    heap_per_device_kb: round(memory.reduce((a, b) => a + b.heap, 0) / 1024 / COUNT),
+    idle_cpu_per_device_percent: idle.idleCpuPercent,
+    ...(errors.length ? { errors: errors.length, first_error: errors[0] } : {}),
+  } as Measured;
+}
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-bench-fleet-'));
   const fixtures = await startBrokerFixtures({
     clock: systemClock,
-    random: new Random('broker'),
+    random: new Random('bench-fleet'),
     stateDir,
     port: 0,
     alpnPort: 0,
     apiPort: 0,
   });
-  const names = Array.from({ length: DEVICES }, (_, i) => `fleet-${i}`);
-  const things = await fixtures.provisioning.provisionThings(names);
-  const { endpoint, mqttPort } = fixtures.endpoints;
-  const heapBefore = heapMb();
-  const rssBefore = process.memoryUsage().rss / 1e6;
-
-  const t0 = performance.now();
-  const devices: Device[] = [];
-  const reported: Array<Promise<number>> = [];
-  for (const [i, thing] of things.entries()) {
-    const device = await Device.boot({ clock: systemClock, name: names[i] as string, serial: 'none' });
-    devices.push(device);
-    await device.modem.credentials.put({ secTag: TAG, type: 0, content: fixtures.ca.certificatePem });
-    await device.modem.credentials.put({ secTag: TAG, type: 1, content: thing.certificatePem });
-    await device.modem.credentials.put({ secTag: TAG, type: 2, content: thing.privateKey as string });
-    reported.push(
-      new Promise((resolve) =>
-        device.on('app', (event) => {
-          if (event === 'shadow-update') resolve(performance.now() - t0);
-        }),
+  const broker = standIn(fixtures);
+  try {
+    const devices = await runFleet(broker, stateDir);
+    const baseline = BASELINE ? await runBaseline(fixtures) : undefined;
+    const ratio = (a: number, b: number | undefined): number | undefined =>
+      b ? Math.round((a / b) * 100) / 100 : undefined;
+    console.log(
+      JSON.stringify(
+        {
+          bench: 'fleet',
+          count: COUNT,
+          workers: WORKERS,
+          worker_kind: KIND,
+          lte: LTE,
+          provision: PROVISION,
+          node: process.version,
+          cores: os.availableParallelism(),
+          broker_rss_mb: round(rssOf(process.pid) / 1e6),
+          devices,
+          ...(baseline
+            ? {
+                baseline,
+                ratios: {
+                  rss_per_device: ratio(devices.rss_per_device_kb, baseline.rss_per_device_kb),
+                  heap_per_device: ratio(devices.heap_per_device_kb, baseline.heap_per_device_kb),
+                  all_ready: ratio(devices.all_ready_ms, baseline.all_ready_ms),
+                  idle_cpu_per_device: ratio(
+                    devices.idle_cpu_per_device_percent,
+                    baseline.idle_cpu_per_device_percent,
+                  ),
+                },
+              }
+            : {}),
+        },
+        null,
+        2,
       ),
     );
-    const config = {
-      endpoint,
-      port: mqttPort,
-      secTag: TAG,
-      clientId: names[i],
-      appTopics: [`${names[i]}/in`],
-    };
-    await device.control.program(buildAppImage({ app: 'aws_iot', version: '1.0.0', config }));
+  } finally {
+    await fixtures.close();
+    await rm(stateDir, { recursive: true, force: true });
   }
-  const booted = performance.now() - t0;
-  const times = await Promise.all(reported);
-  const allReported = performance.now() - t0;
-  const heapFleet = heapMb() - heapBefore;
-  const rssFleet = process.memoryUsage().rss / 1e6 - rssBefore;
-
-  for (const d of devices) await d.close();
-  await fixtures.close();
-  await rm(stateDir, { recursive: true, force: true });
-
-  const sorted = [...times].sort((a, b) => a - b);
-  const round = (x: number): number => Math.round(x * 10) / 10;
-  console.log(
-    JSON.stringify(
-      {
-        bench: 'fleet',
-        devices: DEVICES,
-        app: 'aws_iot',
-        link: 'ideal',
-        boot_and_flash_all_ms: round(booted),
-        all_reported_ms: round(allReported),
-        first_report_ms: round(sorted[0] ?? 0),
-        median_report_ms: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-        heap_per_device_kb: round((heapFleet * 1000) / DEVICES),
-        rss_per_device_kb: round((rssFleet * 1000) / DEVICES),
-        gc_exposed: gc !== undefined,
-        note: 'LTE registration of each device takes its simulated search and attach time on the system clock',
-      },
-      null,
-      2,
-    ),
-  );
 }
 
 await main();

@@ -6,6 +6,7 @@ import { registerBroker } from './commands/broker.js';
 import { registerDeviceBoot } from './commands/device-boot.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeviceControl } from './commands/device-control.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerFota } from './commands/fota.js';
 import { registerImage } from './commands/image.js';
 import { registerJobs } from './commands/jobs.js';
@@ -44,6 +45,7 @@ export function buildProgram(env: CliEnv = processEnv): Command {
   registerFota(program, env);
   registerNrfCloud(program, env);
   registerDemo(program, env);
+  registerFleet(program, env);
   const exitOverride = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -8,13 +8,18 @@ import { makeDirectory } from './state-dir.js';
  * content, never a torn file: write a temporary file beside it, fsync it, rename it over the target,
  * then fsync the directory so the rename itself is durable.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  mode = 0o644,
+): Promise<void> {
   const dir = path.dirname(file);
   await makeDirectory(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w', mode);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else await writeChunks(handle, data);
     await handle.sync();
   } finally {
     await handle.close();
@@ -42,6 +47,21 @@ export async function readJsonFile<T>(file: string): Promise<T | undefined> {
     throw err;
   }
   return JSON.parse(text) as T;
+}
+
+/** Writes `chunks` one after the other without joining them (a large file from shared pieces). */
+async function writeChunks(handle: fs.FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const { bytesWritten } = await handle.writev([...chunks], 0);
+  if (bytesWritten < total) {
+    // A short write (rare on a regular file): write the rest.
+    await handle.write(
+      Buffer.concat([...chunks]).subarray(bytesWritten),
+      0,
+      total - bytesWritten,
+      bytesWritten,
+    );
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {

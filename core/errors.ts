@@ -55,6 +55,7 @@ export const ErrorCode = {
   BROKER_UNREACHABLE: 'NRF91SIM_BROKER_UNREACHABLE',
   PROJECT_INVALID: 'NRF91SIM_PROJECT_INVALID',
   DEMO_FAILED: 'NRF91SIM_DEMO_FAILED',
+  FLEET_WORKER_FAILED: 'NRF91SIM_FLEET_WORKER_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

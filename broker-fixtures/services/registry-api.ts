@@ -1,4 +1,5 @@
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { certificateIdOf } from '../pki/x509.js';
 import { DEFAULT_POLICY_NAME, defaultThingPolicy } from '../policy/default-policy.js';
 import type { CertificateStatus } from '../registry/types.js';
 import type { ApiRequest, ApiRoute, BrokerService, ServiceContext } from './service.js';
@@ -74,6 +75,42 @@ export class RegistryApiService implements BrokerService {
       });
     }
     return out;
+  }
+
+  /**
+   * CreateThing + RegisterCertificate + AttachPolicy + AttachThingPrincipal for certificates made
+   * elsewhere (a fleet's devices make their own keys), the whole batch in one commit. A thing that
+   * already holds its certificate is left as it is, so a repeated call changes nothing.
+   */
+  async registerThings(
+    things: Array<{ thingName: string; certificatePem: string }>,
+    policyName = DEFAULT_POLICY_NAME,
+  ): Promise<Array<{ thingName: string; certificateId: string }>> {
+    const { registry, config } = this.context;
+    const out = things.map(({ thingName, certificatePem }) => {
+      try {
+        return { thingName, certificatePem, certificateId: certificateIdOf(certificatePem) };
+      } catch (err) {
+        throw new SimError(
+          ErrorCode.CERTIFICATE_INVALID,
+          `${thingName}: not a PEM certificate: ${(err as Error).message}`,
+        );
+      }
+    });
+    await registry.transaction(async (w) => {
+      if (!(await registry.getPolicy(policyName)))
+        await w.createPolicy(policyName, defaultThingPolicy(config.region, config.accountId));
+      for (const { thingName, certificatePem, certificateId } of out) {
+        const existing = await registry.getThing(thingName);
+        if (existing?.principals.includes(certificateId)) continue;
+        if (!existing) await w.createThing(thingName);
+        if (!(await registry.getCertificate(certificateId)))
+          await w.registerCertificate(certificatePem, 'ACTIVE');
+        await w.attachPolicy(policyName, certificateId);
+        await w.attachThingPrincipal(thingName, certificateId);
+      }
+    });
+    return out.map(({ thingName, certificateId }) => ({ thingName, certificateId }));
   }
 
   /** Deletes the things and the certificates attached to them. */
@@ -290,6 +327,30 @@ export class RegistryApiService implements BrokerService {
             ),
           },
         }),
+      },
+      {
+        method: 'POST',
+        path: '/register-things',
+        handler: async (q) => {
+          const list = field(q.body, 'things', 'object');
+          const valid =
+            Array.isArray(list) &&
+            list.every(
+              (t: unknown) =>
+                typeof t === 'object' &&
+                t !== null &&
+                typeof (t as Record<string, unknown>).thingName === 'string' &&
+                typeof (t as Record<string, unknown>).certificatePem === 'string',
+            );
+          if (!valid) {
+            throw new SimError(
+              ErrorCode.INVALID_ARGUMENT,
+              '"things" must be an array of {"thingName": string, "certificatePem": string}',
+            );
+          }
+          const policy = field(q.body, 'policyName', 'string', true) as string | undefined;
+          return { status: 201, body: { things: await this.registerThings(list, policy) } };
+        },
       },
       {
         method: 'POST',

@@ -9,8 +9,7 @@ import { urlParseFile, urlParseHost } from './url.js';
  * parsed as they land in the receive buffer (`http_parse`).
  */
 export class HttpTransfer {
-  /** CONFIG_DOWNLOAD_CLIENT_BUF_SIZE: the response header must fit. */
-  readonly buf: Buffer;
+  private buffer: Buffer | undefined;
   /** Bytes of the buffer in use (header, then the fragment being received). */
   offset = 0;
   /** Bytes of the file received so far (including the starting offset). */
@@ -24,8 +23,15 @@ export class HttpTransfer {
   /** The server said `Connection: close`: reconnect before the next request. */
   connectionClose = false;
 
-  constructor(private readonly kconfig: DownloadClientKconfig) {
-    this.buf = Buffer.alloc(kconfig.bufSize);
+  constructor(private readonly kconfig: DownloadClientKconfig) {}
+
+  /**
+   * CONFIG_DOWNLOAD_CLIENT_BUF_SIZE: the response header must fit. Allocated by the first
+   * download: a device that never downloads holds none.
+   */
+  get buf(): Buffer {
+    this.buffer ??= Buffer.alloc(this.kconfig.bufSize);
+    return this.buffer;
   }
 
   /** A new file, from byte `from`. */

@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
+import { PagedBytes } from './flash-pages.js';
 
-export const ERASED = 0xff;
+export { ERASED } from './flash-pages.js';
 
 /** Where a flash area keeps its bytes between runs. */
 export interface FlashStorage {
@@ -11,26 +12,40 @@ export interface FlashStorage {
   /** Replaces the stored area atomically: a power cut leaves the old or the new content. */
   store(area: string, data: Buffer): Promise<void>;
   /**
-   * Stores bytes `off..off+len` of `data` (the whole area) where the area is already stored: one
-   * flash operation, not the whole partition again. Optional; `store` is used without it.
+   * Stores bytes `off..off+len` of `data` (the whole area) after one flash operation, not the whole
+   * partition again. Optional; `store(area, data.toBuffer())` is used without it.
    */
-  storeRange?(area: string, data: Buffer, off: number, len: number): Promise<void>;
+  storeRange?(area: string, data: PagedBytes, off: number, len: number): Promise<void>;
+  /** The stored area as pages of `pageSize` bytes, read without a buffer of the whole area. */
+  loadPaged?(area: string, pageSize: number): Promise<PagedBytes | undefined>;
 }
 
-/** Flash that lives as long as the process (tests, devices without a state directory). */
+/**
+ * Flash that lives as long as the process (tests, devices without a state directory). Areas are
+ * kept as shared pages: an erased page costs nothing, an image held by many devices is held once.
+ */
 export class MemoryFlashStorage implements FlashStorage {
-  private readonly areas = new Map<string, Buffer>();
+  private readonly files = new Map<string, Buffer>();
+  private readonly areas = new Map<string, PagedBytes>();
   async load(area: string): Promise<Buffer | undefined> {
-    const data = this.areas.get(area);
+    const paged = this.areas.get(area);
+    if (paged) return paged.toBuffer();
+    const data = this.files.get(area);
     return data ? Buffer.from(data) : undefined;
   }
-  async store(area: string, data: Buffer): Promise<void> {
-    this.areas.set(area, Buffer.from(data));
+  async loadPaged(area: string, pageSize: number): Promise<PagedBytes | undefined> {
+    const paged = this.areas.get(area);
+    if (paged?.pageSize === pageSize) return paged.clone();
+    const data = await this.load(area);
+    return data ? PagedBytes.from(data, pageSize) : undefined;
   }
-  async storeRange(area: string, data: Buffer, off: number, len: number): Promise<void> {
-    const stored = this.areas.get(area);
-    if (stored?.length === data.length) data.copy(stored, off, off, off + len);
-    else await this.store(area, data);
+  async store(area: string, data: Buffer): Promise<void> {
+    this.areas.delete(area);
+    this.files.set(area, Buffer.from(data));
+  }
+  async storeRange(area: string, data: PagedBytes): Promise<void> {
+    this.files.delete(area);
+    this.areas.set(area, data.clone());
   }
 }
 
@@ -48,26 +63,51 @@ export class DirectoryFlashStorage implements FlashStorage {
       throw err;
     }
   }
-  async store(area: string, data: Buffer): Promise<void> {
-    await writeFileAtomic(this.file(area), data);
+  async store(area: string, data: Buffer | PagedBytes): Promise<void> {
+    await writeFileAtomic(this.file(area), data instanceof PagedBytes ? data.chunks() : data);
+  }
+  /** Reads the file a page at a time into shared pages: no buffer of the whole area. */
+  async loadPaged(area: string, pageSize: number): Promise<PagedBytes | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.file(area), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      const paged = PagedBytes.erased(size, pageSize);
+      const page = Buffer.alloc(pageSize);
+      for (let off = 0; off < size; off += pageSize) {
+        const len = Math.min(pageSize, size - off);
+        const { bytesRead } = await handle.read(page, 0, len, off);
+        if (bytesRead < len) throw new Error(`${this.file(area)}: short read at ${off}`);
+        paged.program(off, page.subarray(0, len));
+      }
+      return paged;
+    } finally {
+      await handle.close();
+    }
   }
   /**
    * Writes the sectors one flash operation changed in place. Like the flash itself, a host crash
    * in the middle of one could leave that operation half done; a simulated power cut never does
    * (it happens between operations).
    */
-  async storeRange(area: string, data: Buffer, off: number, len: number): Promise<void> {
+  async storeRange(area: string, data: PagedBytes, off: number, len: number): Promise<void> {
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.file(area), 'r+');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await this.store(area, data);
+      // No file reads back as erased flash: an erased area needs none.
+      if (!data.allErased()) await this.store(area, data);
       return;
     }
     try {
-      if ((await handle.stat()).size !== data.length) await this.store(area, data);
-      else await handle.write(data, off, len, off);
+      if ((await handle.stat()).size !== data.size) await this.store(area, data);
+      else await handle.write(data.read(off, len), 0, len, off);
     } finally {
       await handle.close();
     }
@@ -125,7 +165,7 @@ export class PowerFaults {
 export class FlashArea {
   private constructor(
     readonly name: string,
-    private readonly data: Buffer,
+    private readonly data: PagedBytes,
     readonly sectorSize: number,
     readonly writeSize: number,
     private readonly storage: FlashStorage,
@@ -139,35 +179,46 @@ export class FlashArea {
     storage: FlashStorage,
     faults: PowerFaults,
   ): Promise<FlashArea> {
-    const stored = await storage.load(name);
-    if (stored && stored.length !== size) {
+    const pageSize = geometry.sectorSize;
+    const stored = storage.loadPaged ? await storage.loadPaged(name, pageSize) : await storage.load(name);
+    if (stored && (stored instanceof PagedBytes ? stored.size : stored.length) !== size) {
+      const length = stored instanceof PagedBytes ? stored.size : stored.length;
       throw new SimError(
         ErrorCode.STATE_CORRUPT,
-        `flash area ${name} holds ${stored.length} bytes, expected ${size}`,
+        `flash area ${name} holds ${length} bytes, expected ${size}`,
       );
     }
-    const data = stored ?? Buffer.alloc(size, ERASED);
+    const data =
+      stored instanceof PagedBytes
+        ? stored
+        : stored
+          ? PagedBytes.from(stored, pageSize)
+          : PagedBytes.erased(size, pageSize);
     return new FlashArea(name, data, geometry.sectorSize, geometry.writeSize, storage, faults);
   }
 
   get size(): number {
-    return this.data.length;
+    return this.data.size;
   }
 
   read(off: number, len: number): Buffer {
     this.check(off, len);
-    return Buffer.from(this.data.subarray(off, off + len));
+    return this.data.read(off, len);
   }
 
   /** A copy of the whole area. */
   snapshot(): Buffer {
-    return Buffer.from(this.data);
+    return this.data.toBuffer();
+  }
+
+  /** Sectors that hold programmed bytes (the erased ones cost no memory). */
+  get programmedSectors(): number {
+    return this.data.programmedPages;
   }
 
   isErased(off: number, len: number): boolean {
     this.check(off, len);
-    for (let i = off; i < off + len; i++) if (this.data[i] !== ERASED) return false;
-    return true;
+    return this.data.isErased(off, len);
   }
 
   /** Erases `len` bytes from `off`; both must be sector-aligned. */
@@ -180,7 +231,7 @@ export class FlashArea {
       );
     }
     this.faults.beforeOperation(`erase ${this.name} ${off}+${len}`);
-    this.data.fill(ERASED, off, off + len);
+    this.data.erase(off, len);
     await this.persist(off, len);
   }
 
@@ -194,15 +245,13 @@ export class FlashArea {
       );
     }
     this.faults.beforeOperation(`write ${this.name} ${off}+${bytes.length}`);
-    for (let i = 0; i < bytes.length; i++) {
-      this.data[off + i] = (this.data[off + i] as number) & (bytes[i] as number);
-    }
+    this.data.program(off, bytes);
     await this.persist(off, bytes.length);
   }
 
   private async persist(off: number, len: number): Promise<void> {
     if (this.storage.storeRange) await this.storage.storeRange(this.name, this.data, off, len);
-    else await this.storage.store(this.name, this.data);
+    else await this.storage.store(this.name, this.data.toBuffer());
     this.faults.afterOperation();
   }
 
@@ -212,11 +261,11 @@ export class FlashArea {
       !Number.isInteger(len) ||
       off < 0 ||
       len < 0 ||
-      off + len > this.data.length
+      off + len > this.data.size
     ) {
       throw new SimError(
         ErrorCode.BOOT_FLASH_ERROR,
-        `${this.name}: ${off}+${len} is outside the ${this.data.length}-byte area`,
+        `${this.name}: ${off}+${len} is outside the ${this.data.size}-byte area`,
       );
     }
   }

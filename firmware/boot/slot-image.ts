@@ -1,5 +1,5 @@
 import { ErrorCode, isSimError } from '../../core/errors.js';
-import { ImageFlag } from '../image/format.js';
+import { IMAGE_HEADER_SIZE, ImageFlag, TLV_INFO_SIZE } from '../image/format.js';
 import type { KeyInput } from '../image/keys.js';
 import { decodeAppBody, isAppBody, type AppManifest } from '../image/manifest.js';
 import { parseImage, type McubootImage } from '../image/parse.js';
@@ -28,10 +28,38 @@ export function headerErased(area: FlashArea): boolean {
 /** `boot_read_image_size()`: header through TLV area, or 0 when the slot holds no parseable image. */
 export function imageSizeIn(area: FlashArea): number {
   try {
-    return parseImage(area.snapshot()).size;
+    return parseSlot(area).size;
   } catch {
     return 0;
   }
+}
+
+/**
+ * The slot's image, parsed from the bytes it spans rather than a copy of the whole slot: the parsed
+ * image keeps the buffer it was parsed from (a boot report holds it for the life of the device).
+ * A slot whose header or TLV area does not add up is parsed whole, so the error is the parser's.
+ */
+export function parseSlot(area: FlashArea): McubootImage {
+  const span = imageSpan(area);
+  if (span !== undefined) {
+    try {
+      return parseImage(area.read(0, span));
+    } catch {
+      // The whole slot names the problem exactly as before.
+    }
+  }
+  return parseImage(area.snapshot());
+}
+
+/** Header through TLV area, read from the header and the TLV info; undefined when it does not fit. */
+function imageSpan(area: FlashArea): number | undefined {
+  if (area.size < IMAGE_HEADER_SIZE) return undefined;
+  const header = area.read(0, IMAGE_HEADER_SIZE);
+  const bodyEnd = header.readUInt16LE(8) + header.readUInt32LE(12);
+  const tlvInfo = bodyEnd + header.readUInt16LE(10);
+  if (tlvInfo + TLV_INFO_SIZE > area.size) return undefined;
+  const end = tlvInfo + area.read(tlvInfo, TLV_INFO_SIZE).readUInt16LE(2);
+  return end <= area.size ? end : undefined;
 }
 
 /**
@@ -47,7 +75,7 @@ export function validateSlot(
   if (headerErased(area)) return { status: 'empty' };
   let image: McubootImage;
   try {
-    image = parseImage(area.snapshot());
+    image = parseSlot(area);
   } catch (err) {
     if (isSimError(err)) return { status: 'invalid', problem: { code: err.code, message: err.message } };
     throw err;

@@ -10,7 +10,8 @@ function isNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-async function apply(device: Device, req: ControlRequest): Promise<unknown> {
+/** Carries out one control request on `device` (what `POST /control` does); INVALID_ARGUMENT when malformed. */
+export async function applyControlRequest(device: Device, req: ControlRequest): Promise<unknown> {
   const control = device.modem.control;
   switch (req.action) {
     case 'status':
@@ -163,7 +164,7 @@ async function handle(device: Device, req: http.IncomingMessage, res: http.Serve
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.action !== 'string') {
       throw new SimError(ErrorCode.INVALID_ARGUMENT, 'expected {"action": ...}');
     }
-    send(200, { ok: true, result: await apply(device, parsed) });
+    send(200, { ok: true, result: await applyControlRequest(device, parsed) });
   } catch (err) {
     const code = isSimError(err)
       ? err.code

@@ -32,10 +32,12 @@ function imsiFile(imsi: string): Buffer {
   const parity = imsi.length % 2 === 1 ? 0x9 : 0x1;
   const nibbles = [parity, ...[...imsi].map(Number)];
   if (nibbles.length % 2 === 1) nibbles.push(0xf);
-  const body = Buffer.alloc(nibbles.length / 2);
-  for (let i = 0; i < body.length; i++)
-    body[i] = ((nibbles[2 * i + 1] as number) << 4) | (nibbles[2 * i] as number);
-  return Buffer.concat([Buffer.from([body.length]), body]);
+  // Buffer.alloc (never pooled): the file lives as long as the modem.
+  const file = Buffer.alloc(1 + nibbles.length / 2);
+  file[0] = nibbles.length / 2;
+  for (let i = 1; i < file.length; i++)
+    file[i] = ((nibbles[2 * i - 1] as number) << 4) | (nibbles[2 * i - 2] as number);
+  return file;
 }
 
 export function simFiles(identity: ModemIdentity): SimFile[] {
@@ -48,7 +50,9 @@ export function simFiles(identity: ModemIdentity): SimFile[] {
   return [
     { fid: 0x2fe2, parent: MF, data: swappedBcd(identity.iccid) },
     { fid: 0x6f07, parent: ADF_USIM, data: imsiFile(identity.imsi) },
-    { fid: 0x6fad, parent: ADF_USIM, data: Buffer.from([0x00, 0x00, 0x00, mncLength]) },
+    // Buffer.alloc, not Buffer.from([...]): a pooled buffer would keep its whole 8 KB slab alive
+    // for as long as the modem lives.
+    { fid: 0x6fad, parent: ADF_USIM, data: Buffer.alloc(4).fill(mncLength, 3) },
     { fid: 0x6f7b, parent: ADF_USIM, data: Buffer.alloc(12, 0xff) },
   ];
 }
