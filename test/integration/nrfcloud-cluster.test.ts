@@ -225,6 +225,42 @@ describe.skipIf(skip !== undefined)(
       await expect(connectNrf(a, creds, id)).rejects.toThrow();
     });
 
+    it('an account device created through node B connects on node A and hears a device there', async () => {
+      const made = await call(b, 'POST', '/v1/devices/account');
+      expect(made.status).toBe(201);
+      const clientId = String(made.body.clientId);
+      const creds = { cert: String(made.body.clientCert), key: String(made.body.privateKey) };
+      const account = await eventually(
+        () =>
+          connectNrf(a, creds, clientId).then(
+            (c) => c,
+            () => undefined,
+          ),
+        (c) => c !== undefined,
+        'the account device on node A',
+      );
+      clients.push(account!);
+      await account!.subscribeAsync(`${a.nrf.topicPrefix}m/#`, { qos: 1 });
+      const id = 'nrf-cluster-watched';
+      const device = await jitp(id, a);
+      const heard = nextMessage(account!, `${a.nrf.topicPrefix}m/d/${id}/d2c`, 20_000);
+      await device.publishAsync(
+        `${a.nrf.topicPrefix}m/d/${id}/d2c`,
+        JSON.stringify({ appId: 'X', data: 1 }),
+        {
+          qos: 1,
+        },
+      );
+      expect(JSON.parse(await heard)).toEqual({ appId: 'X', data: 1 });
+      // Deleted through node A: node B no longer has it.
+      expect((await call(a, 'DELETE', '/v1/devices/account')).status).toBe(204);
+      await eventually(
+        () => call(b, 'GET', '/v1/devices/account'),
+        (r) => r.status === 404,
+        'the account device as node B sees it',
+      );
+    });
+
     it('checks shadow versions across nodes: concurrent updates through both lose nothing, one If-Match wins', async () => {
       const id = 'nrf-cluster-race';
       await jitp(id, a);
