@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import { writeJsonAtomic } from '../core/atomic-file.js';
-import { ErrorCode, SimError } from '../core/errors.js';
 import { AwsApiServer } from './aws-api/aws-api-server.js';
 import { AwsApiService } from './aws-api/aws-api-service.js';
 import { createServiceContext } from './context.js';
@@ -114,6 +113,7 @@ async function assemble(
           random,
           log,
           options: options.nrfCloud,
+          ...(cluster ? { cluster } : {}),
         })
       : undefined;
   } catch (err) {
@@ -229,13 +229,6 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
   const host = options.host ?? '127.0.0.1';
   let endpoints: BrokerEndpoints | undefined;
   const random = options.random;
-  if (options.cluster && options.nrfCloud) {
-    // Its CA lives in each node's state directory and its registry is cached per process.
-    throw new SimError(
-      ErrorCode.INVALID_ARGUMENT,
-      'the nRF Cloud stand-in does not run in a cluster yet: leave out nrfCloud (--no-nrfcloud) with cluster',
-    );
-  }
   const cluster = options.cluster ? await openCluster(options.cluster, random.fork('cluster')) : undefined;
   let state: Assembly;
   try {

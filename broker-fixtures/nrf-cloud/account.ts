@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import type { StateStore } from '../store/store.js';
+import { commitChecked } from './checked-commit.js';
 import type { NrfCloudAccount } from './types.js';
 
 /** A version-4 UUID from the seeded generator (tenant ids, job ids, bundle ids). */
@@ -29,20 +30,26 @@ export async function loadAccount(
   random: Random,
   options: AccountOptions = {},
 ): Promise<NrfCloudAccount> {
-  const stored = await store.get<NrfCloudAccount>('nrfcloud-account', 'team');
-  const account: NrfCloudAccount = {
-    tenantId: options.tenantId ?? stored?.tenantId ?? uuidFrom(random),
-    name: options.teamName ?? stored?.name ?? 'nrf91sim team',
-    apiKey: options.apiKey ?? stored?.apiKey ?? random.bytes(20).toString('hex'),
-    createdAt: stored?.createdAt ?? clock.now(),
-  };
-  if (
-    !stored ||
-    stored.tenantId !== account.tenantId ||
-    stored.apiKey !== account.apiKey ||
-    stored.name !== account.name
-  ) {
-    await store.put('nrfcloud-account', 'team', account);
-  }
-  return account;
+  // On a shared store (a broker cluster) the first node to start writes the team, the others
+  // read it: the write happens only if the record is still what this node read.
+  return commitChecked(store, 'the nRF Cloud team', async () => {
+    const stored = await store.get<NrfCloudAccount>('nrfcloud-account', 'team');
+    const account: NrfCloudAccount = {
+      ...stored,
+      tenantId: options.tenantId ?? stored?.tenantId ?? uuidFrom(random),
+      name: options.teamName ?? stored?.name ?? 'nrf91sim team',
+      apiKey: options.apiKey ?? stored?.apiKey ?? random.bytes(20).toString('hex'),
+      createdAt: stored?.createdAt ?? clock.now(),
+    };
+    const same =
+      stored &&
+      stored.tenantId === account.tenantId &&
+      stored.apiKey === account.apiKey &&
+      stored.name === account.name;
+    return {
+      expect: [{ collection: 'nrfcloud-account', key: 'team', value: stored }],
+      changes: same ? [] : [{ collection: 'nrfcloud-account', key: 'team', value: account }],
+      result: same ? stored : account,
+    };
+  });
 }

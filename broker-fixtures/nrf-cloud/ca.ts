@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { secureRandomBytes } from '../../core/secure-random.js';
 import { makeDirectory } from '../../core/state-dir.js';
+import type { ClusterParts } from '../cluster/redis-cluster.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
 
 /** The PEM pair of the local nRF Cloud CA: what `--provision nrf-cloud` issues device certificates from. */
@@ -48,6 +49,19 @@ export async function openNrfCloudCa(stateDir: string, clock: Clock): Promise<Ce
     await fs.rm(scratch, { recursive: true, force: true });
   }
   return CertificateAuthority.loadOrCreate(dir, CA_NAME, clock);
+}
+
+/**
+ * A cluster node's nRF Cloud CA: the cluster's (in Redis, made by the first node to start),
+ * written into `<stateDir>/nrf-cloud/ca/` like the embedded one, so `--provision nrf-cloud` with
+ * any node's state directory issues certificates every node trusts.
+ */
+export function openClusterNrfCloudCa(
+  stateDir: string,
+  clock: Clock,
+  cluster: ClusterParts,
+): Promise<CertificateAuthority> {
+  return cluster.certificateAuthority(nrfCloudCaDir(stateDir), CA_NAME, clock, 'nrfcloud-ca');
 }
 
 /**

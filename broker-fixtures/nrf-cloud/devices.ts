@@ -100,8 +100,15 @@ export class NrfCloudDevices {
     await this.bus.publish(t.c2dGeneral, DISCON_MESSAGE);
     await this.bus.publish(`${this.prefix}m/d/${id}/c2d`, DISCON_MESSAGE);
     await this.registry.remove(id);
-    // The library disconnects on DISCON itself; one that does not is dropped a moment later.
-    this.clock.setTimeout(() => this.bus.disconnect(id), DISCON_GRACE_MS).unref();
+    this.closeLater(id);
     this.log.add({ type: 'nrfcloud-deleted', clientId: id });
+  }
+
+  /**
+   * The library disconnects on DISCON itself; a connection that stays (here, or on this node for a
+   * device deleted through another node of a cluster) is closed a moment later.
+   */
+  closeLater(id: string): void {
+    this.clock.setTimeout(() => this.bus.disconnect(id), DISCON_GRACE_MS).unref();
   }
 }

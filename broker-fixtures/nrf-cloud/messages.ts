@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
 import { parseJsonSafely } from '../json/safe-json.js';
 import { isObject, type JsonValue } from '../services/shadow/json.js';
-import type { StateStore } from '../store/store.js';
+import type { ExternalChange, StateStore } from '../store/store.js';
 import type { NrfCloudBus } from './bus.js';
 import { deviceTopics } from './topics.js';
 import type { NrfCloudMessage } from './types.js';
@@ -38,6 +38,7 @@ export class NrfCloudMessages {
   private sequence = 0;
   /** Keys of the stored messages, oldest first (loaded by {@link prune}). */
   private keys: string[] = [];
+  private stale = false;
 
   constructor(
     private readonly store: StateStore,
@@ -93,18 +94,39 @@ export class NrfCloudMessages {
       const value = parsed.ok ? (parsed.value as JsonValue) : payload.toString('utf8');
       messages = kind === 'd2c-bulk' && Array.isArray(value) ? value : [value];
     }
-    const changes = messages.map((m) => {
-      const { key, value } = this.record(deviceId, topic, m);
-      return { collection: 'nrfcloud-messages' as const, key, value };
-    });
-    if (changes.length === 0) return;
-    this.keys.push(...changes.map((c) => c.key));
-    const drop =
-      this.keys.length > this.maxMessages ? this.keys.splice(0, this.keys.length - this.maxMessages) : [];
-    await this.store.commit([
-      ...changes,
-      ...drop.map((key) => ({ collection: 'nrfcloud-messages' as const, key, deleted: true as const })),
-    ]);
+    if (messages.length === 0) return;
+    if (this.stale) {
+      this.stale = false;
+      this.keys = (await this.store.list<NrfCloudMessage>('nrfcloud-messages')).map(([key]) => key).sort();
+    }
+    // Keys are time and a per-process count: another broker node may have taken one in the same
+    // millisecond, so they go in only where nothing is yet (else the next numbers are tried).
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const changes = messages.map((m) => {
+        const { key, value } = this.record(deviceId, topic, m);
+        return { collection: 'nrfcloud-messages' as const, key, value };
+      });
+      const over = this.keys.length + changes.length - this.maxMessages;
+      const drop = over > 0 ? this.keys.slice(0, over) : [];
+      const commit = this.store.commitIf(
+        changes.map((c) => ({ collection: c.collection, key: c.key, value: undefined })),
+        [
+          ...changes,
+          ...drop.map((key) => ({ collection: 'nrfcloud-messages' as const, key, deleted: true as const })),
+        ],
+      );
+      if (await commit.applied) {
+        this.keys.splice(0, drop.length);
+        this.keys.push(...changes.map((c) => c.key));
+        return commit.durable;
+      }
+    }
+    throw new SimError(ErrorCode.STATE_UNREACHABLE, 'cannot find a free key for the message');
+  }
+
+  /** Messages stored by other broker nodes (a shared store): the key list is read again before the next write. */
+  changedElsewhere(changes: readonly ExternalChange[]): void {
+    if (changes.some((c) => c.collection === 'nrfcloud-messages')) this.stale = true;
   }
 
   async query(q: MessageQuery): Promise<MessagePage> {

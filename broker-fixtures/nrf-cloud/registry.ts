@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { ErrorCode, SimError } from '../../core/errors.js';
-import type { StateStore } from '../store/store.js';
+import type { ExternalChange, StateStore } from '../store/store.js';
+import { commitChecked, type CheckedAttempt } from './checked-commit.js';
 import { associationTransition, type AssociationEvent, type AssociationStep } from './association.js';
 import type { NrfCloudDevice } from './types.js';
 
@@ -71,16 +72,29 @@ export class NrfCloudRegistry {
     return this.byCertificate.get(certificateId);
   }
 
+  /**
+   * Follows what other broker nodes change (a shared store): the certificate index drops what it
+   * knew of a changed device and learns it again from the store.
+   */
+  async changedElsewhere(changes: readonly ExternalChange[]): Promise<void> {
+    const ids = new Set(changes.filter((c) => c.collection === 'nrfcloud-devices').map((c) => c.key));
+    if (ids.size === 0) return;
+    for (const [certificateId, id] of [...this.byCertificate])
+      if (ids.has(id)) this.byCertificate.delete(certificateId);
+    for (const id of ids) {
+      const device = await this.get(id);
+      if (device?.certificateId) this.byCertificate.set(device.certificateId, id);
+    }
+  }
+
   /** Adds a device, `not_associated`; ALREADY_EXISTS when the id or the certificate is taken. */
   async create(input: NewDevice): Promise<NrfCloudDevice> {
     checkDeviceId(input.id);
     if (await this.get(input.id))
       throw new SimError(ErrorCode.ALREADY_EXISTS, `device ${input.id} already exists`);
-    if (input.certificateId && this.byCertificate.has(input.certificateId)) {
-      throw new SimError(
-        ErrorCode.ALREADY_EXISTS,
-        `the certificate is already that of device ${this.byCertificate.get(input.certificateId)}`,
-      );
+    const owner = input.certificateId ? await this.deviceOfCertificate(input.certificateId) : undefined;
+    if (owner !== undefined) {
+      throw new SimError(ErrorCode.ALREADY_EXISTS, `the certificate is already that of device ${owner}`);
     }
     const now = this.clock.now();
     const device: NrfCloudDevice = {
@@ -95,8 +109,15 @@ export class NrfCloudRegistry {
       createdAt: now,
       lastUpdatedAt: now,
     };
+    // Another node onboarding the same id at the same moment: one of the two wins.
+    const commit = this.store.commitIf(
+      [{ collection: 'nrfcloud-devices', key: input.id, value: undefined }],
+      [{ collection: 'nrfcloud-devices', key: input.id, value: device }],
+    );
+    if (!(await commit.applied))
+      throw new SimError(ErrorCode.ALREADY_EXISTS, `device ${input.id} already exists`);
     if (input.certificateId) this.byCertificate.set(input.certificateId, input.id);
-    await this.store.put('nrfcloud-devices', input.id, device);
+    await commit.durable;
     return device;
   }
 
@@ -104,18 +125,29 @@ export class NrfCloudRegistry {
     id: string,
     event: AssociationEvent,
   ): Promise<{ device: NrfCloudDevice; step: AssociationStep }> {
-    const current = await this.require(id);
-    const step = associationTransition(current.association, event);
-    if (!step.changed) return { device: current, step };
-    const device = { ...current, association: step.state, lastUpdatedAt: this.clock.now() };
-    await this.store.put('nrfcloud-devices', id, device);
-    return { device, step };
+    return commitChecked(this.store, `device ${id}`, async () => {
+      const current = await this.require(id);
+      const step = associationTransition(current.association, event);
+      if (!step.changed) return { expect: [], changes: [], result: { device: current, step } };
+      const device = { ...current, association: step.state, lastUpdatedAt: this.clock.now() };
+      return this.replacing(current, device, { device, step });
+    });
   }
 
   async update(id: string, patch: Partial<Pick<NrfCloudDevice, 'name' | 'tags'>>): Promise<NrfCloudDevice> {
-    const device = { ...(await this.require(id)), ...patch, lastUpdatedAt: this.clock.now() };
-    await this.store.put('nrfcloud-devices', id, device);
-    return device;
+    return commitChecked(this.store, `device ${id}`, async () => {
+      const current = await this.require(id);
+      const device = { ...current, ...patch, lastUpdatedAt: this.clock.now() };
+      return this.replacing(current, device, device);
+    });
+  }
+
+  private replacing<T>(current: NrfCloudDevice, device: NrfCloudDevice, result: T): CheckedAttempt<T> {
+    return {
+      expect: [{ collection: 'nrfcloud-devices', key: current.id, value: current }],
+      changes: [{ collection: 'nrfcloud-devices', key: current.id, value: device }],
+      result,
+    };
   }
 
   /** Removes the device and its shadow in one commit; false when there was none. */

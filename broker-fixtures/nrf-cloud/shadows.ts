@@ -15,6 +15,7 @@ import {
 } from '../services/shadow/shadow-document.js';
 import type { StateStore } from '../store/store.js';
 import type { NrfCloudBus } from './bus.js';
+import { commitChecked } from './checked-commit.js';
 import { evaluateTransform, TransformError } from './jsonata.js';
 
 /** nRF Cloud's limit for trimmed deltas and transform results (`NRF_CLOUD_TRANSFORM_MAX_RESPONSE_LEN`). */
@@ -55,9 +56,22 @@ export class NrfCloudShadows {
   /** Applies an update (from the device or the cloud), stores it, then publishes the answers. */
   update(id: string, request: UpdateRequest, clientToken?: string): Promise<UpdateOutcome | ShadowError> {
     return this.queue.run(id, async () => {
-      const outcome = applyUpdate(await this.get(id), request, this.nowSeconds(), 0, LIMITS);
+      // The version check and the write are one step in the store (broker nodes share it).
+      const outcome = await commitChecked<UpdateOutcome | ShadowError>(
+        this.store,
+        `the shadow of ${id}`,
+        async () => {
+          const current = await this.get(id);
+          const result = applyUpdate(current, request, this.nowSeconds(), 0, LIMITS);
+          if (result instanceof ShadowError) return { expect: [], changes: [], result };
+          return {
+            expect: [{ collection: 'nrfcloud-shadows' as const, key: id, value: current }],
+            changes: [{ collection: 'nrfcloud-shadows' as const, key: id, value: result.shadow }],
+            result,
+          };
+        },
+      );
       if (outcome instanceof ShadowError) return outcome;
-      await this.store.put('nrfcloud-shadows', id, outcome.shadow);
       const token = clientToken !== undefined ? { clientToken } : {};
       await this.bus.publish(
         `$aws/things/${id}/shadow/update/accepted`,

@@ -6,12 +6,14 @@ import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import type { EventLog } from '../event-log.js';
 import { TlsListener } from '../mqtt/tls-listener.js';
+import type { ClusterParts } from '../cluster/redis-cluster.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
-import type { StateStore } from '../store/store.js';
+import type { ExternalChange, StateStore } from '../store/store.js';
 import { loadAccount, type AccountOptions } from './account.js';
 import { NrfCloudGate, type NrfCloudIdentity } from './authorizer.js';
 import { NrfCloudBus } from './bus.js';
-import { nrfCloudCaDir, openNrfCloudCa } from './ca.js';
+import { nrfCloudCaDir, openClusterNrfCloudCa, openNrfCloudCa } from './ca.js';
+import { commitChecked } from './checked-commit.js';
 import { NrfCloudDevices } from './devices.js';
 import { FirmwareDownloadServer } from './fota/download-server.js';
 import { NrfCloudFirmwares } from './fota/firmwares.js';
@@ -74,6 +76,11 @@ export interface NrfCloudParts {
   random: Random;
   log: EventLog;
   options?: NrfCloudOptions;
+  /**
+   * A broker cluster node (docs/cluster.md): the CA comes from the cluster, the broker routes and
+   * keeps sessions in Redis, and what other nodes change in the store reaches this one's caches.
+   */
+  cluster?: ClusterParts;
 }
 
 type PublishHandler = (
@@ -118,6 +125,7 @@ export class NrfCloudStandIn {
       clock,
       random,
       path.join(parts.stateDir, 'nrf-cloud', 'firmwares'),
+      parts.cluster?.files,
     );
     this.fota = new NrfCloudFota(
       firmwares,
@@ -136,9 +144,17 @@ export class NrfCloudStandIn {
       random,
       ca,
       account: () => this.team,
-      setAccount: async (next) => {
-        await store.put('nrfcloud-account', 'team', next);
-        this.team = next;
+      updateAccount: async (change) => {
+        this.team = await commitChecked(store, 'the nRF Cloud team', async () => {
+          const current = (await store.get<NrfCloudAccount>('nrfcloud-account', 'team')) ?? this.team;
+          const next = change(current);
+          return {
+            expect: [{ collection: 'nrfcloud-account', key: 'team', value: current }],
+            changes: [{ collection: 'nrfcloud-account', key: 'team', value: next }],
+            result: next,
+          };
+        });
+        return this.team;
       },
       prefix: this.prefix,
       mqttEndpoint: NRF_CLOUD_ENDPOINT,
@@ -152,10 +168,37 @@ export class NrfCloudStandIn {
       () => this.team.apiKey,
     );
     this.onPublish((identity, kind, packet) => this.dispatch(identity, kind, packet));
+    const unwatch = store.watch((changes) => {
+      this.changedElsewhere(changes).catch((err: Error) =>
+        log.add({ type: 'nrfcloud-cache-error', detail: err.message }),
+      );
+    });
+    this.closers.push(async () => unwatch());
+  }
+
+  /**
+   * What another broker node changed in the shared store: the team (account devices), the
+   * certificate index, the message keys; a device deleted there has had its DISCON message
+   * through the cluster's routing, and a connection to it here is closed a moment later.
+   */
+  private async changedElsewhere(changes: readonly ExternalChange[]): Promise<void> {
+    if (changes.some((c) => c.collection === 'nrfcloud-account')) {
+      const team = await this.parts.store.get<NrfCloudAccount>('nrfcloud-account', 'team');
+      if (team) this.team = team;
+    }
+    this.messages.changedElsewhere(changes);
+    await this.registry.changedElsewhere(changes);
+    for (const c of changes) {
+      if (c.collection !== 'nrfcloud-devices' || !this.bus.connected(c.key)) continue;
+      if (await this.registry.get(c.key)) continue;
+      this.devices.closeLater(c.key);
+    }
   }
 
   static async open(parts: NrfCloudParts): Promise<NrfCloudStandIn> {
-    const ca = await openNrfCloudCa(parts.stateDir, parts.clock);
+    const ca = parts.cluster
+      ? await openClusterNrfCloudCa(parts.stateDir, parts.clock, parts.cluster)
+      : await openNrfCloudCa(parts.stateDir, parts.clock);
     const account = await loadAccount(
       parts.store,
       parts.clock,
@@ -255,7 +298,15 @@ export class NrfCloudStandIn {
         for (const handler of this.handlers) await handler(identity, kind, packet);
       },
     });
-    const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, ...gate.hooks() });
+    // On a cluster node: routing and sessions in Redis, in a namespace of their own.
+    const routing = this.parts.cluster?.nrfCloudRouting();
+    const aedes = await Aedes.createBroker({
+      maxClientsIdLength: 128,
+      ...(routing
+        ? { id: this.parts.cluster!.nodeId, mq: routing.mq, persistence: routing.persistence }
+        : {}),
+      ...gate.hooks(),
+    } as Parameters<typeof Aedes.createBroker>[0]);
     (aedes as unknown as EventEmitter).on('error', (err: Error) =>
       this.parts.log.add({ type: 'nrfcloud-broker-error', detail: err.message }),
     );

@@ -128,8 +128,7 @@ export function registerBroker(program: Command, env: CliEnv): void {
                 },
               }
             : {}),
-          // The nRF Cloud stand-in keeps a CA and caches of its own per process: not in a cluster yet.
-          ...(options.nrfcloud && options.cluster === undefined
+          ...(options.nrfcloud
             ? {
                 nrfCloud: {
                   port: parsePort(options.nrfcloudPort, '--nrfcloud-port'),
@@ -167,9 +166,6 @@ export function registerBroker(program: Command, env: CliEnv): void {
           ...(e.awsApiUrl ? [`  AWS API ${e.awsApiUrl}  (AWS SDK endpoint / aws --endpoint-url)`] : []),
           `  CA file ${e.caFile}`,
           ...(e.s3 ? [`  S3 ${e.s3.http} and ${e.s3.https} (CA ${e.s3.caFile})`] : []),
-          ...(e.nodeId && options.nrfcloud
-            ? ['  (the nRF Cloud stand-in does not run in a cluster yet)']
-            : []),
           ...(e.nrfCloud
             ? [
                 `nRF Cloud stand-in ready (endpoint ${e.nrfCloud.endpoint}, team ${e.nrfCloud.tenantId})`,

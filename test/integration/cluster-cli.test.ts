@@ -24,6 +24,7 @@ interface Ready {
   apiUrl: string;
   caFile: string;
   nodeId: string;
+  nrfCloud?: { tenantId: string; apiKey: string; caFile: string; mqttPort: number; apiUrl: string };
 }
 
 interface Thing {
@@ -113,6 +114,8 @@ describe.skipIf(skip !== undefined)(
         'broker',
         ...['--cluster', redis.url, '--node-id', nodeId, '--host', host],
         ...['--port', String(ports[0]), '--alpn-port', String(ports[1]), '--api-port', String(ports[2])],
+        ...['--nrfcloud-port', String(ports[3]), '--nrfcloud-api-port', String(ports[4])],
+        ...['--nrfcloud-download-port', String(ports[5])],
         ...['--no-s3', '--json', '--state', path.join(work, nodeId)],
       ]);
       nodes.push(cli);
@@ -122,7 +125,8 @@ describe.skipIf(skip !== undefined)(
     beforeAll(async () => {
       redis = await startRedis();
       work = await mkdtemp(path.join(os.tmpdir(), 'nrf91sim-cluster-cli-'));
-      const ports = [await freePort('127.0.0.2'), await freePort('127.0.0.2'), await freePort('127.0.0.2')];
+      const ports: number[] = [];
+      for (let i = 0; i < 6; i++) ports.push(await freePort('127.0.0.2'));
       a = await startNode('node-a', '127.0.0.2', ports);
       b = await startNode('node-b', '127.0.0.3', ports);
       ca = await readFile(a.caFile, 'utf8');
@@ -148,10 +152,16 @@ describe.skipIf(skip !== undefined)(
 
     it('runs both nodes on the same ports of 127.0.0.2 and 127.0.0.3, with one CA', async () => {
       expect([a.nodeId, b.nodeId]).toEqual(['node-a', 'node-b']);
-      // The nRF Cloud stand-in is left out of cluster nodes (docs/cluster.md).
-      expect(a).not.toHaveProperty('nrfCloud');
       expect(b.mqttPort).toBe(a.mqttPort);
       expect(await readFile(b.caFile, 'utf8')).toBe(ca);
+      // The nRF Cloud stand-in runs on every node: one team, one CA.
+      expect(a.nrfCloud).toBeDefined();
+      expect(b.nrfCloud!.mqttPort).toBe(a.nrfCloud!.mqttPort);
+      expect(b.nrfCloud!.tenantId).toBe(a.nrfCloud!.tenantId);
+      expect(b.nrfCloud!.apiKey).toBe(a.nrfCloud!.apiKey);
+      expect(b.nrfCloud!.caFile).not.toBe(a.nrfCloud!.caFile);
+      expect(await readFile(b.nrfCloud!.caFile, 'utf8')).toBe(await readFile(a.nrfCloud!.caFile, 'utf8'));
+      expect(await readFile(a.nrfCloud!.caFile, 'utf8')).not.toBe(ca);
     });
 
     it("lets mosquitto clients on node B and a device on node A see each other's messages", async (ctx) => {

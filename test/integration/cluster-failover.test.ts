@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsIot, type AwsIotEvt } from '../../cloud-libs/aws-iot/index.js';
-import { rm } from 'node:fs/promises';
-import { startBrokerFixtures, type BrokerFixtures } from '../../broker-fixtures/index.js';
-import { systemClock, VirtualClock } from '../../core/clock.js';
-import { isSimError } from '../../core/errors.js';
-import { Random } from '../../core/random.js';
+import type { BrokerFixtures } from '../../broker-fixtures/index.js';
+import { VirtualClock } from '../../core/clock.js';
 import { Modem } from '../../modem/modem.js';
 import { freePort, startRedisOn } from '../helpers/redis-server.js';
 import { untilRegistered } from '../helpers/registered.js';
 import { missingTools, tools } from '../helpers/system-tools.js';
-import { createThing, putThingCredentials, tempStateDir } from './broker-helpers.js';
+import { createThing, putThingCredentials } from './broker-helpers.js';
 import { startCluster, type TestCluster } from './cluster-helpers.js';
 
 const skip = missingTools(tools.redisServer);
@@ -124,28 +121,6 @@ describe.skipIf(skip !== undefined)('a cluster node when Redis goes away', { tim
       expect(await node.registry.getThing('after-outage')).toMatchObject({ thingName: 'after-outage' });
     } finally {
       await cluster.stop();
-    }
-  });
-});
-
-describe('the nRF Cloud stand-in and a cluster', () => {
-  it('refuses to start a cluster node with the nRF Cloud stand-in (its CA and caches are per process)', async () => {
-    const stateDir = await tempStateDir();
-    try {
-      const err = await startBrokerFixtures({
-        stateDir,
-        clock: systemClock,
-        random: new Random('nrfcloud-cluster'),
-        port: 0,
-        alpnPort: 0,
-        apiPort: 0,
-        cluster: { redisUrl: 'redis://127.0.0.1:1' },
-        nrfCloud: {},
-      }).catch((e: unknown) => e);
-      expect(isSimError(err, 'NRF91SIM_INVALID_ARGUMENT')).toBe(true);
-      expect((err as Error).message).toMatch(/nRF Cloud stand-in does not run in a cluster/);
-    } finally {
-      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@ import type { Clock } from '../../../core/clock.js';
 import { writeFileAtomic } from '../../../core/atomic-file.js';
 import { ErrorCode, SimError } from '../../../core/errors.js';
 import type { Random } from '../../../core/random.js';
+import type { SharedFiles } from '../../cluster/redis-cluster.js';
 import type { StateStore } from '../../store/store.js';
 import { uuidFrom } from '../account.js';
 import type { NrfCloudFirmware } from '../types.js';
@@ -21,7 +22,13 @@ export class NrfCloudFirmwares {
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly dir: string,
+    /** On a cluster node: where images go for the other nodes (each keeps a copy under `dir`). */
+    private readonly shared?: SharedFiles,
   ) {}
+
+  private static sharedName(firmware: NrfCloudFirmware): string {
+    return `nrfcloud-firmware:${firmware.bundleId}/${firmware.file}`;
+  }
 
   imagePath(firmware: NrfCloudFirmware): string {
     return path.join(this.dir, firmware.bundleId, firmware.file);
@@ -47,6 +54,7 @@ export class NrfCloudFirmwares {
       uploadedAt: this.clock.now(),
     };
     await writeFileAtomic(this.imagePath(firmware), bundle.image);
+    await this.shared?.put(NrfCloudFirmwares.sharedName(firmware), bundle.image);
     await this.store.put('nrfcloud-firmwares', bundleId, firmware);
     return firmware;
   }
@@ -69,6 +77,7 @@ export class NrfCloudFirmwares {
     const firmware = await this.require(bundleId);
     await this.store.delete('nrfcloud-firmwares', bundleId);
     await fs.rm(path.dirname(this.imagePath(firmware)), { recursive: true, force: true });
+    await this.shared?.delete(NrfCloudFirmwares.sharedName(firmware));
   }
 
   /** The image of a stored bundle, for the download server; undefined when there is none. */
@@ -78,7 +87,15 @@ export class NrfCloudFirmwares {
     try {
       return await fs.readFile(this.imagePath(firmware));
     } catch {
-      return undefined;
+      return this.fetchShared(firmware);
     }
+  }
+
+  /** A bundle uploaded through another cluster node: its image from Redis, checked, kept here too. */
+  private async fetchShared(firmware: NrfCloudFirmware): Promise<Buffer | undefined> {
+    const image = await this.shared?.get(NrfCloudFirmwares.sharedName(firmware));
+    if (!image || createHash('sha256').update(image).digest('hex') !== firmware.sha256) return undefined;
+    await writeFileAtomic(this.imagePath(firmware), image);
+    return image;
   }
 }

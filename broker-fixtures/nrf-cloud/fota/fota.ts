@@ -3,10 +3,11 @@ import { ErrorCode, SimError } from '../../../core/errors.js';
 import type { Random } from '../../../core/random.js';
 import type { EventLog } from '../../event-log.js';
 import { isObject } from '../../services/shadow/json.js';
-import type { StateChange, StateStore } from '../../store/store.js';
+import type { StateChange, StateExpectation, StateStore } from '../../store/store.js';
 import { KeyedQueue } from '../../services/shadow/keyed-queue.js';
 import { uuidFrom } from '../account.js';
 import type { NrfCloudBus } from '../bus.js';
+import { commitChecked, type CheckedAttempt } from '../checked-commit.js';
 import type { NrfCloudShadows } from '../shadows.js';
 import { deviceTopics } from '../topics.js';
 import { TERMINAL_STATUSES, type NrfCloudExecution, type NrfCloudJob } from '../types.js';
@@ -142,22 +143,27 @@ export class NrfCloudFota {
     return this.queue.run(jobId, () => this.writeCancel(jobId));
   }
 
-  private async writeCancel(jobId: string): Promise<NrfCloudJob> {
-    const job = await this.requireJob(jobId);
-    if (job.status !== 'IN_PROGRESS')
-      throw new SimError(ErrorCode.INVALID_STATE, `job ${jobId} is ${job.status}`);
-    const now = this.clock.now();
-    const next: NrfCloudJob = { ...job, status: 'CANCELLED', lastUpdatedAt: now };
-    const changes: StateChange[] = [{ collection: 'nrfcloud-jobs', key: jobId, value: next }];
-    for (const e of await this.executions({ jobId }))
-      if (!TERMINAL_STATUSES.includes(e.status))
-        changes.push({
-          collection: 'nrfcloud-executions',
-          key: executionKey(e.deviceId, jobId),
-          value: { ...e, status: 'CANCELLED', lastUpdatedAt: now },
-        });
-    await this.store.commit(changes);
-    return next;
+  private writeCancel(jobId: string): Promise<NrfCloudJob> {
+    return commitChecked(this.store, `job ${jobId}`, async () => {
+      const job = await this.requireJob(jobId);
+      if (job.status !== 'IN_PROGRESS')
+        throw new SimError(ErrorCode.INVALID_STATE, `job ${jobId} is ${job.status}`);
+      const now = this.clock.now();
+      const next: NrfCloudJob = { ...job, status: 'CANCELLED', lastUpdatedAt: now };
+      const expect: StateExpectation[] = [{ collection: 'nrfcloud-jobs', key: jobId, value: job }];
+      const changes: StateChange[] = [{ collection: 'nrfcloud-jobs', key: jobId, value: next }];
+      for (const e of await this.executions({ jobId }))
+        if (!TERMINAL_STATUSES.includes(e.status)) {
+          const key = executionKey(e.deviceId, jobId);
+          expect.push({ collection: 'nrfcloud-executions', key, value: e });
+          changes.push({
+            collection: 'nrfcloud-executions',
+            key,
+            value: { ...e, status: 'CANCELLED', lastUpdatedAt: now },
+          });
+        }
+      return { expect, changes, result: next };
+    });
   }
 
   async remove(jobId: string): Promise<void> {
@@ -192,10 +198,24 @@ export class NrfCloudFota {
     progress?: number,
     detail?: string,
   ): Promise<NrfCloudExecution> {
+    // Checked against what was read: the device (through one node) and REST (through another)
+    // may report at once; the job's COMPLETED is decided on every execution as read.
+    return commitChecked(this.store, `job ${jobId} on ${deviceId}`, () =>
+      this.statusAttempt(deviceId, jobId, status, progress, detail),
+    );
+  }
+
+  private async statusAttempt(
+    deviceId: string,
+    jobId: string,
+    status: NrfCloudExecution['status'],
+    progress?: number,
+    detail?: string,
+  ): Promise<CheckedAttempt<NrfCloudExecution>> {
     const current = await this.getExecution(deviceId, jobId);
     if (!current)
       throw new SimError(ErrorCode.NOT_FOUND, `no execution of job ${jobId} on device ${deviceId}`);
-    if (TERMINAL_STATUSES.includes(current.status)) return current;
+    if (TERMINAL_STATUSES.includes(current.status)) return { expect: [], changes: [], result: current };
     const now = this.clock.now();
     const { statusDetail: _detail, progress: _progress, ...base } = current;
     const next: NrfCloudExecution = {
@@ -209,21 +229,24 @@ export class NrfCloudFota {
       ...(detail ? { statusDetail: detail } : {}),
       lastUpdatedAt: now,
     };
-    const changes: StateChange[] = [
-      { collection: 'nrfcloud-executions', key: executionKey(deviceId, jobId), value: next },
-    ];
+    const key = executionKey(deviceId, jobId);
+    const expect: StateExpectation[] = [{ collection: 'nrfcloud-executions', key, value: current }];
+    const changes: StateChange[] = [{ collection: 'nrfcloud-executions', key, value: next }];
     const job = await this.getJob(jobId);
     if (job && job.status === 'IN_PROGRESS' && TERMINAL_STATUSES.includes(status)) {
       const others = (await this.executions({ jobId })).filter((e) => e.deviceId !== deviceId);
-      if (others.every((e) => TERMINAL_STATUSES.includes(e.status)))
+      if (others.every((e) => TERMINAL_STATUSES.includes(e.status))) {
+        expect.push({ collection: 'nrfcloud-jobs', key: jobId, value: job });
+        for (const e of others)
+          expect.push({ collection: 'nrfcloud-executions', key: executionKey(e.deviceId, jobId), value: e });
         changes.push({
           collection: 'nrfcloud-jobs',
           key: jobId,
           value: { ...job, status: 'COMPLETED', lastUpdatedAt: now },
         });
+      }
     }
-    await this.store.commit(changes);
-    return next;
+    return { expect, changes, result: next };
   }
 
   /** The job a device should run now: its newest unfinished execution of a job still in progress. */

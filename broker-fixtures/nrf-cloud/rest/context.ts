@@ -16,7 +16,11 @@ export interface RestContext {
   random: Random;
   ca: CertificateAuthority;
   account(): NrfCloudAccount;
-  setAccount(account: NrfCloudAccount): Promise<void>;
+  /**
+   * Changes the team record: `change` gets the stored team (it may throw to refuse) and is run
+   * again when another broker node changed the team in between.
+   */
+  updateAccount(change: (current: NrfCloudAccount) => NrfCloudAccount): Promise<NrfCloudAccount>;
   prefix: string;
   mqttEndpoint: string;
   devices: NrfCloudDevices;

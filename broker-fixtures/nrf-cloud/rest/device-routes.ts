@@ -222,7 +222,10 @@ function accountDeviceRoutes(ctx: RestContext): RestRoute[] {
           certificatePem: issued.certificatePem,
           createdAt: ctx.clock.now(),
         };
-        await ctx.setAccount({ ...account, teamDevices: [...(account.teamDevices ?? []), device] });
+        await ctx.updateAccount((current) => ({
+          ...current,
+          teamDevices: [...(current.teamDevices ?? []), device],
+        }));
         return {
           status: 201,
           body: {
@@ -259,14 +262,15 @@ function accountDeviceRoutes(ctx: RestContext): RestRoute[] {
         if (account.accountDevice) throw new RestError(409, 40900, 'The account device already exists');
         const clientId = `account-${account.tenantId}`;
         const issued = await ctx.ca.issue({ commonName: clientId });
-        await ctx.setAccount({
-          ...account,
-          accountDevice: {
-            clientId,
-            certificateId: issued.certificateId,
-            certificatePem: issued.certificatePem,
-            createdAt: ctx.clock.now(),
-          },
+        const accountDevice = {
+          clientId,
+          certificateId: issued.certificateId,
+          certificatePem: issued.certificatePem,
+          createdAt: ctx.clock.now(),
+        };
+        await ctx.updateAccount((current) => {
+          if (current.accountDevice) throw new RestError(409, 40900, 'The account device already exists');
+          return { ...current, accountDevice };
         });
         return { status: 201, body: { ...view(), privateKey: issued.privateKeyPem } };
       },
@@ -275,9 +279,10 @@ function accountDeviceRoutes(ctx: RestContext): RestRoute[] {
       method: 'DELETE',
       path: '/v1/devices/account',
       handler: async () => {
-        const { accountDevice: gone, ...rest } = ctx.account();
-        if (!gone) throw notFound('Account device', 40410);
-        await ctx.setAccount(rest);
+        await ctx.updateAccount(({ accountDevice: gone, ...rest }) => {
+          if (!gone) throw notFound('Account device', 40410);
+          return rest;
+        });
         return { status: 204 };
       },
     },
