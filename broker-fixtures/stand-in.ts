@@ -250,9 +250,11 @@ export async function startBrokerFixtures(options: BrokerFixturesOptions): Promi
     throw err;
   }
 
-  const opened: Array<{ close(): Promise<void> }> = [];
+  const opened: Array<{ close(): Promise<void>; stopAccepting?: () => void }> = [];
   const shutdown = async (): Promise<void> => {
-    // aedes first: it closes the client connections that would otherwise hold the listeners open.
+    // No new connection from here on (a device reconnecting at once is refused and tries its next
+    // address); then aedes closes the client connections that would otherwise hold the listeners open.
+    for (const c of opened) c.stopAccepting?.();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const c of opened.reverse()) await c.close().catch(() => {});
     try {

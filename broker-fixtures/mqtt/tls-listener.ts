@@ -121,11 +121,23 @@ export class TlsListener {
     );
   }
 
+  private closed: Promise<void> | undefined;
+
+  /**
+   * Stops accepting new connections at once; the ones open stay. A broker that is shutting down calls
+   * this before it closes its clients, so a device that reconnects at once is refused (and goes to
+   * its next address) instead of reaching a broker that is going away.
+   */
+  stopAccepting(): void {
+    if (this.closed) return;
+    this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.tlsServer !== this.server) this.tlsServer.close();
+  }
+
   /** Stops accepting and drops the connections still open (aedes has normally closed them already). */
   async close(): Promise<void> {
-    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (this.tlsServer !== this.server) this.tlsServer.close();
+    this.stopAccepting();
     for (const socket of this.sockets) socket.destroy();
-    await done;
+    await this.closed;
   }
 }

@@ -253,8 +253,8 @@ describe('nrf91sim device boot when MCUboot finds no bootable image', () => {
   });
 
   it('says which application is missing when the image names one the simulator does not have', async () => {
-    const image = path.join(dir, 'nrf_cloud.bin');
-    await fs.writeFile(image, buildAppImage({ app: 'nrf_cloud', version: '1.0.0' }));
+    const image = path.join(dir, 'lwm2m_client.bin');
+    await fs.writeFile(image, buildAppImage({ app: 'lwm2m_client', version: '1.0.0' }));
     const state = path.join(dir, 'missing-state');
     const cli = startCli([
       'device',
@@ -269,11 +269,11 @@ describe('nrf91sim device boot when MCUboot finds no bootable image', () => {
     ]);
     try {
       expect(await cli.nextEvent('app-missing')).toMatchObject({
-        app: 'nrf_cloud',
+        app: 'lwm2m_client',
         code: 'NRF91SIM_APP_UNKNOWN',
-        message: expect.stringMatching(/^no application named "nrf_cloud" on this device \(known: /),
+        message: expect.stringMatching(/^no application named "lwm2m_client" on this device \(known: /),
       });
-      expect(await cli.nextEvent('flashed')).toMatchObject({ app: 'nrf_cloud', version: '1.0.0' });
+      expect(await cli.nextEvent('flashed')).toMatchObject({ app: 'lwm2m_client', version: '1.0.0' });
     } finally {
       await cli.stop();
     }

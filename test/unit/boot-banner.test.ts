@@ -22,7 +22,7 @@ describe('what each image prints on the UART at boot', () => {
     );
     expect(banner('serial_lte_modem')).toBe('Ready\r\n');
     // An application the device does not have: its kernel still boots.
-    expect(banner('nrf_cloud')).toBe('*** Booting nRF Connect SDK v2.5.0 ***\r\n');
+    expect(banner('lwm2m_client')).toBe('*** Booting nRF Connect SDK v2.5.0 ***\r\n');
   });
 
   it('is the manifest banner when the image has one, and survives the image format', () => {
