@@ -4,9 +4,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
-import { ErrorCode, SimError, isSimError } from '../core/errors.js';
+import { ErrorCode, SimError } from '../core/errors.js';
 import type { ControlRequest } from '../firmware/control/index.js';
 import type { FleetRunner } from './runner.js';
+import { serveJsonAction } from '../firmware/control/json-action.js';
 
 /**
  * The fleet's control socket: the process running a fleet serves HTTP `POST /fleet` on a Unix
@@ -88,37 +89,8 @@ export class FleetControlServer {
   }
 }
 
-async function handle(
-  runner: FleetRunner,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-): Promise<void> {
-  const send = (status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  if (req.method !== 'POST' || req.url !== '/fleet') {
-    send(404, { error: { code: ErrorCode.INVALID_ARGUMENT, message: 'POST /fleet only' } });
-    return;
-  }
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > 64 * 1024) {
-      send(413, { error: { code: ErrorCode.INVALID_ARGUMENT, message: 'request too large' } });
-      return;
-    }
-  }
-  try {
-    const parsed = JSON.parse(body) as FleetRequest;
-    if (typeof parsed !== 'object' || parsed === null || typeof parsed.action !== 'string') {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, 'expected {"action": ...}');
-    }
-    send(200, { ok: true, result: await answer(runner, parsed) });
-  } catch (err) {
-    const code = isSimError(err) ? err.code : ErrorCode.INVALID_ARGUMENT;
-    send(400, { ok: false, error: { code, message: (err as Error).message } });
-  }
+function handle(runner: FleetRunner, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  return serveJsonAction<FleetRequest>(req, res, '/fleet', (r) => answer(runner, r));
 }
 
 /** Fails with STATE_IN_USE while another process runs a fleet on `stateDir` (its devices' folders). */

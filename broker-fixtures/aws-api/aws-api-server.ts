@@ -1,48 +1,21 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ErrorCode, SimError } from '../../core/errors.js';
+import type http from 'node:http';
 import type { AwsApiService } from './aws-api-service.js';
 import { AwsError } from './aws-error.js';
+import { LoopbackHttpServer } from '../control-api/loopback-http.js';
 
 /** AWS IoT's request limit for the control plane body; shadow documents and publishes are far smaller. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Serves an {@link AwsApiService} as AWS's REST-JSON over HTTP on loopback: the URL an SDK's `endpoint` takes. */
-export class AwsApiServer {
-  private constructor(
-    private readonly server: http.Server,
-    readonly port: number,
-    readonly host: string,
-  ) {}
-
-  get url(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
-  }
-
+export class AwsApiServer extends LoopbackHttpServer {
   static async listen(service: AwsApiService, port: number, host = '127.0.0.1'): Promise<AwsApiServer> {
-    const server = http.createServer((req, res) => void handle(service, req, res));
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'EADDRINUSE' || err.code === 'EACCES'
-            ? new SimError(
-                ErrorCode.PORT_IN_USE,
-                `cannot listen on ${host}:${port} for the AWS API: ${err.code}`,
-              )
-            : err,
-        ),
-      );
-      server.listen(port, host, () => resolve());
-    });
-    return new AwsApiServer(server, (server.address() as AddressInfo).port, host);
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    const { server, port: bound } = await LoopbackHttpServer.start(
+      (req, res) => handle(service, req, res),
+      port,
+      host,
+      'the AWS API',
+    );
+    return new AwsApiServer(server, bound, host);
   }
 }
 

@@ -1,48 +1,20 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ErrorCode, SimError } from '../../core/errors.js';
+import type http from 'node:http';
+import { ErrorCode } from '../../core/errors.js';
 import type { ApiRouter } from './router.js';
+import { LoopbackHttpServer } from './loopback-http.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Serves the {@link ApiRouter} as HTTP/JSON on loopback. */
-export class ControlApiServer {
-  private constructor(
-    private readonly server: http.Server,
-    readonly port: number,
-    readonly host: string,
-  ) {}
-
-  get url(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
-  }
-
+export class ControlApiServer extends LoopbackHttpServer {
   static async listen(router: ApiRouter, port: number, host = '127.0.0.1'): Promise<ControlApiServer> {
-    const server = http.createServer((req, res) => {
-      void handle(router, req, res);
-    });
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'EADDRINUSE' || err.code === 'EACCES'
-            ? new SimError(
-                ErrorCode.PORT_IN_USE,
-                `cannot listen on ${host}:${port} for the control API: ${err.code}`,
-              )
-            : err,
-        ),
-      );
-      server.listen(port, host, () => resolve());
-    });
-    return new ControlApiServer(server, (server.address() as AddressInfo).port, host);
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    const { server, port: bound } = await LoopbackHttpServer.start(
+      (req, res) => handle(router, req, res),
+      port,
+      host,
+      'the control API',
+    );
+    return new ControlApiServer(server, bound, host);
   }
 }
 

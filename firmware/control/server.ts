@@ -3,9 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { readJsonFile, writeJsonAtomic } from '../../core/atomic-file.js';
 import { clockRate } from '../../core/clock.js';
-import { ErrorCode, SimError, isSimError } from '../../core/errors.js';
+import { ErrorCode, SimError } from '../../core/errors.js';
 import type { Device } from '../device.js';
 import { controlFile, socketPathFor, type ControlEndpoint, type ControlRequest } from './protocol.js';
+import { serveJsonAction } from './json-action.js';
 
 function isNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -159,35 +160,6 @@ function alive(socketPath: string): Promise<boolean> {
   });
 }
 
-async function handle(device: Device, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const send = (status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  if (req.method !== 'POST' || req.url !== '/control') {
-    send(404, { error: { code: ErrorCode.INVALID_ARGUMENT, message: 'POST /control only' } });
-    return;
-  }
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > 64 * 1024) {
-      send(413, { error: { code: ErrorCode.INVALID_ARGUMENT, message: 'request too large' } });
-      return;
-    }
-  }
-  try {
-    const parsed = JSON.parse(body) as ControlRequest;
-    if (typeof parsed !== 'object' || parsed === null || typeof parsed.action !== 'string') {
-      throw new SimError(ErrorCode.INVALID_ARGUMENT, 'expected {"action": ...}');
-    }
-    send(200, { ok: true, result: await applyControlRequest(device, parsed) });
-  } catch (err) {
-    const code = isSimError(err)
-      ? err.code
-      : err instanceof SyntaxError
-        ? ErrorCode.INVALID_ARGUMENT
-        : 'NRF91SIM_ERROR';
-    send(400, { error: { code, message: (err as Error).message } });
-  }
+function handle(device: Device, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  return serveJsonAction<ControlRequest>(req, res, '/control', (r) => applyControlRequest(device, r));
 }
