@@ -6,6 +6,7 @@ import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
 import { createJob } from './jobs-helpers.js';
+import { nextApp } from '../helpers/app-events.js';
 
 /**
  * A device running the aws_iot sample loses coverage in the middle of a firmware download: the job
@@ -36,22 +37,6 @@ beforeAll(() => diagnostics.subscribe('nrf91sim:state', onState));
 afterAll(() => diagnostics.unsubscribe('nrf91sim:state', onState));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves with the next `app` event named `name` (and matching `when`) the device emits. */
-function nextApp(
-  device: Device,
-  name: string,
-  when: (detail: Record<string, unknown>) => boolean = () => true,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const listener = (event: string, detail: Record<string, unknown>): void => {
-      if (event !== name || !when(detail)) return;
-      device.off('app', listener);
-      resolve(detail);
-    };
-    device.on('app', listener);
-  });
-}
 
 function nextBoot(device: Device): Promise<BootReport> {
   return new Promise((resolve) => device.once('boot', (report) => resolve(report)));

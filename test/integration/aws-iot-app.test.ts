@@ -10,6 +10,7 @@ import {
   startStandIn,
   type StandIn,
 } from './broker-helpers.js';
+import { nextApp } from '../helpers/app-events.js';
 
 const TAG = 44;
 let s: StandIn;
@@ -17,18 +18,6 @@ beforeAll(async () => {
   s = await startStandIn();
 });
 afterAll(() => s.stop());
-
-/** Resolves with the next `app` event named `name` the device emits. */
-function nextApp(device: Device, name: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const listener = (event: string, detail: Record<string, unknown>): void => {
-      if (event !== name) return;
-      device.off('app', listener);
-      resolve(detail);
-    };
-    device.on('app', listener);
-  });
-}
 
 describe('the aws_iot sample application', () => {
   it('confirms an update only once it has reached AWS IoT: an image that cannot connect is reverted', async () => {

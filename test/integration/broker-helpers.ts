@@ -73,20 +73,30 @@ export function connectClient(
   clientId: string,
   extra: IClientOptions = {},
 ): Promise<MqttClient> {
-  const client = mqtt.connect({
-    protocol: 'mqtts',
+  return connectMqtts({
     host: '127.0.0.1',
     port: fixtures.endpoints.mqttPort,
     servername: 'localhost',
     ca: fixtures.ca.certificatePem,
     cert: creds.cert,
     key: creds.key,
-    rejectUnauthorized: true,
     clientId,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
     connectTimeout: 5000,
     ...extra,
+  });
+}
+
+/**
+ * mqtt.js over mutual TLS (MQTT 3.1.1, no reconnect, server certificate checked). Resolves on
+ * CONNACK; rejects when the broker drops the connection instead.
+ */
+export function connectMqtts(options: IClientOptions): Promise<MqttClient> {
+  const client = mqtt.connect({
+    protocol: 'mqtts',
+    rejectUnauthorized: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    ...options,
   });
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => {

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import {
   loadNrfCloudCa,
   startBrokerFixtures,
@@ -9,7 +9,7 @@ import {
 import { issueDeviceCertificate } from '../../modem/credentials/local-ca.js';
 import { systemClock } from '../../core/clock.js';
 import { Random } from '../../core/random.js';
-import { tempStateDir } from './broker-helpers.js';
+import { connectMqtts, tempStateDir } from './broker-helpers.js';
 
 export interface NrfCloudHarness {
   fixtures: BrokerFixtures;
@@ -60,32 +60,16 @@ export function connectNrf(
   clientId: string,
   extra: IClientOptions = {},
 ): Promise<MqttClient> {
-  const client = mqtt.connect({
-    protocol: 'mqtts',
+  return connectMqtts({
     host: '127.0.0.1',
     port: h.nrf.mqttPort,
     servername: h.nrf.endpoint,
     ca: h.caPem,
     cert: creds.cert,
     key: creds.key,
-    rejectUnauthorized: true,
     clientId,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
     connectTimeout: 10_000,
     ...extra,
-  });
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error): void => {
-      client.end(true);
-      reject(err);
-    };
-    client.once('connect', () => {
-      client.off('error', fail);
-      resolve(client);
-    });
-    client.once('error', fail);
-    client.once('close', () => fail(new Error('connection closed before CONNACK')));
   });
 }
 

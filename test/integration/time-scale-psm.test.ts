@@ -5,6 +5,7 @@ import { ScaledClock } from '../../core/scaled-clock.js';
 import { Device } from '../../firmware/device.js';
 import { buildAppImage } from '../../firmware/image/app-image.js';
 import { createThing, putThingCredentials, startStandIn, type StandIn } from './broker-helpers.js';
+import { nextApp } from '../helpers/app-events.js';
 
 const TAG = 45;
 let s: StandIn;
@@ -12,17 +13,6 @@ beforeAll(async () => {
   s = await startStandIn();
 });
 afterAll(() => s.stop());
-
-function nextApp(device: Device, name: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const listener = (event: string, detail: Record<string, unknown>): void => {
-      if (event !== name) return;
-      device.off('app', listener);
-      resolve(detail);
-    };
-    device.on('app', listener);
-  });
-}
 
 describe('accelerated device time (--time-scale)', () => {
   it('at time scale 60 a device enters PSM and does its periodic TAU in a fraction of the wall time, its MQTT session staying up', async () => {
